@@ -25,6 +25,226 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "{what} {ref} wurde nicht gefunden.",
         "en": "{what} {ref} was not found.",
     },
+    # --- workflow ---------------------------------------------------------------------
+    "state.draft": {"de": "Entwurf", "en": "draft"},
+    "state.released": {"de": "im Kundenportal freigegeben", "en": "released to the portal"},
+    "state.dispatch_ordered": {"de": "Versand beauftragt", "en": "dispatch ordered"},
+    "state.cancelled": {"de": "Versand storniert", "en": "dispatch cancelled"},
+    "state.with_provider": {"de": "beim Versanddienstleister", "en": "with the provider"},
+    "state.printed": {"de": "gedruckt", "en": "printed"},
+    "state.posted": {"de": "versendet", "en": "posted"},
+    "state.failed": {"de": "Versand fehlgeschlagen", "en": "dispatch failed"},
+    "state.deleted": {"de": "gelöscht", "en": "deleted"},
+    "action.release": {"de": "Im Kundenportal freigeben", "en": "Release to the portal"},
+    "action.unrelease": {"de": "Freigabe zurücknehmen", "en": "Withdraw from the portal"},
+    "action.delete": {"de": "Serienbrief löschen", "en": "Delete serial letter"},
+    "action.order": {"de": "Briefversand beauftragen", "en": "Order dispatch"},
+    "action.cancel": {"de": "Briefversand stornieren", "en": "Cancel dispatch"},
+    "action.edit_documents": {"de": "Dokumente bearbeiten", "en": "Edit documents"},
+    "action.configure_dispatch": {"de": "Versand einstellen", "en": "Configure dispatch"},
+    "action.provider_update": {"de": "Status vom Dienstleister", "en": "Provider status"},
+    "role.staff": {"de": "Sachbearbeitung", "en": "staff"},
+    "role.admin": {"de": "Administration", "en": "admin"},
+    "role.manager": {"de": "Manager-Freigabe", "en": "manager"},
+    # --- who gets paper ----------------------------------------------------------------
+    "paper.all_contacts": {
+        "de": "Filter „Alle Kontakte“ – erhält Post",
+        "en": "filter “all contacts” – gets a letter",
+    },
+    "paper.registered_prefers_online": {
+        "de": "registriert, Präferenz Online – keine Post",
+        "en": "registered, prefers online – no letter",
+    },
+    "paper.registered_prefers_letter": {
+        "de": "registriert, Präferenz Brief – erhält Post",
+        "en": "registered, prefers letter – gets a letter",
+    },
+    "paper.not_registered": {
+        "de": "nicht registriert – immer per Post",
+        "en": "not registered – always by post",
+    },
+    "paper.registered_filtered_out": {
+        "de": "registriert – Filter „Nicht registrierte Kontakte“ – keine Post",
+        "en": "registered – filter “unregistered contacts” – no letter",
+    },
+    "paper.ticked": {"de": "von Ihnen ausgewählt – erhält Post", "en": "ticked by you – gets a letter"},
+    "paper.unticked": {"de": "von Ihnen abgewählt – keine Post", "en": "unticked by you – no letter"},
+    "paper.no_postal_address": {
+        "de": "keine vollständige Postanschrift – kein Briefversand möglich",
+        "en": "no complete postal address – cannot be sent by post",
+    },
+    # --- splitting documents -----------------------------------------------------------
+    "split.before_first_marker": {
+        "de": "steht vor der ersten Seite mit einer Einheits-Markierung („{pattern}“)",
+        "en": "comes before the first page with a unit marker (“{pattern}”)",
+    },
+    "split.ambiguous": {
+        "de": "nennt mehrere Einheiten ({units}) – nicht eindeutig zuzuordnen",
+        "en": "names several units ({units}) – cannot be assigned",
+    },
+    "split.after_ambiguous_page": {
+        "de": "folgt auf Seite {page}, die nicht eindeutig zuzuordnen war",
+        "en": "follows page {page}, which could not be assigned",
+    },
+    "split.unknown_unit": {
+        "de": "nennt „{unit}“, das ist keine Einheit dieser Liegenschaft",
+        "en": "names “{unit}”, which is no unit of this property",
+    },
+    "split.after_unknown_marker": {
+        "de": "folgt auf Seite {page} mit der unbekannten Einheit „{unit}“",
+        "en": "follows page {page}, which names the unknown unit “{unit}”",
+    },
+    "split.unit_twice": {
+        "de": "Einheit {unit} erscheint ab Seite {page} ein zweites Mal; die Seiten wurden angehängt",
+        "en": "unit {unit} appears a second time from page {page}; the pages were appended",
+    },
+    "split.short_chunk": {
+        "de": "der letzte Abschnitt für {unit} hat nur {pages} statt {expected} Seiten",
+        "en": "the last chunk for {unit} has only {pages} of {expected} pages",
+    },
+    "split.more_pages_than_units": {
+        "de": "mehr Seiten als {units} Einheiten × {per_unit} Seiten",
+        "en": "more pages than {units} units × {per_unit} pages",
+    },
+    "split.not_in_ranges": {
+        "de": "in keinem Seitenbereich enthalten",
+        "en": "not in any page range",
+    },
+    "split.bad_range": {
+        "de": "„{text}“ ist kein Seitenbereich (Beispiel: 1-3, 5)",
+        "en": "“{text}” is not a page range (example: 1-3, 5)",
+    },
+    "split.range_outside": {
+        "de": "Seitenbereich „{text}“ liegt außerhalb des Dokuments ({pages} Seiten)",
+        "en": "page range “{text}” lies outside the document ({pages} pages)",
+    },
+    "split.unknown_unit_in_ranges": {
+        "de": "„{unit}“ ist keine Einheit dieser Liegenschaft",
+        "en": "“{unit}” is no unit of this property",
+    },
+    "split.overlap": {
+        "de": "Seite {page} ist sowohl {first} als auch {second} zugeordnet",
+        "en": "page {page} is assigned to both {first} and {second}",
+    },
+    "split.file_no_unit": {
+        "de": "Dateiname endet auf keine Einheit (Beispiel: Abrechnung_WE_03.pdf)",
+        "en": "file name ends with no unit (example: statement_WE_03.pdf)",
+    },
+    "split.file_several_units": {
+        "de": "Dateiname passt zu mehreren Einheiten ({units})",
+        "en": "file name fits several units ({units})",
+    },
+    "split.file_duplicate": {
+        "de": "für diese Einheit gibt es schon die Datei {other}",
+        "en": "this unit already has the file {other}",
+    },
+    "split.unit_without_document": {
+        "de": "Einheit {unit} hat kein Dokument „{document_type}“",
+        "en": "unit {unit} has no “{document_type}” document",
+    },
+    "split.unmatched_page": {
+        "de": "Seite {page} gehört zu keiner Einheit: {reason}",
+        "en": "page {page} belongs to no unit: {reason}",
+    },
+    "joined": {"de": "{items}", "en": "{items}"},
+    # --- dispatch plan and order button ----------------------------------------------------
+    "plan.unit_missing_documents": {
+        "de": "{unit} fehlt: {types}",
+        "en": "{unit} lacks: {types}",
+    },
+    "plan.window_other_recipient": {
+        "de": "im Fensterbereich steht eine andere Anschrift („{window}“; abweichend: {parts}) und das Adressblatt ist ausgeschaltet",
+        "en": "the window shows another address (“{window}”; differs in: {parts}) and the address cover sheet is switched off",
+    },
+    "plan.registered_abroad": {
+        "de": "Einschreiben nur innerhalb Deutschlands möglich, Anschrift liegt in {country}",
+        "en": "registered mail only within Germany, the address is in {country}",
+    },
+    "plan.country_not_served": {
+        "de": "der Dienstleister versendet nicht nach {country}",
+        "en": "the provider does not deliver to {country}",
+    },
+    "plan.too_many_pages": {
+        "de": "{pages} Seiten, der Dienstleister erlaubt höchstens {limit}",
+        "en": "{pages} pages, the provider allows at most {limit}",
+    },
+    "plan.too_thick": {
+        "de": "{sheets} Blatt passen in keinen Umschlag der Preistabelle",
+        "en": "{sheets} sheets fit no envelope of the price table",
+    },
+    "plan.letter_problems": {
+        "de": "{name} ({units}): {problems}",
+        "en": "{name} ({units}): {problems}",
+    },
+    "button.green": {
+        "de": "{count} Briefe können beauftragt werden.",
+        "en": "{count} letters can be ordered.",
+    },
+    "button.red": {
+        "de": "Versand ist beauftragt und kann noch storniert werden ({window}).",
+        "en": "Dispatch is ordered and can still be cancelled ({window}).",
+    },
+    "button.yellow": {
+        "de": "Für den Briefversand fehlt Ihrer Organisation eine Funktion oder ein Vertrag. Bitte wenden Sie sich an: {contact}",
+        "en": "Your organisation lacks a feature or contract for postal dispatch. Please contact: {contact}",
+    },
+    "button.not_released": {
+        "de": "Versand erst nach der Freigabe im Kundenportal möglich (Zustand: {state}).",
+        "en": "Dispatch is possible only after the release to the portal (state: {state}).",
+    },
+    "button.no_letters": {
+        "de": "Die gesetzten Filter lassen keinen Brief für den Versand übrig.",
+        "en": "The filters leave no letter to post.",
+    },
+    "button.letters_fail": {
+        "de": "{count} Briefe erfüllen die Versandanforderungen nicht:",
+        "en": "{count} letters fail the postal requirements:",
+    },
+    # --- import, upload, release -------------------------------------------------------
+    "import.rejected_row": {"de": "Zeile {line}: {reason}", "en": "line {line}: {reason}"},
+    "import.empty": {"de": "Die Datei ist leer.", "en": "The file is empty."},
+    "import.missing_columns": {
+        "de": "Pflichtspalten fehlen: {columns} (gefunden: {headers})",
+        "en": "required columns missing: {columns} (found: {headers})",
+    },
+    "import.bad_json": {"de": "Kein gültiges JSON: {detail}", "en": "Not valid JSON: {detail}"},
+    "create.no_title": {"de": "Der Serienbrief braucht einen Titel.", "en": "The serial letter needs a title."},
+    "create.document_types": {
+        "de": "Mindestens ein Dokumenttyp, jeder nur einmal (angegeben: {types}).",
+        "en": "At least one document type, each only once (given: {types}).",
+    },
+    "documents.not_draft": {
+        "de": "Dokumente lassen sich nur im Entwurf bearbeiten (Zustand: {state}). Nehmen Sie die Freigabe zuerst zurück.",
+        "en": "Documents can be edited only in a draft (state: {state}). Withdraw the release first.",
+    },
+    "upload.not_pdf": {"de": "{filename} ist keine PDF-Datei.", "en": "{filename} is not a PDF file."},
+    "upload.encrypted": {
+        "de": "{filename} ist verschlüsselt oder kennwortgeschützt und kann nicht gedruckt werden.",
+        "en": "{filename} is encrypted or password-protected and cannot be printed.",
+    },
+    "upload.unreadable": {"de": "{filename} lässt sich nicht lesen: {detail}", "en": "{filename} cannot be read: {detail}"},
+    "upload.no_pages": {"de": "{filename} hat keine Seiten.", "en": "{filename} has no pages."},
+    "upload.unknown_type": {
+        "de": "Unbekannter Dokumenttyp „{document_type}“ (vorhanden: {types}).",
+        "en": "Unknown document type “{document_type}” (available: {types}).",
+    },
+    "upload.file_rejected": {"de": "{filename}: {reason}", "en": "{filename}: {reason}"},
+    "release.no_documents": {
+        "de": "„{title}“ hat noch keine Dokumente für Einheiten – nichts freizugeben.",
+        "en": "“{title}” has no unit documents yet – nothing to release.",
+    },
+    "release.already": {
+        "de": "„{title}“ ist bereits für alle Einheiten freigegeben.",
+        "en": "“{title}” is already released for every unit.",
+    },
+    "release.unit_not_released": {
+        "de": "Diese Einheit ist für „{title}“ nicht freigegeben.",
+        "en": "This unit is not released for “{title}”.",
+    },
+    "conflict.changed": {
+        "de": "„{title}“ wurde inzwischen geändert (z. B. durch einen zweiten Klick oder eine Kollegin). Bitte öffnen Sie die Ansicht neu.",
+        "en": "“{title}” has changed meanwhile (a second click or a colleague). Please reopen the view.",
+    },
     # --- preflight -------------------------------------------------------------------
     "preflight.unreadable": {
         "de": "Die PDF-Datei lässt sich nicht lesen: {detail}.",
@@ -34,6 +254,100 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Die PDF-Datei ist verschlüsselt oder kennwortgeschützt.",
         "en": "The PDF is encrypted or password-protected.",
     },
+    "preflight.detail.damaged": {
+        "de": "sie ist beschädigt oder kein PDF",
+        "en": "it is damaged or not a PDF",
+    },
+    "preflight.detail.truncated": {
+        "de": "sie ist unvollständig, am Ende fehlt die Marke %%EOF",
+        "en": "it is incomplete, the %%EOF marker at its end is missing",
+    },
+    "preflight.detail.no_pages": {
+        "de": "sie enthält keine Seiten",
+        "en": "it has no pages",
+    },
+    "preflight.detail.page": {
+        "de": "Seite {page} lässt sich nicht laden",
+        "en": "page {page} cannot be loaded",
+    },
+    "preflight.page_format": {
+        "de": "Seite {page} ist {width} × {height} mm groß ({orientation}); verlangt ist A4 hochkant, 210 × 297 mm (± {tolerance} mm).",
+        "en": "Page {page} measures {width} × {height} mm ({orientation}); A4 portrait is required, 210 × 297 mm (± {tolerance} mm).",
+    },
+    "preflight.orientation.portrait": {"de": "hochkant", "en": "portrait"},
+    "preflight.orientation.landscape": {"de": "quer", "en": "landscape"},
+    "preflight.area": {
+        "de": "{left}–{right} mm von links, {top}–{bottom} mm von oben",
+        "en": "{left}–{right} mm from the left, {top}–{bottom} mm from the top",
+    },
+    "preflight.address_missing": {
+        "de": "Im Adressfeld auf Seite 1 ({zone}) steht kein maschinenlesbarer Text.",
+        "en": "The address area on page 1 ({zone}) holds no machine-readable text.",
+    },
+    "preflight.address_image": {
+        "de": "Die Anschrift ist ein Bild oder Scan, kein maschinenlesbarer Text: im Adressfeld ({zone}) liegt nur ein Bild ({width} × {height} mm).",
+        "en": "The address is an image or scan, not machine-readable text: the address area ({zone}) holds only an image ({width} × {height} mm).",
+    },
+    "preflight.address_outside.top": {
+        "de": "Der Anschriftblock beginnt {measured} mm von oben, das Adressfeld erst bei {limit} mm.",
+        "en": "The address block starts at {measured} mm from the top, the address window starts at {limit} mm.",
+    },
+    "preflight.address_outside.bottom": {
+        "de": "Der Anschriftblock endet {measured} mm von oben, das Adressfeld schon bei {limit} mm.",
+        "en": "The address block ends at {measured} mm from the top, the address window ends at {limit} mm.",
+    },
+    "preflight.address_outside.left": {
+        "de": "Der Anschriftblock beginnt {measured} mm vom linken Rand, das Adressfeld erst bei {limit} mm.",
+        "en": "The address block starts {measured} mm from the left edge, the address window starts at {limit} mm.",
+    },
+    "preflight.address_outside.right": {
+        "de": "Der Anschriftblock reicht bis {measured} mm vom linken Rand, das Adressfeld nur bis {limit} mm.",
+        "en": "The address block reaches {measured} mm from the left edge, the address window ends at {limit} mm.",
+    },
+    "preflight.address_mismatch": {
+        "de": "Die Anschrift im Fenster passt nicht zum Empfänger {recipient} (abweichend: {parts}). Im Fenster steht: „{window}“.",
+        "en": "The address in the window does not match the recipient {recipient} (differs: {parts}). The window reads: “{window}”.",
+    },
+    "preflight.part.name": {"de": "Name", "en": "name"},
+    "preflight.part.street": {"de": "Straße", "en": "street"},
+    "preflight.part.postcode": {"de": "PLZ", "en": "postcode"},
+    "preflight.part.city": {"de": "Ort", "en": "city"},
+    "preflight.part.country": {"de": "Land", "en": "country"},
+    "preflight.recipient_missing": {
+        "de": "Für diesen Empfänger ist keine Postanschrift hinterlegt.",
+        "en": "No postal address is on file for this recipient.",
+    },
+    "preflight.blank_zone": {
+        "de": "Seite {page}: {kind} bei {left} mm von links, {top} mm von oben ({width} × {height} mm) liegt im Sperrbereich „{zone}“ ({area}), der frei bleiben muss.",
+        "en": "Page {page}: {kind} at {left} mm from the left, {top} mm from the top ({width} × {height} mm) lies in the restricted area “{zone}” ({area}), which must stay blank.",
+    },
+    "preflight.blank_zone.more": {
+        "de": "Seite {page}: {kind} bei {left} mm von links, {top} mm von oben ({width} × {height} mm) und {others} weitere Objekte liegen im Sperrbereich „{zone}“ ({area}), der frei bleiben muss.",
+        "en": "Page {page}: {kind} at {left} mm from the left, {top} mm from the top ({width} × {height} mm) and {others} more objects lie in the restricted area “{zone}” ({area}), which must stay blank.",
+    },
+    "preflight.kind.text": {"de": "Text", "en": "text"},
+    "preflight.kind.image": {"de": "ein Bild", "en": "an image"},
+    "preflight.kind.path": {"de": "eine Linie oder Fläche", "en": "a line or shape"},
+    "preflight.kind.shading": {"de": "ein Farbverlauf", "en": "a shading"},
+    "preflight.zone.postage": {"de": "Frankierbereich", "en": "postage area"},
+    "preflight.zone.border_top": {"de": "oberer Rand", "en": "top border"},
+    "preflight.zone.border_bottom": {"de": "unterer Rand", "en": "bottom border"},
+    "preflight.zone.border_left": {"de": "linker Rand", "en": "left border"},
+    "preflight.zone.border_right": {"de": "rechter Rand", "en": "right border"},
+    "preflight.zone.other": {"de": "{name}", "en": "{name}"},
+    "preflight.page_limit": {
+        "de": "Der Brief hat {pages} Seiten; {provider} nimmt nach {country} höchstens {limit} Seiten je Brief.",
+        "en": "The letter has {pages} pages; {provider} takes at most {limit} pages per letter to {country}.",
+    },
+    "preflight.file_size": {
+        "de": "Die Druckdatei ist {size} MB groß; {provider} nimmt höchstens {limit} MB je Datei.",
+        "en": "The print file is {size} MB; {provider} takes at most {limit} MB per file.",
+    },
+    "preflight.registered_abroad": {
+        "de": "Einwurfeinschreiben verschickt {provider} nur nach {allowed}; die Anschrift liegt in {country}.",
+        "en": "{provider} sends registered mail only to {allowed}; the address is in {country}.",
+    },
+    "preflight.profile": {"de": "Versandprofil", "en": "Postal profile"},
 }
 
 
@@ -59,4 +373,6 @@ def _fact(value: Any, locale: str) -> Any:
         return text.replace(".", ",") if locale == "de" else text
     if isinstance(value, Message):
         return value.render(locale)
+    if isinstance(value, (tuple, list)):
+        return "; ".join(str(_fact(item, locale)) for item in value)
     return value

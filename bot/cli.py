@@ -1,0 +1,74 @@
+"""The `briefwerk` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bot.settings import Settings
+from bot.wiring import Wiring, organisation_named
+
+app = typer.Typer(help="briefwerk: serial letters from generated to portal and mailbox.", no_args_is_help=True)
+
+
+@app.command()
+def demo() -> None:
+    """Create a demo property with letters and run the whole workflow on the embedded defaults."""
+    from bot.demo_run import run_demo
+
+    run_demo(Wiring(Settings()), echo=typer.echo)
+
+
+@app.command("import")
+def import_(file: Path, organisation: str = typer.Option("Hausverwaltung", "--org", help="Organisation name")) -> None:
+    """Import properties, units and contacts from a CSV or JSON file (all or nothing)."""
+    from domain.errors import InvalidInput
+    from domain.importer import import_file
+    from bot.demo import today
+
+    wiring = Wiring(Settings())
+    with wiring.unit_of_work() as (session, _):
+        org = organisation_named(session, organisation)
+        try:
+            report = import_file(session, org.id, file.name, file.read_bytes(), today())
+        except InvalidInput as error:
+            typer.echo(f"{file.name}: {error.render(wiring.settings.locale)}", err=True)
+            raise typer.Exit(2) from error
+    if not report.ok:
+        typer.echo(f"{file.name}: nichts importiert, {len(report.rejected)} Zeilen abgelehnt:", err=True)
+        for rejected in report.rejected:
+            typer.echo(f"  {rejected.message.render(wiring.settings.locale)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{file.name}: {report.rows} Zeilen importiert – neu: {report.created}, geändert: {report.updated}, "
+               f"beendete Zuordnungen: {report.ended_links}")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the database schema."""
+    wiring = Wiring(Settings())
+    wiring.engine  # noqa: B018 - building the engine migrates
+    typer.echo(f"Datenbank aktuell: {wiring.settings.db_url}")
+
+
+@app.command("resume-orders")
+def resume_orders() -> None:
+    """Hand over letters of orders interrupted half-way; letters already there are not sent again."""
+    from sqlmodel import col, select
+
+    from domain.models import DispatchOrder
+    from domain.services.dispatch import run_order
+
+    wiring = Wiring(Settings())
+    with wiring.unit_of_work() as (session, ports):
+        orders = session.exec(select(DispatchOrder).where(
+            col(DispatchOrder.completed_at).is_(None), col(DispatchOrder.cancelled_at).is_(None))).all()
+        for order in orders:
+            outcome = run_order(session, ports, order.id)
+            typer.echo(f"Auftrag {order.id}: {outcome.submitted} übergeben, {outcome.already_there} waren schon da, "
+                       f"{len(outcome.failed)} fehlgeschlagen")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,48 @@
+"""Settings from `BRIEFWERK_*` environment variables and a `.env` file; Slack's own variables
+keep their usual names."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.costs import PriceTable
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRIEFWERK_", env_file=".env", extra="ignore")
+
+    home: Path = Path("var")
+    database_url: str | None = None
+    locale: Literal["de", "en"] = "de"
+    public_url: str = "http://localhost:3000"
+    prices: PriceTable = PriceTable()
+    download_link_days: int = 7
+    print_workers: int = 2  # processes writing print files
+    outbox_registered: bool = True  # the own provider behind the outbox can send registered mail
+
+    # Slack (issue-independent names, as Slack's own tooling uses them)
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "BRIEFWERK_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "BRIEFWERK_SLACK_SIGNING_SECRET"),
+    )
+    slack_api_url: str = "https://slack.com/api/"
+
+    @cached_property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'briefwerk.db').resolve()}"
+
+    def path(self, *parts: str) -> Path:
+        """A folder under the data home, created on first use."""
+        folder = self.home.joinpath(*parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.resolve()

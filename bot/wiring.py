@@ -1,0 +1,72 @@
+"""Builds the running app's parts from settings: database engine, ports, actors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.db import make_engine, migrate
+from bot.integrations.mail import FileMailer
+from bot.integrations.outbox import OutboxProvider
+from bot.integrations.portal import DatabasePortalStore
+from bot.settings import Settings
+from domain.actors import Actor
+from domain.models import Organisation, Staff
+from domain.ports import FileStore, Ports
+
+
+@dataclass
+class Wiring:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.db_url)
+        migrate(engine)
+        return engine
+
+    def ports(self, session: Session) -> Ports:
+        home = self.settings
+        return Ports(
+            files=FileStore(home.path("files")),
+            providers={"outbox": OutboxProvider(home.path("outbox"), registered=home.outbox_registered)},
+            mailer=FileMailer(home.path("mail")),
+            portal=DatabasePortalStore(session),
+            prices=home.prices,
+            public_url=home.public_url,
+            print_workers=home.print_workers,
+        )
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[tuple[Session, Ports]]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session, self.ports(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+def organisation_named(session: Session, name: str) -> Organisation:
+    """The organisation of that name, created on first use (CLI and demo)."""
+    organisation = session.exec(select(Organisation).where(Organisation.name == name)).first()
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.commit()
+    return organisation
+
+
+def staff_member(session: Session, organisation: Organisation, user_id: str, name: str, **roles: bool) -> Actor:
+    staff = session.exec(select(Staff).where(Staff.organisation_id == organisation.id, Staff.slack_user_id == user_id)).first()
+    if staff is None:
+        staff = Staff(organisation_id=organisation.id, slack_user_id=user_id, name=name, **roles)
+        session.add(staff)
+        session.commit()
+    return Actor.of(staff)

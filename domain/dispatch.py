@@ -1,0 +1,331 @@
+"""The dispatch plan: from the overview's rows and the dispatch options to the exact letters that
+would be printed (merge, cover sheets, blank pages), their sheets and cost, the letters that must
+be held and why, and the state of the order button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.costs import LetterCost, PriceTable, letter_cost
+from domain.messages import Message
+from domain.models import Contact, LetterState, Relation, Unit
+from domain.ports import Capabilities
+from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
+from domain.addresses import address_mismatches
+
+
+class DispatchOptions(BaseModel):
+    """What the dispatch modal sets; stored as JSON on the serial letter."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    filter: RecipientFilter = RecipientFilter.BY_PREFERENCE
+    ticked: list[int] = []
+    unticked: list[int] = []
+    merge: bool = False
+    registered: bool = False
+    colour: bool = False
+    duplex: bool = False
+    optimise_duplex: bool = True
+    cover_sheet: bool = True  # a letter addressed to someone else gets a cover sheet, else is held
+    send_on: date | None = None
+
+    def tick(self, contact_id: int) -> DispatchOptions:
+        return self.model_copy(update={
+            "ticked": sorted(set(self.ticked) | {contact_id}),
+            "unticked": sorted(set(self.unticked) - {contact_id}),
+        })
+
+    def untick(self, contact_id: int) -> DispatchOptions:
+        return self.model_copy(update={
+            "ticked": sorted(set(self.ticked) - {contact_id}),
+            "unticked": sorted(set(self.unticked) | {contact_id}),
+        })
+
+    @property
+    def pads_parts(self) -> bool:
+        return self.duplex and self.optimise_duplex
+
+
+@dataclass(frozen=True)
+class Row:
+    """One overview row: a contact receiving one unit's documents."""
+
+    letter_id: int
+    contact: Contact
+    unit: Unit
+    relation: Relation
+
+
+@dataclass(frozen=True)
+class DocPart:
+    """A stored PDF that becomes part of a print file."""
+
+    path: str
+    sha256: str
+    page_count: int
+    title: str
+    window_text: str = ""
+
+
+@dataclass(frozen=True)
+class BlankPage:
+    page_count: int = 1
+
+
+@dataclass(frozen=True)
+class CoverSheet:
+    """Our own address sheet in front of documents addressed to someone else."""
+
+    page_count: int = 1
+
+
+PrintPart = DocPart | BlankPage | CoverSheet
+
+
+def pad_for_duplex(parts: Sequence[PrintPart]) -> list[PrintPart]:
+    """After every part with an odd page count, one blank page: the next part then starts on a
+    new sheet. Never reorders or drops a part."""
+    padded: list[PrintPart] = []
+    for part in parts:
+        padded.append(part)
+        if part.page_count % 2:
+            padded.append(BlankPage())
+    return padded
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a letter cannot go as planned; `blocking` problems disable the order button."""
+
+    message: Message
+    blocking: bool = True
+
+
+@dataclass
+class PlannedLetter:
+    contact: Contact
+    unit_ids: tuple[int, ...]
+    unit_labels: tuple[str, ...]
+    documents: tuple[DocPart, ...]
+    attachments: tuple[DocPart, ...]
+    cover: bool = False
+    parts: list[PrintPart] = field(default_factory=list)
+    cost: LetterCost | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return sum(part.page_count for part in self.parts)
+
+    @property
+    def blank_pages(self) -> int:
+        return sum(1 for part in self.parts if isinstance(part, BlankPage))
+
+    @property
+    def fails(self) -> bool:
+        return any(problem.blocking for problem in self.problems)
+
+    @property
+    def first_document(self) -> DocPart | None:
+        return self.documents[0] if self.documents else None
+
+
+class ButtonState(StrEnum):
+    GREEN = "green"  # can be ordered
+    RED = "red"  # ordered, can still be cancelled
+    YELLOW = "yellow"  # the contract lacks the feature
+    DISABLED = "disabled"  # nothing qualifies or letters fail; reasons say which
+
+
+@dataclass
+class DispatchPlan:
+    options: DispatchOptions
+    decisions: dict[int, PaperDecision]
+    letters: list[PlannedLetter]
+
+    @property
+    def sendable(self) -> list[PlannedLetter]:
+        return [letter for letter in self.letters if not letter.fails]
+
+    @property
+    def failing(self) -> list[PlannedLetter]:
+        return [letter for letter in self.letters if letter.fails]
+
+    @property
+    def sheets(self) -> int:
+        return sum(letter.cost.sheets for letter in self.letters if letter.cost)
+
+    @property
+    def pages(self) -> int:
+        return sum(letter.pages for letter in self.letters)
+
+    @property
+    def blank_pages(self) -> int:
+        return sum(letter.blank_pages for letter in self.letters)
+
+    @property
+    def cost_cents(self) -> int:
+        return sum(letter.cost.cents for letter in self.letters if letter.cost)
+
+    @property
+    def cover_sheets(self) -> int:
+        return sum(1 for letter in self.letters if letter.cover)
+
+
+DocumentFindings = Callable[[DocPart, bool], list[Message]]
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    rows: Sequence[Row]
+    document_types: Sequence[str]
+    unit_documents: dict[int, dict[str, DocPart]]  # unit id -> document type -> part
+    attachments: Sequence[DocPart]
+    capabilities: Capabilities
+    prices: PriceTable
+    home_country: str = "DE"
+    max_pages: int | None = None
+
+
+def plan_dispatch(inputs: PlanInputs, options: DispatchOptions, document_findings: DocumentFindings | None = None) -> DispatchPlan:
+    decisions = recipients_for_post(
+        options.filter, (row.contact for row in inputs.rows), options.ticked, options.unticked
+    )
+    paper_rows = [row for row in inputs.rows if decisions[row.contact.id].gets_paper]
+    letters = [_build_letter(group, inputs, options, document_findings) for group in _group(paper_rows, options.merge)]
+    return DispatchPlan(options=options, decisions=decisions, letters=letters)
+
+
+def _group(rows: Sequence[Row], merge: bool) -> list[list[Row]]:
+    """Merged: one letter per contact with its units in overview order; else one per row."""
+    if not merge:
+        return [[row] for row in rows]
+    groups: dict[int, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row.contact.id, []).append(row)
+    return list(groups.values())
+
+
+def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions, document_findings: DocumentFindings | None) -> PlannedLetter:
+    contact = rows[0].contact
+    documents, problems = _documents_for(rows, inputs)
+    letter = PlannedLetter(
+        contact=contact,
+        unit_ids=tuple(row.unit.id for row in rows),
+        unit_labels=tuple(row.unit.label for row in rows),
+        documents=tuple(documents),
+        attachments=tuple(inputs.attachments),
+        problems=problems,
+    )
+    if documents:
+        _address_letter(letter, options, inputs.home_country)
+    letter.parts = print_parts(letter, options)
+    abroad = contact.country != inputs.home_country
+    letter.cost = letter_cost(
+        inputs.prices, pages=letter.pages, duplex=options.duplex, colour=options.colour,
+        registered=options.registered, abroad=abroad,
+    )
+    letter.problems += _postal_problems(letter, inputs, options, abroad)
+    if document_findings is not None:
+        letter.problems += _document_problems(letter, document_findings)
+    return letter
+
+
+def _documents_for(rows: list[Row], inputs: PlanInputs) -> tuple[list[DocPart], list[Problem]]:
+    documents: list[DocPart] = []
+    problems: list[Problem] = []
+    for row in rows:
+        by_type = inputs.unit_documents.get(row.unit.id, {})
+        missing = [kind for kind in inputs.document_types if kind not in by_type]
+        if missing:
+            problems.append(Problem(Message("plan.unit_missing_documents", {"unit": row.unit.label, "types": ", ".join(missing)})))
+        documents += [by_type[kind] for kind in inputs.document_types if kind in by_type]
+    return documents, problems
+
+
+def _address_letter(letter: PlannedLetter, options: DispatchOptions, home_country: str) -> None:
+    """Letters whose window shows someone else's address get a cover sheet, or are held."""
+    address = letter.contact.address
+    first = letter.documents[0]
+    if address is None:
+        return
+    missing = address_mismatches(first.window_text, address, home_country)
+    if not missing:
+        return
+    if options.cover_sheet:
+        letter.cover = True
+        return
+    window = " / ".join(first.window_text.split("\n")) or "–"
+    letter.problems.append(Problem(Message("plan.window_other_recipient", {"window": window, "parts": ", ".join(missing)})))
+
+
+def print_parts(letter: PlannedLetter, options: DispatchOptions) -> list[PrintPart]:
+    """The print file's parts: cover sheet, unit documents, general attachments, blank pages.
+
+    In duplex the cover sheet always gets a blank back, so no document starts on it."""
+    body: list[PrintPart] = [*letter.documents, *letter.attachments]
+    if options.pads_parts:
+        body = pad_for_duplex(body)
+    if not letter.cover:
+        return body
+    head: list[PrintPart] = [CoverSheet(), BlankPage()] if options.duplex else [CoverSheet()]
+    return head + body
+
+
+def _postal_problems(letter: PlannedLetter, inputs: PlanInputs, options: DispatchOptions, abroad: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    if options.registered and abroad:
+        problems.append(Problem(Message("plan.registered_abroad", {"country": letter.contact.country})))
+    countries = inputs.capabilities.countries
+    if countries is not None and letter.contact.country not in countries:
+        problems.append(Problem(Message("plan.country_not_served", {"country": letter.contact.country})))
+    if inputs.max_pages is not None and letter.pages > inputs.max_pages:
+        problems.append(Problem(Message("plan.too_many_pages", {"pages": letter.pages, "limit": inputs.max_pages})))
+    if letter.cost is not None and letter.cost.envelope is None:
+        problems.append(Problem(Message("plan.too_thick", {"sheets": letter.cost.sheets})))
+    return problems
+
+
+def _document_problems(letter: PlannedLetter, document_findings: DocumentFindings) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, part in enumerate([*letter.documents, *letter.attachments]):
+        first_in_letter = index == 0 and not letter.cover
+        problems += [Problem(message) for message in document_findings(part, first_in_letter)]
+    return problems
+
+
+def button_state(
+    state: LetterState, plan: DispatchPlan | None, capabilities: Capabilities, contact_text: str = ""
+) -> tuple[ButtonState, list[Message]]:
+    """The order button's four states and the reasons shown beside it (seed step 11)."""
+    if not capabilities.available:
+        return ButtonState.YELLOW, [Message("button.yellow", {"contact": contact_text or "–"})]
+    if state in (LetterState.DISPATCH_ORDERED, LetterState.WITH_PROVIDER):
+        return ButtonState.RED, [Message("button.red", {"window": capabilities.cancel_window})]
+    if state not in (LetterState.RELEASED, LetterState.CANCELLED, LetterState.FAILED):
+        return ButtonState.DISABLED, [Message("button.not_released", {"state": Message(f"state.{state.value}")})]
+    if plan is None or not plan.letters:
+        return ButtonState.DISABLED, [Message("button.no_letters")]
+    if plan.failing:
+        reasons = [Message("button.letters_fail", {"count": len(plan.failing)})]
+        return ButtonState.DISABLED, reasons + [letter_problem_line(letter) for letter in plan.failing]
+    return ButtonState.GREEN, [Message("button.green", {"count": len(plan.letters)})]
+
+
+def letter_problem_line(letter: PlannedLetter) -> Message:
+    """'Müller (WE 03): address starts 8 mm too low; …' for one failing letter."""
+    return Message("plan.letter_problems", {
+        "name": letter.contact.name,
+        "units": ", ".join(letter.unit_labels),
+        "problems": _joined([problem.message for problem in letter.problems if problem.blocking]),
+    })
+
+
+def _joined(messages: list[Message]) -> Message:
+    return Message("joined", {"items": tuple(messages)})

@@ -1,0 +1,365 @@
+"""The database tables: organisations and their staff, properties with units and contacts, serial
+letters with their documents, releases, dispatch orders, shipments and the event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from domain.addresses import PostalAddress
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    ADMIN = "admin"
+    MANAGER = "manager"
+
+
+class Relation(StrEnum):
+    OWNER = "owner"
+    TENANT = "tenant"
+
+
+class Preference(StrEnum):
+    ONLINE = "online"
+    LETTER = "letter"
+
+
+class RecipientGroup(StrEnum):
+    OWNERS = "owners"
+    TENANTS = "tenants"
+    BOTH = "both"
+
+    def includes(self, relation: Relation) -> bool:
+        return self is RecipientGroup.BOTH or self.value == relation.value + "s"
+
+
+class LetterState(StrEnum):
+    DRAFT = "draft"
+    RELEASED = "released"
+    DISPATCH_ORDERED = "dispatch_ordered"
+    CANCELLED = "cancelled"
+    WITH_PROVIDER = "with_provider"
+    PRINTED = "printed"
+    POSTED = "posted"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+class ShipmentState(StrEnum):
+    PENDING = "pending"  # planned, not yet handed to the provider
+    SUBMITTED = "submitted"  # the provider has it
+    PRINTED = "printed"
+    POSTED = "posted"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    HELD = "held"  # kept back with a reason (e.g. preflight), never submitted
+
+
+class SourceKind(StrEnum):
+    BATCH = "batch"  # one PDF holding many units' documents, split by a rule
+    UNIT_FILE = "unit_file"  # one file per unit
+    ATTACHMENT = "attachment"  # a general attachment every recipient gets once
+
+
+def enum_column(enum: type[StrEnum], default: StrEnum) -> Any:
+    """Enums stored as their plain value in a VARCHAR: the same schema on SQLite and PostgreSQL."""
+    sa_enum = SAEnum(
+        enum, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members]
+    )
+    return Field(default=default, sa_type=sa_enum)
+
+
+def json_column() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def json_list_column() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    slack_team_id: str | None = Field(default=None, unique=True, index=True)
+    locale: str = "de"
+    return_line: str = ""  # sender line printed above the window address
+    sender_email: str = "briefwerk@localhost"
+    home_country: str = "DE"
+    manager_approval: bool = False
+    notify_channel: str | None = None
+    provider: str = "outbox"
+    provider_contact_text: str = ""  # the yellow state's "whom to ask" text
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Staff(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("organisation_id", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    slack_user_id: str
+    name: str = ""
+    email: str | None = None
+    is_admin: bool = False
+    is_manager: bool = False
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        roles = {Role.STAFF}
+        if self.is_admin:
+            roles.add(Role.ADMIN)
+        if self.is_manager:
+            roles.add(Role.MANAGER)
+        return frozenset(roles)
+
+
+class Property(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    external_id: str
+    name: str
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+
+
+class Unit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("property_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    property_id: int = Field(foreign_key="property.id", index=True)
+    external_id: str
+    label: str  # what is printed on documents, e.g. "WE 03"
+    kind: str = ""  # Wohnung, Gewerbe, Stellplatz …
+    position: int = 0
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    external_id: str
+    name: str
+    addition: str = ""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = "DE"
+    email: str | None = None
+    portal_registered: bool = False
+    preference: Preference = enum_column(Preference, Preference.LETTER)
+
+    @property
+    def address(self) -> PostalAddress | None:
+        """None when the contact has no complete postal address."""
+        if not (self.street and self.postcode and self.city):
+            return None
+        return PostalAddress(
+            name=self.name,
+            addition=self.addition,
+            street=self.street,
+            postcode=self.postcode,
+            city=self.city,
+            country=self.country or "DE",
+        )
+
+
+class Occupancy(SQLModel, table=True):
+    """A contact holding a unit as owner or tenant; co-owners share a unit, ordered by `position`."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "contact_id", "relation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    relation: Relation = enum_column(Relation, Relation.OWNER)
+    position: int = 0
+    ended_on: date | None = None
+
+
+class SerialLetter(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    property_id: int = Field(foreign_key="property.id", index=True)
+    title: str
+    document_types: list[str] = json_list_column()
+    recipients: RecipientGroup = enum_column(RecipientGroup, RecipientGroup.OWNERS)
+    state: LetterState = enum_column(LetterState, LetterState.DRAFT)
+    version: int = 0  # bumped on every change; compare-and-set guards against double clicks
+    dispatch: dict[str, Any] = json_column()  # DispatchOptions as JSON
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    released_at: datetime | None = None
+    deleted_at: datetime | None = None
+    thread_channel: str | None = None
+    thread_ts: str | None = None
+
+
+class SourceDocument(SQLModel, table=True):
+    """An uploaded PDF as received; unit documents are cut from it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    kind: SourceKind = enum_column(SourceKind, SourceKind.BATCH)
+    document_type: str | None = None
+    filename: str
+    path: str  # relative to the data home
+    sha256: str
+    page_count: int
+    position: int = 0
+    split: dict[str, Any] = json_column()
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    uploaded_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class UnitDocument(SQLModel, table=True):
+    """One unit's document of one document type, stored as its own PDF."""
+
+    __table_args__ = (UniqueConstraint("serial_letter_id", "unit_id", "document_type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    document_type: str
+    source_id: int = Field(foreign_key="sourcedocument.id")
+    source_pages: list[int] = json_list_column()  # 0-based pages of the source, in order
+    path: str
+    sha256: str
+    page_count: int
+    window_text: str = ""  # text in the envelope window of page 1, to match recipients
+
+
+class DocumentCheck(SQLModel, table=True):
+    """Preflight findings of one PDF (by content) under one provider profile, computed once."""
+
+    __table_args__ = (UniqueConstraint("sha256", "profile", "first_in_letter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True)
+    profile: str
+    first_in_letter: bool
+    findings: list[dict[str, Any]] = json_list_column()
+    checked_at: datetime = Field(default_factory=utcnow)
+
+
+class Letter(SQLModel, table=True):
+    """One row of the overview: a contact receiving one unit's documents."""
+
+    __table_args__ = (UniqueConstraint("serial_letter_id", "contact_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    relation: Relation = enum_column(Relation, Relation.OWNER)
+    downloads: int = 0
+
+
+class UnitRelease(SQLModel, table=True):
+    """Which units of a serial letter are visible in the customer portal."""
+
+    __table_args__ = (UniqueConstraint("serial_letter_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    released_at: datetime = Field(default_factory=utcnow)
+    released_by: int | None = Field(default=None, foreign_key="staff.id")
+    withdrawn_at: datetime | None = None
+    withdrawn_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class PortalDocument(SQLModel, table=True):
+    """The built-in portal store: a document the contacts of a unit can see."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    title: str
+    path: str
+    sha256: str
+    published_at: datetime = Field(default_factory=utcnow)
+
+
+class DispatchOrder(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    provider: str
+    options: dict[str, Any] = json_column()
+    ordered_by: int | None = Field(default=None, foreign_key="staff.id")
+    ordered_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None  # every shipment handed over (or held)
+    cancelled_at: datetime | None = None
+    cancelled_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class Shipment(SQLModel, table=True):
+    """One physical letter: a contact, the units it covers, and the exact print file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="dispatchorder.id", index=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    unit_ids: list[int] = json_list_column()
+    reference: str = Field(unique=True, index=True)  # ours, sent to the provider
+    state: ShipmentState = enum_column(ShipmentState, ShipmentState.PENDING)
+    recipient: dict[str, Any] = json_column()  # the address as it was when ordered
+    parts: list[dict[str, Any]] = json_list_column()  # the print file's recipe, fixed when ordered
+    print_path: str | None = None
+    sha256: str | None = None
+    pages: int = 0
+    sheets: int = 0
+    blank_pages: int = 0
+    cover_sheet: bool = False
+    cost_cents: int = 0
+    provider_ref: str | None = None
+    reason: str | None = None  # why held or failed, in words
+    submitted_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """Everything that happened to a serial letter: the evidence record and the thread's feed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipment.id", index=True)
+    kind: str
+    actor_id: int | None = Field(default=None, foreign_key="staff.id")
+    actor: str = ""  # "provider", "system", or a staff name
+    at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = json_column()
+    announced_at: datetime | None = None  # posted to the Slack thread
+
+
+class DownloadLink(SQLModel, table=True):
+    """A short-lived link to one PDF of a serial letter; only the token's hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    token_sha256: str = Field(unique=True, index=True)
+    path: str
+    letters: int = 0
+    pages: int = 0
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    recipients: list[str] = json_list_column()
+    used_count: int = 0
+    last_used_at: datetime | None = None

@@ -1,0 +1,137 @@
+"""The outside world as the use cases see it: print-and-mail provider, mailer, customer portal,
+file store and clock. `bot/integrations` implements them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+
+from domain.addresses import PostalAddress
+from domain.costs import PriceTable
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the organisation's provider contract allows; the order button and options follow it."""
+
+    available: bool = True  # False: no contract / not configured -> the yellow button
+    registered: bool = False
+    colour: bool = True
+    duplex: bool = True
+    countries: frozenset[str] | None = None  # None: worldwide
+    cancel_window: str = ""  # in words, e.g. "until printing starts"
+    profile: str = "din5008b"  # preflight profile key (domain.pdf.profiles)
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    colour: bool = False
+    duplex: bool = True
+    registered: bool = False
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    reference: str  # ours, unique; the provider stores it so a retry can look it up
+    order_key: str
+    recipient: PostalAddress
+    pdf_path: Path
+    sha256: str
+    pages: int
+    options: PrintOptions
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderLetter:
+    reference: str
+    provider_ref: str
+    status: str  # provider's own word
+    sha256: str | None = None
+
+
+class Provider(Protocol):
+    key: str
+    capabilities: Capabilities
+
+    def lookup(self, reference: str) -> ProviderLetter | None: ...
+
+    def submit(self, request: ShipmentRequest) -> ProviderLetter: ...
+
+    def cancel(self, letter: ProviderLetter) -> bool: ...
+
+    def finish_order(self, order_key: str) -> None: ...
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class PortalDoc:
+    title: str
+    path: str  # relative to the file store
+    sha256: str
+
+
+class PortalStore(Protocol):
+    """Which documents each unit's contacts can see in the customer portal."""
+
+    def publish(self, organisation_id: int, unit_id: int, serial_letter_id: int, documents: list[PortalDoc]) -> None: ...
+
+    def withdraw(self, unit_id: int, serial_letter_id: int) -> int: ...
+
+
+class FileStore:
+    """Files under the data home; paths in the database are relative to it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def write(self, relative: str, data: bytes) -> str:
+        """Write atomically (temp file + rename) and return the sha256 of `data`."""
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, target)
+        return hashlib.sha256(data).hexdigest()
+
+    def read(self, relative: str) -> bytes:
+        return self.path(relative).read_bytes()
+
+    def delete(self, relative: str) -> None:
+        self.path(relative).unlink(missing_ok=True)
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Ports:
+    """Everything a use case may touch outside the database, built per unit of work."""
+
+    files: FileStore
+    providers: dict[str, Provider]
+    mailer: Mailer
+    portal: PortalStore
+    prices: PriceTable = field(default_factory=PriceTable)
+    clock: Callable[[], datetime] = system_clock
+    public_url: str = "http://localhost:3000"
+    print_workers: int = 1
+
+    def provider(self, key: str) -> Provider | None:
+        """The organisation's provider, or None when none is configured (the yellow button)."""
+        return self.providers.get(key)

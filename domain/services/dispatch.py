@@ -1,0 +1,415 @@
+"""Use cases of the dispatch step (seed steps 5–11): configure, summary with preflight and the
+order button, order, run and resume an order, cancel, and print files for checking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from domain.actors import Actor
+from domain.addresses import PostalAddress
+from domain.dispatch import (
+    BlankPage,
+    ButtonState,
+    CoverSheet,
+    DispatchOptions,
+    DispatchPlan,
+    DocPart,
+    PlanInputs,
+    PlannedLetter,
+    button_state,
+    plan_dispatch,
+)
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.messages import Message
+from domain.models import (
+    DispatchOrder,
+    Letter,
+    LetterState,
+    Organisation,
+    Property,
+    SerialLetter,
+    Shipment,
+    ShipmentState,
+    utcnow,
+)
+from domain.pdf.assemble import BLANK, Blank, FilePages, PrintJob, write_print_files
+from domain.pdf.layout import render_cover_sheet
+from domain.ports import Capabilities, Ports, PrintOptions, Provider, ShipmentRequest
+from domain.services.documents import (
+    attachment_parts,
+    get_serial_letter,
+    overview_rows,
+    unit_document_parts,
+)
+from domain.services.events import move, record
+from domain.services.preflight import document_findings_for, profile_for
+
+UNAVAILABLE = Capabilities(available=False)
+
+
+def capabilities_of(ports: Ports, organisation: Organisation) -> Capabilities:
+    provider = ports.provider(organisation.provider)
+    return provider.capabilities if provider else UNAVAILABLE
+
+
+def options_of(serial: SerialLetter) -> DispatchOptions:
+    return DispatchOptions.model_validate(serial.dispatch or {})
+
+
+def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: DispatchOptions | None = None,
+               *, preflight: bool = True) -> DispatchPlan:
+    organisation = session.get(Organisation, serial.organisation_id)
+    capabilities = capabilities_of(ports, organisation)
+    profile = profile_for(capabilities)
+    inputs = PlanInputs(
+        rows=overview_rows(session, serial),
+        document_types=serial.document_types,
+        unit_documents=unit_document_parts(session, serial),
+        attachments=attachment_parts(session, serial.id),
+        capabilities=capabilities,
+        prices=ports.prices,
+        home_country=organisation.home_country,
+        max_pages=profile.max_pages,
+    )
+    findings = document_findings_for(session, ports.files, profile) if preflight else None
+    return plan_dispatch(inputs, options or options_of(serial), findings)
+
+
+@dataclass
+class DispatchSummary:
+    serial: SerialLetter
+    plan: DispatchPlan
+    button: ButtonState
+    reasons: list[Message]
+    capabilities: Capabilities
+
+
+def dispatch_summary(session: Session, ports: Ports, actor: Actor, serial_id: int) -> DispatchSummary:
+    serial = get_serial_letter(session, actor, serial_id)
+    return _summary(session, ports, serial)
+
+
+def _summary(session: Session, ports: Ports, serial: SerialLetter) -> DispatchSummary:
+    organisation = session.get(Organisation, serial.organisation_id)
+    capabilities = capabilities_of(ports, organisation)
+    plan = build_plan(session, ports, serial)
+    state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text)
+    return DispatchSummary(serial, plan, state, reasons, capabilities)
+
+
+def configure_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, changes: dict[str, Any],
+                       expected_version: int | None = None) -> DispatchSummary:
+    """Apply the modal's choices; options the contract lacks are refused, saying whom to ask."""
+    serial = get_serial_letter(session, actor, serial_id)
+    if serial.state in (LetterState.DELETED, LetterState.DISPATCH_ORDERED, LetterState.WITH_PROVIDER, LetterState.PRINTED):
+        raise InvalidInput("dispatch.locked", state=Message(f"state.{serial.state.value}"))
+    if expected_version is not None and expected_version != serial.version:
+        raise Conflict("conflict.changed", title=serial.title)
+    options = DispatchOptions.model_validate({**options_of(serial).model_dump(), **changes})
+    organisation = session.get(Organisation, serial.organisation_id)
+    _check_capabilities(options, capabilities_of(ports, organisation), organisation.provider_contact_text)
+    serial.dispatch = options.model_dump(mode="json")
+    serial.version += 1
+    session.add(serial)
+    session.commit()
+    return _summary(session, ports, serial)
+
+
+def _check_capabilities(options: DispatchOptions, capabilities: Capabilities, contact: str) -> None:
+    wanted = {"registered": options.registered, "colour": options.colour, "duplex": options.duplex}
+    for feature, on in wanted.items():
+        if on and not getattr(capabilities, feature):
+            raise InvalidInput("dispatch.feature_unavailable", feature=Message(f"feature.{feature}"), contact=contact or "–")
+
+
+def set_ticked(session: Session, ports: Ports, actor: Actor, serial_id: int, contact_id: int, ticked: bool,
+               expected_version: int | None = None) -> DispatchSummary:
+    """Tick or untick one contact on top of the filter (seed step 6)."""
+    serial = get_serial_letter(session, actor, serial_id)
+    options = options_of(serial)
+    options = options.tick(contact_id) if ticked else options.untick(contact_id)
+    return configure_dispatch(session, ports, actor, serial_id, {"ticked": options.ticked, "unticked": options.unticked}, expected_version)
+
+
+# --- order ------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrderOutcome:
+    order: DispatchOrder
+    submitted: int = 0
+    already_there: int = 0  # found at the provider by reference, not sent again
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
+
+
+def order_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> DispatchOrder:
+    """Fix the letters of the current plan as shipments and mark the dispatch ordered.
+
+    Only a green button orders; the state change is a compare-and-set, so a double click or a
+    stale modal orders nothing twice. `run_order` then hands the letters over."""
+    serial = get_serial_letter(session, actor, serial_id)
+    summary = _summary(session, ports, serial)
+    if summary.button is not ButtonState.GREEN:
+        if summary.button is ButtonState.RED:
+            raise Conflict("order.already", title=serial.title)
+        raise InvalidInput("order.not_possible", reasons=tuple(summary.reasons))
+    organisation = session.get(Organisation, serial.organisation_id)
+    move(session, serial, LetterState.DISPATCH_ORDERED, "order", expected_version)
+    order = DispatchOrder(serial_letter_id=serial.id, provider=organisation.provider,
+                          options=summary.plan.options.model_dump(mode="json"), ordered_by=actor.staff_id)
+    session.add(order)
+    session.flush()
+    for number, letter in enumerate(summary.plan.letters, start=1):
+        session.add(_shipment(order, serial, letter, number))
+    record(session, serial, "ordered", actor, order=order.id, letters=len(summary.plan.letters),
+           sheets=summary.plan.sheets, cost_cents=summary.plan.cost_cents, options=order.options)
+    session.commit()
+    return order
+
+
+def order_key(order: DispatchOrder) -> str:
+    return f"BW{order.serial_letter_id}-{order.id}"
+
+
+def _shipment(order: DispatchOrder, serial: SerialLetter, letter: PlannedLetter, number: int) -> Shipment:
+    address = letter.contact.address
+    assert address is not None  # the plan only holds contacts with an address
+    return Shipment(
+        order_id=order.id, serial_letter_id=serial.id, contact_id=letter.contact.id,
+        unit_ids=list(letter.unit_ids), reference=f"{order_key(order)}-{number:05d}",
+        recipient=address.model_dump(), parts=part_recipes(letter),
+        pages=letter.pages, sheets=letter.cost.sheets if letter.cost else 0,
+        blank_pages=letter.blank_pages, cover_sheet=letter.cover, cost_cents=letter.cost.cents if letter.cost else 0,
+    )
+
+
+def part_recipes(letter: PlannedLetter) -> list[dict[str, Any]]:
+    """The print file as data: stored with the shipment so a resumed order builds the same file."""
+    recipes: list[dict[str, Any]] = []
+    for part in letter.parts:
+        if isinstance(part, DocPart):
+            recipes.append({"kind": "document", "path": part.path, "sha256": part.sha256, "pages": part.page_count, "title": part.title})
+        elif isinstance(part, CoverSheet):
+            recipes.append({"kind": "cover", "pages": 1, "units": list(letter.unit_labels)})
+        else:
+            recipes.append({"kind": "blank", "pages": 1})
+    return recipes
+
+
+@dataclass(frozen=True)
+class PrintContext:
+    """What a cover sheet needs to know besides the recipient."""
+
+    organisation: Organisation
+    prop: Property
+    serial: SerialLetter
+    folder: str
+
+    @classmethod
+    def load(cls, session: Session, serial: SerialLetter, folder: str) -> PrintContext:
+        return cls(session.get(Organisation, serial.organisation_id), session.get(Property, serial.property_id), serial, folder)
+
+
+def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
+    parts: list[FilePages | Blank] = []
+    for recipe in recipes:
+        if recipe["kind"] == "blank":
+            parts.append(BLANK)
+        elif recipe["kind"] == "cover":
+            parts.append(FilePages(_write_cover(ports, context, reference, recipient, recipe["units"])))
+        else:
+            parts.append(FilePages(ports.files.path(recipe["path"])))
+    target = ports.files.path(f"{context.folder}/{reference}.pdf")
+    return PrintJob(tuple(parts), target, title=context.serial.title)
+
+
+def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:
+    return [
+        f"Unterlagen: {context.serial.title}",
+        f"Liegenschaft: {context.prop.name}",
+        f"Einheit(en): {', '.join(unit_labels)}",
+    ]
+
+
+def _write_cover(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, unit_labels: list[str]) -> Path:
+    organisation = context.organisation
+    pdf = render_cover_sheet(organisation.return_line, recipient.window_lines(organisation.home_country),
+                             cover_lines(context, unit_labels))
+    relative = f"{context.folder}/covers/{reference}.pdf"
+    ports.files.write(relative, pdf)
+    return ports.files.path(relative)
+
+
+def run_order(session: Session, ports: Ports, order_id: int) -> OrderOutcome:
+    """Build the print files and hand every pending letter to the provider; safe to run again
+    after a crash: each letter is looked up by our reference first and sent only if missing."""
+    order = session.get(DispatchOrder, order_id)
+    if order is None:
+        raise NotFound("not_found", what="Auftrag", ref=order_id)
+    serial = session.get(SerialLetter, order.serial_letter_id)
+    provider = ports.provider(order.provider)
+    if provider is None:
+        raise InvalidInput("order.no_provider", provider=order.provider)
+    pending = list(session.exec(select(Shipment).where(
+        Shipment.order_id == order.id, Shipment.state == ShipmentState.PENDING).order_by(Shipment.id)))
+    outcome = OrderOutcome(order)
+    if order.cancelled_at is not None:
+        return outcome
+    _build_print_files(session, ports, PrintContext.load(session, serial, f"orders/{order_key(order)}"), pending)
+    options = PrintOptions(**{k: order.options.get(k, False) for k in ("colour", "duplex", "registered")})
+    for shipment in pending:
+        _hand_over(session, ports, provider, serial, order, shipment, options, outcome)
+    provider.finish_order(order_key(order))
+    _finish(session, serial, order, outcome)
+    return outcome
+
+
+def _build_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment]) -> None:
+    """Write the print files still missing (or not matching their stored checksum)."""
+    jobs, waiting = [], []
+    for shipment in shipments:
+        path = f"{context.folder}/{shipment.reference}.pdf"
+        if shipment.sha256 and shipment.print_path == path and ports.files.path(path).exists():
+            continue
+        jobs.append(print_job(ports, context, shipment.reference, PostalAddress(**shipment.recipient), shipment.parts))
+        waiting.append((shipment, path))
+    for (shipment, path), written in zip(waiting, write_print_files(jobs, workers=ports.print_workers)):
+        shipment.print_path, shipment.sha256, shipment.pages = path, written.sha256, written.pages
+        session.add(shipment)
+    session.commit()
+
+
+def _hand_over(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, order: DispatchOrder,
+               shipment: Shipment, options: PrintOptions, outcome: OrderOutcome) -> None:
+    existing = provider.lookup(shipment.reference)
+    if existing is None:
+        request = ShipmentRequest(
+            reference=shipment.reference, order_key=order_key(order), recipient=PostalAddress(**shipment.recipient),
+            pdf_path=ports.files.path(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options,
+        )
+        try:
+            existing = provider.submit(request)
+        except InvalidInput as error:
+            _fail(session, serial, shipment, error.render("de"), outcome)
+            return
+        outcome.submitted += 1
+    else:
+        outcome.already_there += 1
+    shipment.state, shipment.provider_ref = ShipmentState.SUBMITTED, existing.provider_ref
+    shipment.submitted_at = shipment.updated_at = utcnow()
+    session.add(shipment)
+    record(session, serial, "shipment_submitted", who="system", shipment_id=shipment.id,
+           reference=shipment.reference, provider_ref=existing.provider_ref, sha256=shipment.sha256)
+    session.commit()
+
+
+def _fail(session: Session, serial: SerialLetter, shipment: Shipment, reason: str, outcome: OrderOutcome) -> None:
+    shipment.state, shipment.reason, shipment.updated_at = ShipmentState.FAILED, reason, utcnow()
+    session.add(shipment)
+    record(session, serial, "shipment_failed", who="system", shipment_id=shipment.id, reference=shipment.reference, reason=reason)
+    outcome.failed.append((shipment.reference, reason))
+    session.commit()
+
+
+def _finish(session: Session, serial: SerialLetter, order: DispatchOrder, outcome: OrderOutcome) -> None:
+    states = list(session.exec(select(Shipment.state).where(Shipment.order_id == order.id)))
+    if ShipmentState.PENDING in states or serial.state is not LetterState.DISPATCH_ORDERED:
+        return
+    order.completed_at = utcnow()
+    session.add(order)
+    submitted = sum(1 for state in states if state is ShipmentState.SUBMITTED)
+    target = LetterState.WITH_PROVIDER if submitted else LetterState.FAILED
+    move(session, serial, target, "provider_update")
+    record(session, serial, target.value, who="system", order=order.id, submitted=submitted,
+           failed=sum(1 for state in states if state is ShipmentState.FAILED))
+    session.commit()
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CancelOutcome:
+    cancelled: int
+    not_cancellable: list[str]  # references the provider refused (already printing)
+
+
+def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> CancelOutcome:
+    serial = get_serial_letter(session, actor, serial_id)
+    order = session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial.id)
+                         .order_by(DispatchOrder.id.desc())).first()
+    if order is None:
+        raise Conflict("cancel.nothing", title=serial.title)
+    move(session, serial, LetterState.CANCELLED, "cancel", expected_version)
+    order.cancelled_at, order.cancelled_by = utcnow(), actor.staff_id
+    session.add(order)
+    session.commit()  # from here on `run_order` submits nothing more
+    provider = ports.provider(order.provider)
+    outcome = CancelOutcome(0, [])
+    shipments = session.exec(select(Shipment).where(Shipment.order_id == order.id)).all()
+    for shipment in shipments:
+        if shipment.state is ShipmentState.PENDING:
+            shipment.state = ShipmentState.CANCELLED
+        elif shipment.state is ShipmentState.SUBMITTED and provider is not None:
+            letter = provider.lookup(shipment.reference)
+            if letter is not None and provider.cancel(letter):
+                shipment.state = ShipmentState.CANCELLED
+            else:
+                outcome.not_cancellable.append(shipment.reference)
+                continue
+        else:
+            continue
+        shipment.updated_at = utcnow()
+        outcome.cancelled += 1
+        session.add(shipment)
+    record(session, serial, "cancelled", actor, order=order.id, cancelled=outcome.cancelled,
+           not_cancellable=len(outcome.not_cancellable))
+    session.commit()
+    return outcome
+
+
+# --- downloads for checking (seed step 2) -----------------------------------------------------
+
+
+def _row(session: Session, actor: Actor, letter_id: int) -> tuple[SerialLetter, Letter]:
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise NotFound("not_found", what="Brief", ref=letter_id)
+    serial = get_serial_letter(session, actor, letter.serial_letter_id)
+    return serial, letter
+
+
+def download_print_file(session: Session, ports: Ports, actor: Actor, letter_id: int) -> tuple[str, bytes]:
+    """The print file this row's contact would receive under the current dispatch options
+    (merged, with cover sheet and blank pages), even if the filter sends them none."""
+    serial, row = _row(session, actor, letter_id)
+    options = options_of(serial).model_copy(update={"ticked": [row.contact_id], "unticked": []})
+    plan = build_plan(session, ports, serial, options, preflight=False)
+    letter = next((item for item in plan.letters if item.contact.id == row.contact_id and row.unit_id in item.unit_ids), None)
+    if letter is None or not letter.documents:
+        raise InvalidInput("download.no_documents")
+    context = PrintContext.load(session, serial, f"downloads/{serial.id}")
+    job = print_job(ports, context, f"check-{row.id}", letter.contact.address, part_recipes(letter))
+    write_print_files([job], workers=1)
+    _count_download(session, row)
+    return f"{serial.title} - {letter.contact.name} - {' '.join(letter.unit_labels)}.pdf", job.target.read_bytes()
+
+
+def download_document(session: Session, ports: Ports, actor: Actor, letter_id: int, document_type: str) -> tuple[str, bytes]:
+    """One unit document of one type, as stored (the letter per document type)."""
+    serial, row = _row(session, actor, letter_id)
+    parts = unit_document_parts(session, serial).get(row.unit_id, {})
+    if document_type not in parts:
+        raise InvalidInput("download.no_document_of_type", document_type=document_type)
+    _count_download(session, row)
+    return f"{serial.title} - {document_type} - {row.unit_id}.pdf", ports.files.read(parts[document_type].path)
+
+
+def _count_download(session: Session, row: Letter) -> None:
+    row.downloads += 1
+    session.add(row)
+    session.commit()

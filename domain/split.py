@@ -1,0 +1,217 @@
+"""Cutting a batch PDF into the units' documents, or matching one file per unit.
+
+Nothing is assigned silently: every page that belongs to no unit and every unit left without a
+document is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from domain.errors import InvalidInput
+from domain.messages import Message
+
+
+@dataclass(frozen=True)
+class UnitKey:
+    id: int
+    label: str
+    external_id: str
+
+    def identifiers(self) -> set[str]:
+        return {name for name in (self.label, self.external_id) if name.strip()}
+
+
+class ByMarker(BaseModel):
+    """A page naming a unit starts that unit's document; pages without a marker continue it."""
+
+    method: Literal["marker"] = "marker"
+    pattern: str = "Einheit: {unit}"
+
+    @field_validator("pattern")
+    @classmethod
+    def _has_placeholder(cls, value: str) -> str:
+        if value.count("{unit}") != 1:
+            raise ValueError("the pattern needs exactly one {unit} placeholder")
+        return value
+
+
+class ByPageCount(BaseModel):
+    """Every `pages_per_unit` pages belong to the next unit, in the property's unit order."""
+
+    method: Literal["pages"] = "pages"
+    pages_per_unit: int = Field(ge=1)
+
+
+class ByRanges(BaseModel):
+    """Explicit 1-based page ranges per unit label or id, e.g. {"WE 01": "1-3", "WE 02": "4,5"}."""
+
+    method: Literal["ranges"] = "ranges"
+    ranges: dict[str, str]
+
+
+SplitRule = Annotated[ByMarker | ByPageCount | ByRanges, Field(discriminator="method")]
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    page: int  # 0-based
+    reason: Message
+
+
+@dataclass
+class SplitResult:
+    assignments: dict[int, list[int]] = field(default_factory=dict)  # unit id -> 0-based pages
+    unmatched: list[Unmatched] = field(default_factory=list)
+    units_without_document: list[int] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unmatched and not self.units_without_document
+
+
+def split_pages(rule: ByMarker | ByPageCount | ByRanges, page_texts: Sequence[str], units: Sequence[UnitKey]) -> SplitResult:
+    if isinstance(rule, ByMarker):
+        result = _split_by_marker(rule.pattern, page_texts, units)
+    elif isinstance(rule, ByPageCount):
+        result = _split_by_count(rule.pages_per_unit, len(page_texts), units)
+    else:
+        result = _split_by_ranges(rule.ranges, len(page_texts), units)
+    result.units_without_document = [u.id for u in units if u.id not in result.assignments]
+    return result
+
+
+# --- by marker ------------------------------------------------------------------------------
+
+
+def _flexible(text: str) -> str:
+    return r"\s*".join(re.escape(part) for part in text.split()) if text.strip() else ""
+
+
+def _marker_regexes(pattern: str, units: Sequence[UnitKey]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    before, after = pattern.split("{unit}")
+    names = sorted({name for unit in units for name in unit.identifiers()}, key=len, reverse=True)
+    known = "|".join(_flexible(name) for name in names) or r"(?!x)x"
+    prefix, suffix = _flexible(before), _flexible(after)
+    known_re = re.compile(rf"(?<!\w){prefix}\s*(?P<unit>{known})(?!\w)\s*{suffix}", re.IGNORECASE)
+    # With literal text around the placeholder, a marker naming an unknown unit is detectable.
+    any_re = None
+    if prefix or suffix:
+        any_re = re.compile(rf"(?<!\w){prefix}\s*(?P<unit>[\w./-]+(?:\s\d+)?)\s*{suffix}", re.IGNORECASE)
+    return known_re, any_re
+
+
+def _split_by_marker(pattern: str, page_texts: Sequence[str], units: Sequence[UnitKey]) -> SplitResult:
+    known_re, any_re = _marker_regexes(pattern, units)
+    by_name = {_fold(name): unit for unit in units for name in unit.identifiers()}
+    result = SplitResult()
+    current: UnitKey | None = None
+    stop_reason = Message("split.before_first_marker", {"pattern": pattern})
+    for page, text in enumerate(page_texts):
+        found = {by_name[_fold(m.group("unit"))].id: by_name[_fold(m.group("unit"))] for m in known_re.finditer(text)}
+        if len(found) > 1:
+            labels = ", ".join(sorted(u.label for u in found.values()))
+            current, stop_reason = None, Message("split.after_ambiguous_page", {"page": page + 1})
+            result.unmatched.append(Unmatched(page, Message("split.ambiguous", {"units": labels})))
+            continue
+        if found:
+            unit = next(iter(found.values()))
+            if unit.id in result.assignments and current is not unit:
+                result.warnings.append(Message("split.unit_twice", {"unit": unit.label, "page": page + 1}))
+            current = unit
+        elif any_re is not None and (unknown := any_re.search(text)):
+            name = unknown.group("unit")
+            current, stop_reason = None, Message("split.after_unknown_marker", {"unit": name, "page": page + 1})
+            result.unmatched.append(Unmatched(page, Message("split.unknown_unit", {"unit": name})))
+            continue
+        if current is None:
+            result.unmatched.append(Unmatched(page, stop_reason))
+            continue
+        result.assignments.setdefault(current.id, []).append(page)
+    return result
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split()).replace(" ", "")
+
+
+# --- by page count and by ranges -------------------------------------------------------------
+
+
+def _split_by_count(per_unit: int, page_count: int, units: Sequence[UnitKey]) -> SplitResult:
+    result = SplitResult()
+    for index, unit in enumerate(units):
+        pages = list(range(index * per_unit, min((index + 1) * per_unit, page_count)))
+        if len(pages) == per_unit:
+            result.assignments[unit.id] = pages
+        elif pages:
+            for page in pages:
+                result.unmatched.append(Unmatched(page, Message("split.short_chunk", {"unit": unit.label, "pages": len(pages), "expected": per_unit})))
+    for page in range(len(units) * per_unit, page_count):
+        result.unmatched.append(Unmatched(page, Message("split.more_pages_than_units", {"units": len(units), "per_unit": per_unit})))
+    return result
+
+
+def parse_page_ranges(text: str, page_count: int) -> list[int]:
+    """'1-3, 5' -> [0, 1, 2, 4] (0-based); refuses ranges outside the document."""
+    pages: list[int] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
+        if not match:
+            raise InvalidInput("split.bad_range", text=part)
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if not 1 <= first <= last <= page_count:
+            raise InvalidInput("split.range_outside", text=part, pages=page_count)
+        pages.extend(range(first - 1, last))
+    return pages
+
+
+def _split_by_ranges(ranges: dict[str, str], page_count: int, units: Sequence[UnitKey]) -> SplitResult:
+    by_name = {_fold(name): unit for unit in units for name in unit.identifiers()}
+    result = SplitResult()
+    owner: dict[int, str] = {}
+    for name, text in ranges.items():
+        unit = by_name.get(_fold(name))
+        if unit is None:
+            raise InvalidInput("split.unknown_unit_in_ranges", unit=name)
+        for page in parse_page_ranges(text, page_count):
+            if page in owner:
+                raise InvalidInput("split.overlap", page=page + 1, first=owner[page], second=unit.label)
+            owner[page] = unit.label
+            result.assignments.setdefault(unit.id, []).append(page)
+    for page in range(page_count):
+        if page not in owner:
+            result.unmatched.append(Unmatched(page, Message("split.not_in_ranges")))
+    return result
+
+
+# --- one file per unit -----------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    """Words of a name with leading zeros dropped, so 'WE_003' and 'WE 3' agree."""
+    return [t.lstrip("0") or "0" if t.isdigit() else t for t in re.findall(r"[a-z]+|\d+", text.casefold())]
+
+
+def match_files_to_units(filenames: Sequence[str], units: Sequence[UnitKey]) -> tuple[dict[int, str], list[tuple[str, Message]]]:
+    """Each file's name must end with exactly one unit's label or id ('Hausgeld_WE_03.pdf')."""
+    matched: dict[int, str] = {}
+    rejected: list[tuple[str, Message]] = []
+    for filename in filenames:
+        stem = _tokens(PurePath(filename).stem)
+        hits = {u.id: u for u in units for name in u.identifiers() if (t := _tokens(name)) and stem[-len(t):] == t}
+        if len(hits) != 1:
+            key = "split.file_no_unit" if not hits else "split.file_several_units"
+            rejected.append((filename, Message(key, {"units": ", ".join(sorted(u.label for u in hits.values()))})))
+        elif (unit_id := next(iter(hits))) in matched:
+            rejected.append((filename, Message("split.file_duplicate", {"other": matched[unit_id]})))
+        else:
+            matched[unit_id] = filename
+    return matched, rejected

@@ -1,0 +1,99 @@
+"""Cutting batch PDFs into unit documents: by marker, by page count, by ranges, one file per unit."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvalidInput
+from domain.split import ByMarker, ByPageCount, ByRanges, UnitKey, match_files_to_units, parse_page_ranges, split_pages
+
+UNITS = [UnitKey(i, f"WE {i:02d}", f"E{i}") for i in range(1, 6)]
+
+
+def test_marker_starts_a_unit_and_unmarked_pages_continue_it() -> None:
+    texts = ["Einheit: WE 01", "Seite 2", "Einheit: WE 02", "Einheit: WE 03", "Seite 2", "Seite 3"]
+    result = split_pages(ByMarker(), texts, UNITS)
+    assert result.assignments == {1: [0, 1], 2: [2], 3: [3, 4, 5]}
+    assert result.units_without_document == [4, 5]
+    assert result.unmatched == []
+
+
+def test_pages_before_the_first_marker_are_reported() -> None:
+    result = split_pages(ByMarker(), ["Deckblatt", "Einheit: WE 01"], UNITS)
+    assert [u.page for u in result.unmatched] == [0]
+    assert "ersten Seite mit einer Einheits-Markierung" in result.unmatched[0].reason.render("de")
+
+
+def test_unknown_unit_pages_are_never_glued_to_the_previous_unit() -> None:
+    texts = ["Einheit: WE 01", "Einheit: WE 99", "Seite 2 von WE 99", "Einheit: WE 02"]
+    result = split_pages(ByMarker(), texts, UNITS)
+    assert result.assignments == {1: [0], 2: [3]}
+    assert [u.page for u in result.unmatched] == [1, 2]
+    assert "WE 99" in result.unmatched[0].reason.render("en")
+
+
+def test_a_page_naming_two_units_is_ambiguous() -> None:
+    result = split_pages(ByMarker(pattern="{unit}"), ["WE 01 und WE 02"], UNITS)
+    assert result.assignments == {}
+    assert "WE 01, WE 02" in result.unmatched[0].reason.render("de")
+
+
+def test_marker_matches_whole_labels_only() -> None:
+    units = [UnitKey(1, "WE 1", "a"), UnitKey(11, "WE 11", "b")]
+    result = split_pages(ByMarker(), ["Einheit: WE 11", "Einheit: WE 1"], units)
+    assert result.assignments == {11: [0], 1: [1]}
+
+
+def test_pattern_needs_exactly_one_placeholder() -> None:
+    with pytest.raises(ValueError):
+        ByMarker(pattern="Einheit")
+
+
+def test_fixed_page_count_reports_leftovers_and_short_chunks() -> None:
+    result = split_pages(ByPageCount(pages_per_unit=2), [""] * 9, UNITS[:4])
+    assert result.assignments == {1: [0, 1], 2: [2, 3], 3: [4, 5], 4: [6, 7]}
+    assert [u.page for u in result.unmatched] == [8]
+    short = split_pages(ByPageCount(pages_per_unit=3), [""] * 7, UNITS[:3])
+    assert short.assignments == {1: [0, 1, 2], 2: [3, 4, 5]}
+    assert [u.page for u in short.unmatched] == [6]
+    assert short.units_without_document == [3]
+
+
+def test_ranges_assign_exactly_and_refuse_overlaps() -> None:
+    result = split_pages(ByRanges(ranges={"WE 01": "1-2", "E2": "3, 5"}), [""] * 5, UNITS)
+    assert result.assignments == {1: [0, 1], 2: [2, 4]}
+    assert [u.page for u in result.unmatched] == [3]
+    with pytest.raises(InvalidInput) as raised:
+        split_pages(ByRanges(ranges={"WE 01": "1-3", "WE 02": "3-4"}), [""] * 5, UNITS)
+    assert "Seite 3" in raised.value.render("de")
+    with pytest.raises(InvalidInput):
+        parse_page_ranges("4-9", 5)
+    with pytest.raises(InvalidInput):
+        parse_page_ranges("drei", 5)
+
+
+def test_files_match_units_by_their_name_ending() -> None:
+    matched, rejected = match_files_to_units(
+        ["Abrechnung_WE_01.pdf", "we2.pdf", "WE_003.pdf", "Sammel.pdf", "Kopie WE 01.pdf"], UNITS)
+    assert matched == {1: "Abrechnung_WE_01.pdf", 2: "we2.pdf", 3: "WE_003.pdf"}
+    assert [name for name, _ in rejected] == ["Sammel.pdf", "Kopie WE 01.pdf"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(UNITS), st.none()), max_size=30))
+def test_every_page_is_assigned_or_reported_exactly_once(pages) -> None:
+    texts = [f"Einheit: {unit.label}" if unit else "Fortsetzung" for unit in pages]
+    result = split_pages(ByMarker(), texts, UNITS)
+    assigned = [page for unit_pages in result.assignments.values() for page in unit_pages]
+    reported = [item.page for item in result.unmatched]
+    assert sorted(assigned + reported) == list(range(len(texts)))
+    assert set(result.units_without_document).isdisjoint(result.assignments)
+
+
+@given(st.integers(1, 5), st.integers(0, 40))
+def test_page_count_split_covers_every_page(per_unit, page_count) -> None:
+    result = split_pages(ByPageCount(pages_per_unit=per_unit), [""] * page_count, UNITS)
+    assigned = [page for unit_pages in result.assignments.values() for page in unit_pages]
+    assert sorted(assigned + [u.page for u in result.unmatched]) == list(range(page_count))
+    assert all(len(p) == per_unit for p in result.assignments.values())
