@@ -189,7 +189,7 @@ def concatenate(documents: list[bytes]) -> bytes:
     """One batch PDF, as the letter generator of a property-management program produces it."""
     sources = [PdfSource(data) for data in documents]
     buffer = io.BytesIO()
-    write_pdf([Pages(source) for source in sources], buffer, title="Hausgeldabrechnung 2025")
+    write_pdf([Pages(source) for source in sources], buffer, title="Sammeldokument")
     for source in sources:
         source.close()
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from bot.integrations.portal import DatabasePortalStore
 from bot.settings import Settings
 from domain.actors import Actor
 from domain.models import Organisation, Staff
+from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Ports
 
 
@@ -30,6 +31,11 @@ class Wiring:
         migrate(engine)
         return engine
 
+    @cached_property
+    def checks(self) -> PreflightCache:
+        """Inspected documents stay known for the process's lifetime."""
+        return PreflightCache()
+
     def ports(self, session: Session) -> Ports:
         home = self.settings
         return Ports(
@@ -40,6 +46,7 @@ class Wiring:
             prices=home.prices,
             public_url=home.public_url,
             print_workers=home.print_workers,
+            checks=self.checks,
         )
 
     @contextmanager

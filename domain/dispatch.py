@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,7 +17,6 @@ from domain.messages import Message
 from domain.models import Contact, LetterState, Relation, Unit
 from domain.ports import Capabilities
 from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
-from domain.addresses import address_mismatches
 
 
 class DispatchOptions(BaseModel):
@@ -70,7 +70,6 @@ class DocPart:
     sha256: str
     page_count: int
     title: str
-    window_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,9 +177,6 @@ class DispatchPlan:
         return sum(1 for letter in self.letters if letter.cover)
 
 
-DocumentFindings = Callable[[DocPart, bool], list[Message]]
-
-
 @dataclass(frozen=True)
 class PlanInputs:
     rows: Sequence[Row]
@@ -190,15 +186,31 @@ class PlanInputs:
     capabilities: Capabilities
     prices: PriceTable
     home_country: str = "DE"
-    max_pages: int | None = None
 
 
-def plan_dispatch(inputs: PlanInputs, options: DispatchOptions, document_findings: DocumentFindings | None = None) -> DispatchPlan:
+class LetterReport(Protocol):
+    """What preflight says of one letter (domain.pdf.preflight.PreflightReport)."""
+
+    @property
+    def findings(self) -> Sequence[Any]: ...
+
+    @property
+    def needs_cover_sheet(self) -> bool: ...
+
+
+LetterCheck = Callable[[PlannedLetter, DispatchOptions], LetterReport]
+
+
+def plan_dispatch(inputs: PlanInputs, options: DispatchOptions, check: LetterCheck | None = None,
+                  only_contacts: set[int] | None = None) -> DispatchPlan:
+    """`check` is the provider's preflight; without it no cover sheet is decided and nothing is
+    verified (fast estimates only). `only_contacts` plans just their letters."""
     decisions = recipients_for_post(
         options.filter, (row.contact for row in inputs.rows), options.ticked, options.unticked
     )
-    paper_rows = [row for row in inputs.rows if decisions[row.contact.id].gets_paper]
-    letters = [_build_letter(group, inputs, options, document_findings) for group in _group(paper_rows, options.merge)]
+    paper_rows = [row for row in inputs.rows if decisions[row.contact.id].gets_paper
+                  and (only_contacts is None or row.contact.id in only_contacts)]
+    letters = [_build_letter(group, inputs, options, check) for group in _group(paper_rows, options.merge)]
     return DispatchPlan(options=options, decisions=decisions, letters=letters)
 
 
@@ -212,7 +224,7 @@ def _group(rows: Sequence[Row], merge: bool) -> list[list[Row]]:
     return list(groups.values())
 
 
-def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions, document_findings: DocumentFindings | None) -> PlannedLetter:
+def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions, check: LetterCheck | None) -> PlannedLetter:
     contact = rows[0].contact
     documents, problems = _documents_for(rows, inputs)
     letter = PlannedLetter(
@@ -223,18 +235,27 @@ def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions,
         attachments=tuple(inputs.attachments),
         problems=problems,
     )
-    if documents:
-        _address_letter(letter, options, inputs.home_country)
     letter.parts = print_parts(letter, options)
+    if check is not None and documents:
+        letter.problems += _preflight(letter, options, check)
     abroad = contact.country != inputs.home_country
     letter.cost = letter_cost(
         inputs.prices, pages=letter.pages, duplex=options.duplex, colour=options.colour,
         registered=options.registered, abroad=abroad,
     )
-    letter.problems += _postal_problems(letter, inputs, options, abroad)
-    if document_findings is not None:
-        letter.problems += _document_problems(letter, document_findings)
+    letter.problems += _postal_problems(letter, inputs)
     return letter
+
+
+def _preflight(letter: PlannedLetter, options: DispatchOptions, check: LetterCheck) -> list[Problem]:
+    """A window showing someone else's address (or none readable) gets our cover sheet, when
+    switched on; everything else preflight finds holds the letter."""
+    report = check(letter, options)
+    if report.needs_cover_sheet and options.cover_sheet:
+        letter.cover = True
+        letter.parts = print_parts(letter, options)
+        report = check(letter, options)
+    return [Problem(finding.message) for finding in report.findings]
 
 
 def _documents_for(rows: list[Row], inputs: PlanInputs) -> tuple[list[DocPart], list[Problem]]:
@@ -247,22 +268,6 @@ def _documents_for(rows: list[Row], inputs: PlanInputs) -> tuple[list[DocPart], 
             problems.append(Problem(Message("plan.unit_missing_documents", {"unit": row.unit.label, "types": ", ".join(missing)})))
         documents += [by_type[kind] for kind in inputs.document_types if kind in by_type]
     return documents, problems
-
-
-def _address_letter(letter: PlannedLetter, options: DispatchOptions, home_country: str) -> None:
-    """Letters whose window shows someone else's address get a cover sheet, or are held."""
-    address = letter.contact.address
-    first = letter.documents[0]
-    if address is None:
-        return
-    missing = address_mismatches(first.window_text, address, home_country)
-    if not missing:
-        return
-    if options.cover_sheet:
-        letter.cover = True
-        return
-    window = " / ".join(first.window_text.split("\n")) or "–"
-    letter.problems.append(Problem(Message("plan.window_other_recipient", {"window": window, "parts": ", ".join(missing)})))
 
 
 def print_parts(letter: PlannedLetter, options: DispatchOptions) -> list[PrintPart]:
@@ -278,25 +283,15 @@ def print_parts(letter: PlannedLetter, options: DispatchOptions) -> list[PrintPa
     return head + body
 
 
-def _postal_problems(letter: PlannedLetter, inputs: PlanInputs, options: DispatchOptions, abroad: bool) -> list[Problem]:
+def _postal_problems(letter: PlannedLetter, inputs: PlanInputs) -> list[Problem]:
+    """What the provider's contract and the envelope table say; page limits, file size and
+    registered mail abroad are preflight's."""
     problems: list[Problem] = []
-    if options.registered and abroad:
-        problems.append(Problem(Message("plan.registered_abroad", {"country": letter.contact.country})))
     countries = inputs.capabilities.countries
     if countries is not None and letter.contact.country not in countries:
         problems.append(Problem(Message("plan.country_not_served", {"country": letter.contact.country})))
-    if inputs.max_pages is not None and letter.pages > inputs.max_pages:
-        problems.append(Problem(Message("plan.too_many_pages", {"pages": letter.pages, "limit": inputs.max_pages})))
     if letter.cost is not None and letter.cost.envelope is None:
         problems.append(Problem(Message("plan.too_thick", {"sheets": letter.cost.sheets})))
-    return problems
-
-
-def _document_problems(letter: PlannedLetter, document_findings: DocumentFindings) -> list[Problem]:
-    problems: list[Problem] = []
-    for index, part in enumerate([*letter.documents, *letter.attachments]):
-        first_in_letter = index == 0 and not letter.cover
-        problems += [Problem(message) for message in document_findings(part, first_in_letter)]
     return problems
 
 

@@ -152,21 +152,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "{unit} fehlt: {types}",
         "en": "{unit} lacks: {types}",
     },
-    "plan.window_other_recipient": {
-        "de": "im Fensterbereich steht eine andere Anschrift („{window}“; abweichend: {parts}) und das Adressblatt ist ausgeschaltet",
-        "en": "the window shows another address (“{window}”; differs in: {parts}) and the address cover sheet is switched off",
-    },
-    "plan.registered_abroad": {
-        "de": "Einschreiben nur innerhalb Deutschlands möglich, Anschrift liegt in {country}",
-        "en": "registered mail only within Germany, the address is in {country}",
-    },
     "plan.country_not_served": {
         "de": "der Dienstleister versendet nicht nach {country}",
         "en": "the provider does not deliver to {country}",
-    },
-    "plan.too_many_pages": {
-        "de": "{pages} Seiten, der Dienstleister erlaubt höchstens {limit}",
-        "en": "{pages} pages, the provider allows at most {limit}",
     },
     "plan.too_thick": {
         "de": "{sheets} Blatt passen in keinen Umschlag der Preistabelle",
@@ -244,6 +232,41 @@ CATALOG: dict[str, dict[str, str]] = {
     "conflict.changed": {
         "de": "„{title}“ wurde inzwischen geändert (z. B. durch einen zweiten Klick oder eine Kollegin). Bitte öffnen Sie die Ansicht neu.",
         "en": "“{title}” has changed meanwhile (a second click or a colleague). Please reopen the view.",
+    },
+    "order.not_possible": {
+        "de": "Der Versand kann nicht beauftragt werden: {reasons}",
+        "en": "Dispatch cannot be ordered: {reasons}",
+    },
+    "order.already": {
+        "de": "Für „{title}“ ist der Versand bereits beauftragt.",
+        "en": "Dispatch of “{title}” is already ordered.",
+    },
+    "order.no_provider": {
+        "de": "Der Versanddienstleister „{provider}“ ist nicht eingerichtet.",
+        "en": "The provider “{provider}” is not set up.",
+    },
+    "cancel.nothing": {
+        "de": "Für „{title}“ ist kein Versand beauftragt.",
+        "en": "No dispatch of “{title}” is ordered.",
+    },
+    "dispatch.locked": {
+        "de": "Versandoptionen lassen sich jetzt nicht ändern (Zustand: {state}).",
+        "en": "Dispatch options cannot be changed now (state: {state}).",
+    },
+    "dispatch.feature_unavailable": {
+        "de": "{feature} ist in Ihrem Vertrag nicht enthalten. Bitte wenden Sie sich an: {contact}",
+        "en": "{feature} is not part of your contract. Please contact: {contact}",
+    },
+    "feature.registered": {"de": "Einwurfeinschreiben", "en": "Registered mail"},
+    "feature.colour": {"de": "Farbdruck", "en": "Colour printing"},
+    "feature.duplex": {"de": "Beidseitiger Druck", "en": "Duplex printing"},
+    "download.no_documents": {
+        "de": "Für diesen Brief gibt es noch keine Dokumente.",
+        "en": "This letter has no documents yet.",
+    },
+    "download.no_document_of_type": {
+        "de": "Für diese Einheit gibt es kein Dokument „{document_type}“.",
+        "en": "This unit has no “{document_type}” document.",
     },
     # --- preflight -------------------------------------------------------------------
     "preflight.unreadable": {

@@ -239,20 +239,6 @@ class UnitDocument(SQLModel, table=True):
     path: str
     sha256: str
     page_count: int
-    window_text: str = ""  # text in the envelope window of page 1, to match recipients
-
-
-class DocumentCheck(SQLModel, table=True):
-    """Preflight findings of one PDF (by content) under one provider profile, computed once."""
-
-    __table_args__ = (UniqueConstraint("sha256", "profile", "first_in_letter"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    sha256: str = Field(index=True)
-    profile: str
-    first_in_letter: bool
-    findings: list[dict[str, Any]] = json_list_column()
-    checked_at: datetime = Field(default_factory=utcnow)
 
 
 class Letter(SQLModel, table=True):

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from domain.addresses import PostalAddress
 from domain.costs import PriceTable
+from domain.pdf.preflight import PreflightCache
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Ports:
     clock: Callable[[], datetime] = system_clock
     public_url: str = "http://localhost:3000"
     print_workers: int = 1
+    checks: PreflightCache = field(default_factory=PreflightCache)  # share it for the app's lifetime
 
     def provider(self, key: str) -> Provider | None:
         """The organisation's provider, or None when none is configured (the yellow button)."""

@@ -24,7 +24,9 @@ PAGE_SIZE = (mm_to_pt(A4_MM[0]), mm_to_pt(A4_MM[1]))
 # DIN 5008 Form B: window 20 mm from the left, 45 mm from the top; the return line sits in the
 # window's upper 17.7 mm, the recipient below it, indented 5 mm from the window edge.
 RETURN_LINE_TOP_MM = 58.0
-ADDRESS_TOP_MM = 64.0
+# The first baseline sits low enough for DIN 5008's zone (62.7 mm) and high enough that six
+# lines still end inside Pingen's (85.5 mm).
+ADDRESS_FIRST_BASELINE_MM = 65.8
 ADDRESS_LEFT_MM = 25.0
 ADDRESS_LEADING_MM = 4.23
 INFO_LEFT_MM = 125.0
@@ -56,11 +58,13 @@ def _y(top_mm: float) -> float:
 
 
 def draw_address_window(canvas: Canvas, return_line: str, address_lines: list[str]) -> None:
-    canvas.setFont(FONT, 7)
-    canvas.drawString(mm_to_pt(ADDRESS_LEFT_MM), _y(RETURN_LINE_TOP_MM), return_line)
+    """An empty `return_line` leaves its area free (Pingen prints there itself)."""
+    if return_line:
+        canvas.setFont(FONT, 7)
+        canvas.drawString(mm_to_pt(ADDRESS_LEFT_MM), _y(RETURN_LINE_TOP_MM), return_line)
     canvas.setFont(FONT, 10)
     for index, line in enumerate(address_lines):
-        top = ADDRESS_TOP_MM + 3.5 + index * ADDRESS_LEADING_MM
+        top = ADDRESS_FIRST_BASELINE_MM + index * ADDRESS_LEADING_MM
         canvas.drawString(mm_to_pt(ADDRESS_LEFT_MM), _y(top), line)
 
 

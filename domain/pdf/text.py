@@ -9,7 +9,6 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from domain.errors import InvalidInput
-from domain.pdf.geometry import Rect, pt_to_mm
 
 
 def page_count_of(data: bytes, filename: str) -> int:
@@ -43,17 +42,3 @@ def page_texts(data: bytes) -> list[str]:
     finally:
         document.close()
 
-
-def text_in_rect(data: bytes, rect: Rect, page_index: int = 0) -> str:
-    """The text inside `rect` (mm from the top-left) of one page, line by line."""
-    document = pdfium.PdfDocument(data)
-    try:
-        page = document[page_index]
-        height_mm = pt_to_mm(page.get_height())
-        textpage = page.get_textpage()
-        text = textpage.get_text_bounded(*rect.to_pdf_points(height_mm))
-        textpage.close()
-        page.close()
-        return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-    finally:
-        document.close()

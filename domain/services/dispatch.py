@@ -46,7 +46,7 @@ from domain.services.documents import (
     unit_document_parts,
 )
 from domain.services.events import move, record
-from domain.services.preflight import document_findings_for, profile_for
+from domain.services.preflight import letter_check, profile_for
 
 UNAVAILABLE = Capabilities(available=False)
 
@@ -61,10 +61,10 @@ def options_of(serial: SerialLetter) -> DispatchOptions:
 
 
 def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: DispatchOptions | None = None,
-               *, preflight: bool = True) -> DispatchPlan:
+               only_contacts: set[int] | None = None) -> DispatchPlan:
+    """The dispatch plan with preflight against the organisation's provider profile."""
     organisation = session.get(Organisation, serial.organisation_id)
     capabilities = capabilities_of(ports, organisation)
-    profile = profile_for(capabilities)
     inputs = PlanInputs(
         rows=overview_rows(session, serial),
         document_types=serial.document_types,
@@ -73,10 +73,9 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
         capabilities=capabilities,
         prices=ports.prices,
         home_country=organisation.home_country,
-        max_pages=profile.max_pages,
     )
-    findings = document_findings_for(session, ports.files, profile) if preflight else None
-    return plan_dispatch(inputs, options or options_of(serial), findings)
+    preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
+    return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
 
 
 @dataclass
@@ -208,10 +207,14 @@ class PrintContext:
     prop: Property
     serial: SerialLetter
     folder: str
+    return_line: str  # empty where the provider prints the sender itself
 
     @classmethod
-    def load(cls, session: Session, serial: SerialLetter, folder: str) -> PrintContext:
-        return cls(session.get(Organisation, serial.organisation_id), session.get(Property, serial.property_id), serial, folder)
+    def load(cls, session: Session, ports: Ports, serial: SerialLetter, folder: str) -> PrintContext:
+        organisation = session.get(Organisation, serial.organisation_id)
+        profile = profile_for(capabilities_of(ports, organisation))
+        return_line = organisation.return_line if profile.prints_return_line else ""
+        return cls(organisation, session.get(Property, serial.property_id), serial, folder, return_line)
 
 
 def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
@@ -236,8 +239,7 @@ def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:
 
 
 def _write_cover(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, unit_labels: list[str]) -> Path:
-    organisation = context.organisation
-    pdf = render_cover_sheet(organisation.return_line, recipient.window_lines(organisation.home_country),
+    pdf = render_cover_sheet(context.return_line, recipient.window_lines(context.organisation.home_country),
                              cover_lines(context, unit_labels))
     relative = f"{context.folder}/covers/{reference}.pdf"
     ports.files.write(relative, pdf)
@@ -259,7 +261,7 @@ def run_order(session: Session, ports: Ports, order_id: int) -> OrderOutcome:
     outcome = OrderOutcome(order)
     if order.cancelled_at is not None:
         return outcome
-    _build_print_files(session, ports, PrintContext.load(session, serial, f"orders/{order_key(order)}"), pending)
+    _build_print_files(session, ports, PrintContext.load(session, ports, serial, f"orders/{order_key(order)}"), pending)
     options = PrintOptions(**{k: order.options.get(k, False) for k in ("colour", "duplex", "registered")})
     for shipment in pending:
         _hand_over(session, ports, provider, serial, order, shipment, options, outcome)
@@ -388,11 +390,11 @@ def download_print_file(session: Session, ports: Ports, actor: Actor, letter_id:
     (merged, with cover sheet and blank pages), even if the filter sends them none."""
     serial, row = _row(session, actor, letter_id)
     options = options_of(serial).model_copy(update={"ticked": [row.contact_id], "unticked": []})
-    plan = build_plan(session, ports, serial, options, preflight=False)
+    plan = build_plan(session, ports, serial, options, only_contacts={row.contact_id})
     letter = next((item for item in plan.letters if item.contact.id == row.contact_id and row.unit_id in item.unit_ids), None)
     if letter is None or not letter.documents:
         raise InvalidInput("download.no_documents")
-    context = PrintContext.load(session, serial, f"downloads/{serial.id}")
+    context = PrintContext.load(session, ports, serial, f"downloads/{serial.id}")
     job = print_job(ports, context, f"check-{row.id}", letter.contact.address, part_recipes(letter))
     write_print_files([job], workers=1)
     _count_download(session, row)

@@ -28,14 +28,9 @@ from domain.models import (
     UnitDocument,
 )
 from domain.pdf.assemble import Pages, PdfSource, write_pdf
-from domain.pdf.geometry import Rect
-from domain.pdf.text import page_count_of, page_texts, text_in_rect
+from domain.pdf.text import page_count_of, page_texts
 from domain.ports import FileStore
 from domain.split import ByMarker, ByPageCount, ByRanges, SplitResult, UnitKey, match_files_to_units, split_pages
-
-# The whole DIN 5008 window, return line included: enough to recognise whom a document addresses.
-WINDOW = Rect(left=20, top=45, width=85, height=45)
-
 
 def get_serial_letter(session: Session, actor: Actor, serial_id: int) -> SerialLetter:
     serial = session.get(SerialLetter, serial_id)
@@ -236,7 +231,6 @@ def _store_unit_document(session: Session, files: FileStore, serial: SerialLette
     session.add(UnitDocument(
         serial_letter_id=serial.id, unit_id=unit_id, document_type=document_type, source_id=source.id,
         source_pages=pages, path=path, sha256=written.sha256, page_count=written.pages,
-        window_text=text_in_rect(target.read_bytes(), WINDOW),
     ))
 
 
@@ -283,7 +277,7 @@ def unit_document_parts(session: Session, serial: SerialLetter) -> dict[int, dic
     parts: dict[int, dict[str, DocPart]] = {}
     for doc in session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id)):
         parts.setdefault(doc.unit_id, {})[doc.document_type] = DocPart(
-            doc.path, doc.sha256, doc.page_count, doc.document_type, doc.window_text
+            doc.path, doc.sha256, doc.page_count, doc.document_type
         )
     return parts
 

@@ -1,0 +1,1 @@
+"""Use cases: the operations the Slack handlers and the CLI call."""

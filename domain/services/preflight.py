@@ -1,0 +1,30 @@
+"""Preflight as the use cases need it: the provider's profile, and a check of a planned letter
+against the stored documents."""
+
+from __future__ import annotations
+
+from domain.dispatch import DispatchOptions, LetterCheck, PlannedLetter
+from domain.pdf.preflight import Preflight, PreflightReport
+from domain.pdf.profiles import ProviderProfile, get_profile
+from domain.ports import Capabilities, FileStore
+
+
+def profile_for(capabilities: Capabilities) -> ProviderProfile:
+    return get_profile(capabilities.profile)
+
+
+def cover_pages(letter: PlannedLetter, options: DispatchOptions) -> int:
+    if not letter.cover:
+        return 0
+    return 2 if options.duplex else 1
+
+
+def letter_check(preflight: Preflight, files: FileStore) -> LetterCheck:
+    def check(letter: PlannedLetter, options: DispatchOptions) -> PreflightReport:
+        paths = [files.path(part.path) for part in (*letter.documents, *letter.attachments)]
+        return preflight.check_letter(
+            paths, recipient=letter.contact.address, registered=options.registered,
+            pages=letter.pages, cover_pages=cover_pages(letter, options),
+        )
+
+    return check
