@@ -299,6 +299,7 @@ def main() -> None:
         set_up(folder, args.letters)
         result["pages"] = sum(expected_pages(args.letters))
         for run in args.runs.split(","):
+            os.sync()  # earlier runs' dirty pages must not be written back during this one
             child = subprocess.run(
                 [
                     sys.executable,

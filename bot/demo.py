@@ -73,9 +73,9 @@ def demo_people(rng: random.Random) -> tuple[list[DemoContact], dict[str, list[t
 
     links: dict[str, list[tuple[str, str]]] = {}
     units = demo_units()
-    owners = [person() for _ in range(18)]
+    owners = [person() for _ in range(20)]
     for index, (unit_id, label, kind) in enumerate(units[:26]):
-        owner = owners[index % len(owners)]  # owners 0–7 hold two apartments
+        owner = owners[index % len(owners)]  # owners 0–5 hold two apartments
         links.setdefault(unit_id, []).append((owner.number, "Eigentümer"))
     for index, (unit_id, _, _) in enumerate(units[26:]):
         links[unit_id] = [(owners[index].number, "Eigentümer")]  # owners 0–3 also hold a parking space
@@ -90,7 +90,7 @@ def demo_people(rng: random.Random) -> tuple[list[DemoContact], dict[str, list[t
     links["E13"].append((abroad.number, "Eigentümer"))
     no_address = person(registered=False, street="", postcode="", city="")
     links["E14"].append((no_address.number, "Eigentümer"))
-    for unit_id, _, _ in units[1:26:2][:14]:
+    for unit_id, _, _ in units[1:26:2] + units[0:6:2]:  # 16 rented apartments
         links[unit_id].append((person(here=f"WE {unit_id[1:]}").number, "Mieter"))
     return contacts, links
 

@@ -23,7 +23,7 @@ from bot.demo import (
 from bot.wiring import Wiring, organisation_named, staff_member
 from domain.costs import format_euro
 from domain.importer import import_file
-from domain.models import Contact, Occupancy, Property, RecipientGroup, Relation, Unit
+from domain.models import Contact, Occupancy, Preference, Property, RecipientGroup, Relation, Unit
 from domain.ports import Ports
 from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, release
@@ -50,8 +50,8 @@ def run_demo(wiring: Wiring, echo: Echo = print) -> None:
         _upload(session, ports, clerk, serial.id, prop, echo)
         _overview(session, serial, echo)
         result = release.release(session, ports, clerk, serial.id, notify=True)
-        echo(f"4. Freigabe im Kundenportal: {result.units} Einheiten, {result.contacts} Kontakte sehen die Dokumente; "
-             f"{result.emailed} E-Mails an registrierte Kontakte ({settings.home / 'mail'})")
+        echo(f"4. Freigabe im Kundenportal: {result.units} Einheiten mit {result.contacts} Kontakten; "
+             f"{result.emailed} registrierte Kontakte per E-Mail benachrichtigt ({(settings.home / 'mail').resolve()})")
         summary = dispatch.configure_dispatch(session, ports, clerk, serial.id, {
             "filter": RecipientFilter.BY_PREFERENCE, "merge": True, "duplex": True, "optimise_duplex": True})
         _dispatch_summary(summary, echo)
@@ -96,7 +96,8 @@ def _overview(session: Session, serial, echo: Echo) -> None:
     echo(f"3. Übersicht: {len(rows)} Zeilen (Kontakt × Einheit), {len(contacts)} Kontakte, davon {len(registered)} registriert")
     for row in rows[:6]:
         status = "registriert" if row.contact.portal_registered else "nicht registriert"
-        echo(f"   {row.unit.label:6} {row.contact.name:24} {status:18} Präferenz {row.contact.preference.value}")
+        preference = "Online" if row.contact.preference is Preference.ONLINE else "Brief"
+        echo(f"   {row.unit.label:6} {row.contact.name:24} {status:18} Präferenz {preference}")
     echo(f"   … {len(rows) - 6} weitere Zeilen")
 
 
@@ -116,7 +117,9 @@ def _where_everything_went(session: Session, summary: dispatch.DispatchSummary, 
     contacts = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(list(summary.plan.decisions))))}
     for contact_id, decision in sorted(summary.plan.decisions.items(), key=lambda item: contacts[item[0]].name):
         contact = contacts[contact_id]
-        portal = "Portal + E-Mail" if contact.portal_registered and contact.email else "Portal"
+        portal = "—"
+        if contact.portal_registered:
+            portal = "Portal + E-Mail" if contact.email else "Portal"
         post = ""
         if contact_id in letters:
             letter = letters[contact_id]

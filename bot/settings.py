@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     print_workers: int = 2  # processes writing print files
     outbox_registered: bool = True  # the own provider behind the outbox can send registered mail
 
-    # Slack (issue-independent names, as Slack's own tooling uses them)
+    # Slack, under the names Slack's own tooling uses
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "BRIEFWERK_SLACK_BOT_TOKEN")
     )
@@ -33,7 +33,19 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "BRIEFWERK_SLACK_SIGNING_SECRET"),
     )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "BRIEFWERK_SLACK_APP_TOKEN")
+    )
+    slack_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID", "BRIEFWERK_SLACK_CLIENT_ID")
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "BRIEFWERK_SLACK_CLIENT_SECRET")
+    )
     slack_api_url: str = "https://slack.com/api/"
+    slack_admins: list[str] = []  # Slack user ids who start as admins (single-workspace installs)
+    host: str = "127.0.0.1"
+    port: int = 3000
 
     @cached_property
     def db_url(self) -> str:

@@ -60,6 +60,7 @@ class Row:
     contact: Contact
     unit: Unit
     relation: Relation
+    downloads: int = 0  # how often someone downloaded it to check
 
 
 @dataclass(frozen=True)

@@ -191,11 +191,18 @@ class ImportReport:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or, failing that, Windows-1252 as older exports write it."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), or else
+    Windows-1252 as older exports write it. Workbooks and binary files are refused."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InvalidInput("import.workbook")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise InvalidInput("import.binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        return data.decode("cp1252", errors="strict")
 
 
 def _column_for(header: str) -> str | None:

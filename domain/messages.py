@@ -191,6 +191,14 @@ CATALOG: dict[str, dict[str, str]] = {
     # --- import, upload, release -------------------------------------------------------
     "import.rejected_row": {"de": "Zeile {line}: {reason}", "en": "line {line}: {reason}"},
     "import.empty": {"de": "Die Datei ist leer.", "en": "The file is empty."},
+    "import.workbook": {
+        "de": "Das ist eine Excel-Arbeitsmappe. Bitte als CSV (Trennzeichen-getrennt) speichern und erneut importieren.",
+        "en": "This is an Excel workbook. Please save it as CSV and import again.",
+    },
+    "import.binary": {
+        "de": "Die Datei ist keine Textdatei (CSV oder JSON).",
+        "en": "The file is not a text file (CSV or JSON).",
+    },
     "import.missing_columns": {
         "de": "Pflichtspalten fehlen: {columns} (gefunden: {headers})",
         "en": "required columns missing: {columns} (found: {headers})",
@@ -267,6 +275,112 @@ CATALOG: dict[str, dict[str, str]] = {
     "download.no_document_of_type": {
         "de": "Für diese Einheit gibt es kein Dokument „{document_type}“.",
         "en": "This unit has no “{document_type}” document.",
+    },
+    # --- approvals -----------------------------------------------------------------------
+    "approval.release": {"de": "Freigabe im Kundenportal", "en": "release to the portal"},
+    "approval.order": {"de": "Briefversand", "en": "postal dispatch"},
+    "approval.download_link": {"de": "Download-Link", "en": "download link"},
+    "approval.state.pending": {"de": "offen", "en": "pending"},
+    "approval.state.approved": {"de": "genehmigt", "en": "approved"},
+    "approval.state.rejected": {"de": "abgelehnt", "en": "rejected"},
+    "approval.state.expired": {"de": "abgelaufen", "en": "expired"},
+    "approval.pending_exists": {
+        "de": "Für „{title}“ wartet bereits eine solche Anfrage auf die Manager.",
+        "en": "Such a request for “{title}” is already waiting for the managers.",
+    },
+    "approval.own_request": {
+        "de": "Ihre eigene Anfrage kann nur ein anderer Manager entscheiden.",
+        "en": "Only another manager can decide your own request.",
+    },
+    "approval.decided": {
+        "de": "Diese Anfrage ist bereits entschieden: {state}.",
+        "en": "This request has already been decided: {state}.",
+    },
+    "approval.no_managers": {
+        "de": "Die Manager-Freigabe ist eingeschaltet, aber es ist kein Manager eingetragen. Bitte wenden Sie sich an einen Admin.",
+        "en": "Manager approval is on but no manager is named. Please ask an admin.",
+    },
+    "link.no_recipient": {
+        "de": "Niemand kann den Link erhalten: für {who} ist keine E-Mail-Adresse hinterlegt.",
+        "en": "Nobody can receive the link: there is no email address for {who}.",
+    },
+    "link.no_letters": {
+        "de": "Die aktuellen Filter lassen für „{title}“ keinen Brief übrig.",
+        "en": "The current filters leave no letter of “{title}”.",
+    },
+    # --- pdf/a -------------------------------------------------------------------------
+    "pdfa.ghostscript_missing": {
+        "de": "Ghostscript (gs) ist nicht installiert, daher kann {filename} nicht in PDF/A umgewandelt werden.",
+        "en": "Ghostscript (gs) is not installed, so {filename} cannot be converted to PDF/A.",
+    },
+    "pdfa.ghostscript_failed": {
+        "de": "Ghostscript konnte {filename} nicht in PDF/A umwandeln: {detail}.",
+        "en": "Ghostscript could not convert {filename} to PDF/A: {detail}.",
+    },
+    "pdfa.detail.exit_code": {
+        "de": "Ghostscript endete mit Code {code} ({output})",
+        "en": "Ghostscript exited with code {code} ({output})",
+    },
+    "pdfa.detail.not_started": {
+        "de": "Ghostscript ließ sich nicht starten ({error})",
+        "en": "Ghostscript could not be started ({error})",
+    },
+    "pdfa.detail.timeout": {
+        "de": "Ghostscript war nach {seconds} s nicht fertig",
+        "en": "Ghostscript had not finished after {seconds} s",
+    },
+    "pdfa.detail.aborted": {
+        "de": "Ghostscript hat die PDF/A-Umwandlung abgebrochen, meist weil es das Farbprofil nicht lesen durfte",
+        "en": "Ghostscript aborted the PDF/A conversion, usually because it was not allowed to read the colour profile",
+    },
+    "pdfa.detail.no_output_intent": {
+        "de": "das Ergebnis hat kein Farbprofil (OutputIntent), ist also kein PDF/A",
+        "en": "the result has no colour profile (OutputIntent), so it is not PDF/A",
+    },
+    "pdfa.detail.unreadable_output": {
+        "de": "das Ergebnis lässt sich nicht lesen",
+        "en": "the result cannot be read",
+    },
+    "pdfa.detail.still_not_embedded": {
+        "de": "im Ergebnis sind weiterhin Schriften nicht eingebettet: {fonts}",
+        "en": "fonts are still not embedded in the result: {fonts}",
+    },
+    "pdfa.fonts_not_embedded": {
+        "de": "{filename} verwendet nicht eingebettete Schriften ({fonts}); PDF/A verlangt eingebettete Schriften. Bitte die Datei mit eingebetteten Schriften exportieren.",
+        "en": "{filename} uses fonts that are not embedded ({fonts}); PDF/A requires embedded fonts. Please export the file with embedded fonts.",
+    },
+    "pdfa.source_not_pdfa": {
+        "de": "{filename} lässt sich nicht in PDF/A-2b übernehmen: {findings}",
+        "en": "{filename} cannot be carried into PDF/A-2b: {findings}",
+    },
+    "pdfa.pdf_version": {
+        "de": "{filename} ist PDF {version}; PDF/A-2b erlaubt höchstens PDF 1.7.",
+        "en": "{filename} is PDF {version}; PDF/A-2b allows at most PDF 1.7.",
+    },
+    "pdfa.sources_refused": {
+        "de": "Diese Dateien lassen sich nicht in das PDF/A übernehmen ({count}): {reasons}",
+        "en": "These files cannot be carried into the PDF/A file ({count}): {reasons}",
+    },
+    # --- providers -------------------------------------------------------------------
+    "provider.rejected": {
+        "de": "{provider} hat Brief {reference} abgelehnt: {reason}",
+        "en": "{provider} refused letter {reference}: {reason}",
+    },
+    "provider.registered_abroad": {
+        "de": "Brief {reference} geht ins Ausland ({country}); Einwurfeinschreiben ist nur innerhalb Deutschlands möglich.",
+        "en": "Letter {reference} goes abroad ({country}); registered mail is available within Germany only.",
+    },
+    "provider.too_large": {
+        "de": "Brief {reference} ist {size} MB groß; {provider} nimmt höchstens {limit} MB je Brief an.",
+        "en": "Letter {reference} is {size} MB; {provider} accepts at most {limit} MB per letter.",
+    },
+    "provider.file_unreadable": {
+        "de": "Die Druckdatei von Brief {reference} lässt sich nicht lesen: {detail}",
+        "en": "The print file of letter {reference} cannot be read: {detail}",
+    },
+    "provider.credentials_refused": {
+        "de": "{provider} hat die Zugangsdaten abgelehnt ({detail}). Bitte die Einstellungen prüfen.",
+        "en": "{provider} refused the credentials ({detail}). Please check the settings.",
     },
     # --- preflight -------------------------------------------------------------------
     "preflight.unreadable": {

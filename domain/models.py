@@ -65,6 +65,19 @@ class ShipmentState(StrEnum):
     HELD = "held"  # kept back with a reason (e.g. preflight), never submitted
 
 
+class ApprovalKind(StrEnum):
+    RELEASE = "release"
+    ORDER = "order"
+    DOWNLOAD_LINK = "download_link"
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
 class SourceKind(StrEnum):
     BATCH = "batch"  # one PDF holding many units' documents, split by a rule
     UNIT_FILE = "unit_file"  # one file per unit
@@ -96,7 +109,8 @@ class Organisation(SQLModel, table=True):
     sender_email: str = "briefwerk@localhost"
     home_country: str = "DE"
     manager_approval: bool = False
-    notify_channel: str | None = None
+    notify_channel: str | None = None  # Slack channel for each serial letter's status thread
+    approval_channel: str | None = None  # where approval prompts go; None: each manager's DM
     provider: str = "outbox"
     provider_contact_text: str = ""  # the yellow state's "whom to ask" text
     created_at: datetime = Field(default_factory=utcnow)
@@ -112,6 +126,7 @@ class Staff(SQLModel, table=True):
     email: str | None = None
     is_admin: bool = False
     is_manager: bool = False
+    locale: str | None = None  # overrides the organisation's language for this person
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -349,3 +364,22 @@ class DownloadLink(SQLModel, table=True):
     recipients: list[str] = json_list_column()
     used_count: int = 0
     last_used_at: datetime | None = None
+
+
+class Approval(SQLModel, table=True):
+    """A request waiting for a manager: release, order or download link. The first decision
+    wins (compare-and-set on `state`); the requester can never decide their own."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    serial_letter_id: int = Field(foreign_key="serialletter.id", index=True)
+    kind: ApprovalKind = enum_column(ApprovalKind, ApprovalKind.RELEASE)
+    payload: dict[str, Any] = json_column()  # the request's options, e.g. notify, expected version
+    state: ApprovalState = enum_column(ApprovalState, ApprovalState.PENDING)
+    requested_by: int = Field(foreign_key="staff.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by: int | None = Field(default=None, foreign_key="staff.id")
+    decided_at: datetime | None = None
+    outcome: str = ""  # what carrying it out gave, or why it could not be done, in words
+    prompts: list[dict[str, Any]] = json_list_column()  # where the prompt was posted: channel, ts
+    reminded_at: datetime | None = None

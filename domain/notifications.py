@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from domain.models import Contact, Organisation, SerialLetter
 
@@ -41,25 +42,50 @@ TEMPLATES = {
 }
 
 
+EXPIRY_FORMATS = {"de": "%d.%m.%Y %H:%M UTC", "en": "%Y-%m-%d %H:%M UTC"}
+
+
 def mailbox(name: str, address: str) -> Address:
-    """A recipient; a malformed address raises ValueError naming it, so a batch can report it."""
+    """A recipient; a malformed address raises ValueError naming it, so a batch can report it.
+    A domain with umlauts (müller-hv.de) is written in its ASCII form, which every server reads."""
     try:
-        return Address(name, addr_spec=address.strip())
-    except (ValueError, IndexError, TypeError, HeaderParseError) as error:
+        local, at, domain = address.strip().rpartition("@")
+        return Address(name, addr_spec=f"{local}{at}{domain.encode('idna').decode('ascii')}")
+    except (ValueError, IndexError, TypeError, HeaderParseError, UnicodeError) as error:
         raise ValueError(f"malformed email address {address!r}") from error
 
 
+def _locale(organisation: Organisation) -> str:
+    return organisation.locale if organisation.locale in ("de", "en") else "de"
+
+
 def _email(organisation: Organisation, to_name: str, to_address: str, template: str, **facts: object) -> EmailMessage:
-    locale = organisation.locale if organisation.locale in ("de", "en") else "de"
-    subject, body = TEMPLATES[template][locale]
+    subject, body = TEMPLATES[template][_locale(organisation)]
     message = EmailMessage()
-    message["From"] = Address(organisation.name, addr_spec=organisation.sender_email)
+    message["From"] = mailbox(organisation.name, organisation.sender_email)
     message["To"] = mailbox(to_name, to_address)
-    message["Subject"] = subject.format(**facts)
-    message["Date"] = formatdate(localtime=False)
+    _set_subject(message, subject.format(**facts))
+    message["Date"] = format_datetime(datetime.now(timezone.utc))  # "+0000": a known zone, unlike "-0000"
     message["Message-ID"] = make_msgid(domain=organisation.sender_email.rpartition("@")[2] or "briefwerk")
-    message.set_content(body.format(organisation=organisation.name, **facts))
+    # quoted-printable keeps the umlauts 7-bit clean for relays that do not speak 8BITMIME
+    message.set_content(body.format(organisation=organisation.name, **facts), cte="quoted-printable")
     return message
+
+
+def _set_subject(message: EmailMessage, subject: str) -> None:
+    """Python 3.11's header folder drops the space between two encoded words when it folds a long
+    subject ("2026 –Änderungen"; CPython gh-144156, fixed upstream in 2026). The older `Header`
+    encoder keeps every space inside the encoded words; its ready-folded lines are stored as is."""
+    if subject.isascii():
+        message["Subject"] = subject
+    else:
+        message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
+
+
+def _expiry(expires: datetime, locale: str) -> str:
+    """In UTC whatever the clock handed in; a naive time from the database already is UTC."""
+    utc = expires.replace(tzinfo=timezone.utc) if expires.tzinfo is None else expires.astimezone(timezone.utc)
+    return utc.strftime(EXPIRY_FORMATS[locale])
 
 
 def new_documents_email(organisation: Organisation, serial: SerialLetter, contact: Contact, portal_url: str) -> EmailMessage:
@@ -70,4 +96,4 @@ def new_documents_email(organisation: Organisation, serial: SerialLetter, contac
 def download_link_email(organisation: Organisation, serial: SerialLetter, to_name: str, to_address: str, url: str,
                         letters: int, pages: int, expires: datetime) -> EmailMessage:
     return _email(organisation, to_name, to_address, "download_link", title=serial.title, url=url,
-                  letters=letters, pages=pages, expires=expires.strftime("%d.%m.%Y %H:%M UTC"))
+                  letters=letters, pages=pages, expires=_expiry(expires, _locale(organisation)))

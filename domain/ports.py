@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,15 +51,44 @@ class ShipmentRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class LetterStatus(StrEnum):
+    """A provider's lifecycle, in our words (each client maps its provider's states)."""
+
+    ACCEPTED = "accepted"  # received, validating or waiting to print
+    PRINTED = "printed"  # printing or printed, can no longer be cancelled
+    POSTED = "posted"  # handed to the postal service
+    FAILED = "failed"  # rejected, invalid or undeliverable
+    CANCELLED = "cancelled"
+
+
 @dataclass(frozen=True)
 class ProviderLetter:
     reference: str
     provider_ref: str
-    status: str  # provider's own word
+    status: str  # the provider's own word
     sha256: str | None = None
+    state: LetterStatus = LetterStatus.ACCEPTED
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """One status change the provider reports for a letter, with its own time and words."""
+
+    provider_ref: str
+    state: LetterStatus
+    at: datetime
+    detail: str = ""  # the provider's words, e.g. "sent", "undeliverable: addressee unknown"
+
+
+class ProviderUnavailable(Exception):
+    """Timeouts, 5xx, rate limits after retries: nothing was decided, try again later."""
 
 
 class Provider(Protocol):
+    """A print-and-mail provider. `submit` must never create a second letter for a reference:
+    callers look the reference up first, and clients send an idempotency key where possible.
+    A letter the provider refuses (validation) raises `InvalidInput` with the provider's reason."""
+
     key: str
     capabilities: Capabilities
 
@@ -67,6 +97,8 @@ class Provider(Protocol):
     def submit(self, request: ShipmentRequest) -> ProviderLetter: ...
 
     def cancel(self, letter: ProviderLetter) -> bool: ...
+
+    def events(self, letter: ProviderLetter) -> list[ProviderEvent]: ...
 
     def finish_order(self, order_key: str) -> None: ...
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
+import bot.slack_tables  # noqa: F401 - so emptying tables covers them too
 from bot.db import make_engine, migrate
 from bot.integrations.mail import FileMailer
 from bot.integrations.outbox import OutboxProvider

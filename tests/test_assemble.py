@@ -29,6 +29,7 @@ from domain.pdf.assemble import (
     PrintJob,
     SourceRefused,
     pad_for_duplex,
+    write_combined_pdf,
     write_pdf,
     write_print_files,
 )
@@ -304,7 +305,7 @@ def test_inherited_attributes_are_put_on_each_page() -> None:
 
 def test_annotations_do_not_drag_in_their_source_pages() -> None:
     """A link's /P and destination point at pages of the source: following them would copy the
-    source's whole page tree into the letter."""
+    source's whole page tree into the letter. Its text looks like a reference, and is not one."""
     pdf = pikepdf.open(io.BytesIO(labelled_letter("L3", 3)))
     first, last = pdf.pages[0].obj, pdf.pages[2].obj
     link = pdf.make_indirect(
@@ -315,6 +316,7 @@ def test_annotations_do_not_drag_in_their_source_pages() -> None:
             P=first,
             Dest=pikepdf.Array([last, pikepdf.Name.Fit]),
             Border=pikepdf.Array([0, 0, 0]),
+            Contents=pikepdf.String("siehe 4 0 R (Anlage) \\ 5 0 R"),
         )
     )
     first.Annots = pdf.make_indirect(pikepdf.Array([link]))
@@ -335,7 +337,21 @@ def test_annotations_do_not_drag_in_their_source_pages() -> None:
         annotation = out.pages[0].obj.Annots[0]
         assert annotation.Subtype == pikepdf.Name.Link
         assert annotation.get("/P") is None
+        assert str(annotation.Contents) == "siehe 4 0 R (Anlage) \\ 5 0 R"
     assert_sound(target.getvalue(), 1)
+
+
+def test_a_source_with_object_streams_copies_like_any_other() -> None:
+    pdf = pikepdf.open(io.BytesIO(labelled_letter("O3", 3)))
+    data = io.BytesIO()
+    pdf.save(data, object_stream_mode=pikepdf.ObjectStreamMode.generate, min_version="1.5")
+    assert b"/ObjStm" in data.getvalue()
+
+    target = io.BytesIO()
+    with PdfSource(data.getvalue(), "O3") as source:
+        write_pdf([Pages(source, 2, 2), Pages(source, 0, 1)], target)
+    assert page_labels(target.getvalue()) == ["O3/3", "O3/1", "O3/2"]
+    assert_sound(target.getvalue(), 3)
 
 
 @pytest.mark.parametrize("user_password", ["", "geheim"])
@@ -432,6 +448,16 @@ def test_a_failed_letter_leaves_no_half_file(sources: dict[str, PdfSource], tmp_
         write_pdf(parts, tmp_path / "broken.pdf")
     assert not (tmp_path / "broken.pdf").exists()
 
+    writer = CombinedPdfWriter(tmp_path / "all.pdf")
+    writer.add([Pages(sources["A1"])])
+    with pytest.raises(ValueError, match="X1 is closed"):
+        writer.add(parts)
+    with pytest.raises(ValueError, match="failed half-way"):
+        writer.add([Pages(sources["A1"])])
+    with pytest.raises(ValueError, match="failed half-way"):
+        writer.close()
+    assert not (tmp_path / "all.pdf").exists()
+
 
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript (gs) is not installed")
 def test_ghostscript_renders_print_and_combined_files_without_warnings(
@@ -491,3 +517,24 @@ def test_print_files_from_jobs_in_two_processes(
         assert page_labels(job.target) == expected
         assert result.pages == len(expected)
         assert result.sha256 == hashlib.sha256(job.target.read_bytes()).hexdigest()
+
+
+def test_combined_file_from_file_references(source_files: dict[str, Path], tmp_path: Path) -> None:
+    """The picklable way to the same file: paths instead of open sources."""
+    attachments = [FilePages(source_files["A2"]), FilePages(source_files["A3"])]
+    letters = [[FilePages(source_files[unit]), *attachments] for unit in ["U3", "U2", "U3"]]
+    written = write_combined_pdf(letters, tmp_path / "all.pdf", title="Serienbrief", duplex=True)
+
+    opened_sources = {label: PdfSource(source_files[label]) for label in ("U2", "U3", "A2", "A3")}
+    opened = io.BytesIO()
+    with CombinedPdfWriter(opened, title="Serienbrief") as writer:
+        for unit in ["U3", "U2", "U3"]:
+            parts = [Pages(opened_sources[label]) for label in (unit, "A2", "A3")]
+            writer.add(pad_for_duplex(parts))
+    for source in opened_sources.values():
+        source.close()
+    assert written == writer.close()
+    assert (tmp_path / "all.pdf").read_bytes() == opened.getvalue()
+    assert page_labels(tmp_path / "all.pdf")[:10] == [
+        "U3/1", "U3/2", "U3/3", "-", "A2/1", "A2/2", "A3/1", "A3/2", "A3/3", "-",
+    ]  # fmt: skip

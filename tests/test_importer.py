@@ -46,6 +46,27 @@ def test_windows_1252_with_commas(session: Session, organisation: Organisation) 
     assert session.exec(select(Property)).one().name == "Haus Süd"
 
 
+def test_utf16_excel_export_with_tabs(session: Session, organisation: Organisation) -> None:
+    text = "Objekt-Nr\tWE-Nr\tPersonennummer\tName\tRolle\n7\t1\tP1\tÄnne Öz\tMieter\n"
+    report = run(session, organisation, "export.txt", text.encode("utf-16"))
+    assert report.ok and session.exec(select(Contact)).one().name == "Änne Öz"
+
+
+def test_workbooks_and_binary_files_are_refused_with_advice(session: Session, organisation: Organisation) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        run(session, organisation, "kontakte.xlsx", b"PK\x03\x04" + bytes(100))
+    assert "als CSV" in raised.value.render("de")
+    with pytest.raises(InvalidInput):
+        run(session, organisation, "kontakte.csv", b"\x00\x01\x02binary")
+
+
+def test_a_utf8_file_is_not_read_as_windows_1252(session: Session, organisation: Organisation) -> None:
+    """Mojibake check: 'Müller' must not become 'MÃ¼ller'."""
+    run(session, organisation, "kontakte.csv", SAMPLE.read_bytes())
+    names = {c.name for c in session.exec(select(Contact))}
+    assert "Gisela Müller" in names and not any("Ã" in name for name in names)
+
+
 def test_missing_columns_refuse_the_file_naming_them(session: Session, organisation: Organisation) -> None:
     with pytest.raises(InvalidInput) as raised:
         run(session, organisation, "x.csv", "Einheit-Nr;Name;Straße\nE1;A;B\n".encode())

@@ -300,6 +300,9 @@ class CrashingProvider:
     def cancel(self, letter: ProviderLetter) -> bool:
         return self.inner.cancel(letter)
 
+    def events(self, letter: ProviderLetter) -> list:
+        return self.inner.events(letter)
+
     def finish_order(self, order_key: str) -> None:
         self.inner.finish_order(order_key)
 

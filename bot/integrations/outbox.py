@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from domain.ports import Capabilities, ProviderLetter, ShipmentRequest
+from domain.ports import Capabilities, ProviderEvent, ProviderLetter, ShipmentRequest
 
 
 class OutboxProvider:
@@ -78,6 +78,10 @@ class OutboxProvider:
                 os.replace(path, cancelled / path.name)
         self.finish_order(sidecar.parent.name)
         return True
+
+    def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
+        """The outbox knows nothing after hand-over: the own provider takes it from there."""
+        return []
 
     def finish_order(self, order_key: str) -> None:
         folder = self._folder(order_key)

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import bot.slack_tables  # noqa: F401 - Slack installation tables
 import domain.models  # noqa: F401 - registers the tables on SQLModel.metadata
 
 config = context.config

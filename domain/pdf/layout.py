@@ -46,7 +46,11 @@ def register_fonts() -> None:
 
 def new_canvas(buffer: io.BytesIO, title: str) -> Canvas:
     register_fonts()
-    canvas = Canvas(buffer, pagesize=PAGE_SIZE, invariant=1, pageCompression=1)
+    # reportlab's default initial font is a non-embedded Helvetica that every page names in its
+    # resources; PDF/A refuses that even though no text is shown in it.
+    canvas = Canvas(
+        buffer, pagesize=PAGE_SIZE, invariant=1, pageCompression=1, initialFontName=FONT
+    )
     canvas.setTitle(title)
     canvas.setAuthor("briefwerk")
     return canvas

@@ -85,6 +85,7 @@ class DispatchSummary:
     button: ButtonState
     reasons: list[Message]
     capabilities: Capabilities
+    contact_text: str = ""  # whom to ask about a missing feature
 
 
 def dispatch_summary(session: Session, ports: Ports, actor: Actor, serial_id: int) -> DispatchSummary:
@@ -97,7 +98,7 @@ def _summary(session: Session, ports: Ports, serial: SerialLetter) -> DispatchSu
     capabilities = capabilities_of(ports, organisation)
     plan = build_plan(session, ports, serial)
     state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text)
-    return DispatchSummary(serial, plan, state, reasons, capabilities)
+    return DispatchSummary(serial, plan, state, reasons, capabilities, organisation.provider_contact_text)
 
 
 def configure_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, changes: dict[str, Any],
@@ -217,7 +218,9 @@ class PrintContext:
         return cls(organisation, session.get(Property, serial.property_id), serial, folder, return_line)
 
 
-def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
+def print_parts_of(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress,
+                   recipes: list[dict[str, Any]]) -> list[FilePages | Blank]:
+    """A letter's recipe as parts the assembler reads; a cover sheet is rendered to a file first."""
     parts: list[FilePages | Blank] = []
     for recipe in recipes:
         if recipe["kind"] == "blank":
@@ -226,8 +229,12 @@ def print_job(ports: Ports, context: PrintContext, reference: str, recipient: Po
             parts.append(FilePages(_write_cover(ports, context, reference, recipient, recipe["units"])))
         else:
             parts.append(FilePages(ports.files.path(recipe["path"])))
-    target = ports.files.path(f"{context.folder}/{reference}.pdf")
-    return PrintJob(tuple(parts), target, title=context.serial.title)
+    return parts
+
+
+def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
+    parts = print_parts_of(ports, context, reference, recipient, recipes)
+    return PrintJob(tuple(parts), ports.files.path(f"{context.folder}/{reference}.pdf"), title=context.serial.title)
 
 
 def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ from domain.models import (
     SourceKind,
     Unit,
     UnitDocument,
+    UnitRelease,
 )
 from domain.pdf.assemble import Pages, PdfSource, write_pdf
 from domain.pdf.text import page_count_of, page_texts
@@ -291,4 +292,65 @@ def overview_rows(session: Session, serial: SerialLetter) -> list[Row]:
         .where(Letter.serial_letter_id == serial.id)
         .order_by(Unit.position, Unit.id, Letter.relation, Letter.id)
     )
-    return [Row(letter.id, contact, unit, letter.relation) for letter, contact, unit in session.exec(query)]
+    return [Row(letter.id, contact, unit, letter.relation, letter.downloads) for letter, contact, unit in session.exec(query)]
+
+
+@dataclass
+class OverviewPage:
+    """One page of the overview plus the figures shown above it."""
+
+    serial: SerialLetter
+    property_name: str
+    rows: list[Row]
+    page: int
+    pages: int
+    total_rows: int
+    contacts: int
+    registered: int
+    checked: int  # rows downloaded at least once
+    released_units: set[int]
+    units_with_documents: set[int]
+    attachments: list[str]
+
+
+def overview_page(session: Session, actor: Actor, serial_id: int, page: int = 0, size: int = 25) -> OverviewPage:
+    serial = get_serial_letter(session, actor, serial_id)
+    rows = overview_rows(session, serial)
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(page, 0), pages - 1)
+    prop = session.get(Property, serial.property_id)
+    released = set(session.exec(select(UnitRelease.unit_id).where(
+        UnitRelease.serial_letter_id == serial.id, col(UnitRelease.withdrawn_at).is_(None))))
+    with_documents = set(session.exec(select(UnitDocument.unit_id).where(UnitDocument.serial_letter_id == serial.id)))
+    return OverviewPage(
+        serial=serial, property_name=prop.name if prop else "", rows=rows[page * size:(page + 1) * size],
+        page=page, pages=pages, total_rows=len(rows), contacts=len({r.contact.id for r in rows}),
+        registered=len({r.contact.id for r in rows if r.contact.portal_registered}),
+        checked=sum(1 for r in rows if r.downloads), released_units=released, units_with_documents=with_documents,
+        attachments=[a.filename for a in attachments_of(session, serial.id)],
+    )
+
+
+def page_of_contact(session: Session, actor: Actor, serial_id: int, contact_id: int, size: int = 25) -> int:
+    serial = get_serial_letter(session, actor, serial_id)
+    for index, row in enumerate(overview_rows(session, serial)):
+        if row.contact.id == contact_id:
+            return index // size
+    raise NotFound("not_found", what="Kontakt", ref=contact_id)
+
+
+def search_contacts(session: Session, actor: Actor, serial_id: int, text: str, limit: int = 100) -> list[Row]:
+    """Rows whose contact name or unit label contains `text`, one per contact (for pickers)."""
+    serial = get_serial_letter(session, actor, serial_id)
+    needle = text.casefold().strip()
+    seen: set[int] = set()
+    found = []
+    for row in overview_rows(session, serial):
+        if row.contact.id in seen:
+            continue
+        if not needle or needle in row.contact.name.casefold() or needle in row.unit.label.casefold():
+            seen.add(row.contact.id)
+            found.append(row)
+            if len(found) == limit:
+                break
+    return found

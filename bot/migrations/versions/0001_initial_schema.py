@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('home_country', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('manager_approval', sa.Boolean(), nullable=False),
     sa.Column('notify_channel', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('approval_channel', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('provider_contact_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -35,6 +36,65 @@ def upgrade() -> None:
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_slack_team_id'), ['slack_team_id'], unique=True)
 
+    op.create_table('slack_bots',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('client_id', sa.String(length=32), nullable=False),
+    sa.Column('app_id', sa.String(length=32), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=32), nullable=True),
+    sa.Column('enterprise_name', sa.String(length=200), nullable=True),
+    sa.Column('team_id', sa.String(length=32), nullable=True),
+    sa.Column('team_name', sa.String(length=200), nullable=True),
+    sa.Column('bot_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_user_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
+    sa.Column('bot_refresh_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+    sa.Column('installed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('slack_bots', schema=None) as batch_op:
+        batch_op.create_index('slack_bots_idx', ['client_id', 'enterprise_id', 'team_id', 'installed_at'], unique=False)
+
+    op.create_table('slack_installations',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('client_id', sa.String(length=32), nullable=False),
+    sa.Column('app_id', sa.String(length=32), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=32), nullable=True),
+    sa.Column('enterprise_name', sa.String(length=200), nullable=True),
+    sa.Column('enterprise_url', sa.String(length=200), nullable=True),
+    sa.Column('team_id', sa.String(length=32), nullable=True),
+    sa.Column('team_name', sa.String(length=200), nullable=True),
+    sa.Column('bot_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_user_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
+    sa.Column('bot_refresh_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('user_token', sa.String(length=200), nullable=True),
+    sa.Column('user_scopes', sa.String(length=1000), nullable=True),
+    sa.Column('user_refresh_token', sa.String(length=200), nullable=True),
+    sa.Column('user_token_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('incoming_webhook_url', sa.String(length=200), nullable=True),
+    sa.Column('incoming_webhook_channel', sa.String(length=200), nullable=True),
+    sa.Column('incoming_webhook_channel_id', sa.String(length=200), nullable=True),
+    sa.Column('incoming_webhook_configuration_url', sa.String(length=200), nullable=True),
+    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+    sa.Column('token_type', sa.String(length=32), nullable=True),
+    sa.Column('installed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('slack_installations', schema=None) as batch_op:
+        batch_op.create_index('slack_installations_idx', ['client_id', 'enterprise_id', 'team_id', 'user_id', 'installed_at'], unique=False)
+
+    op.create_table('slack_oauth_states',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('state', sa.String(length=200), nullable=False),
+    sa.Column('expire_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -78,6 +138,7 @@ def upgrade() -> None:
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('is_manager', sa.Boolean(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('organisation_id', 'slack_user_id')
@@ -123,6 +184,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unit_property_id'), ['property_id'], unique=False)
+
+    op.create_table('approval',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('serial_letter_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('release', 'order', 'download_link', name='approvalkind', native_enum=False, length=32), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('state', sa.Enum('pending', 'approved', 'rejected', 'expired', name='approvalstate', native_enum=False, length=32), nullable=False),
+    sa.Column('requested_by', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('prompts', sa.JSON(), nullable=False),
+    sa.Column('reminded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by'], ['staff.id'], ),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['requested_by'], ['staff.id'], ),
+    sa.ForeignKeyConstraint(['serial_letter_id'], ['serialletter.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('approval', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_approval_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_approval_serial_letter_id'), ['serial_letter_id'], unique=False)
 
     op.create_table('dispatchorder',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -389,6 +474,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_dispatchorder_serial_letter_id'))
 
     op.drop_table('dispatchorder')
+    with op.batch_alter_table('approval', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_approval_serial_letter_id'))
+        batch_op.drop_index(batch_op.f('ix_approval_organisation_id'))
+
+    op.drop_table('approval')
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_property_id'))
 
@@ -410,6 +500,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_organisation_id'))
 
     op.drop_table('contact')
+    op.drop_table('slack_oauth_states')
+    with op.batch_alter_table('slack_installations', schema=None) as batch_op:
+        batch_op.drop_index('slack_installations_idx')
+
+    op.drop_table('slack_installations')
+    with op.batch_alter_table('slack_bots', schema=None) as batch_op:
+        batch_op.drop_index('slack_bots_idx')
+
+    op.drop_table('slack_bots')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_slack_team_id'))
 

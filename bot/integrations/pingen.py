@@ -1,0 +1,545 @@
+"""Pingen (API v2) as a print-and-mail provider: uploads each print-ready PDF, creates the letter
+with `auto_send` so Pingen validates and posts it, and reads its status, events and webhooks.
+
+Sources followed (the API reference https://api.pingen.com/documentation could not be read from
+here; its content was taken from Pingen's own SDKs, which implement it):
+- Authentication: OAuth2 client credentials, `POST {identity}/auth/access-tokens`
+  (https://api.pingen.com/documentation#section/Authentication; pingencom/pingen2-sdk-js
+  src/oauth.ts, and third-party clients using https://identity.pingen.com/auth/access-tokens).
+- Environments: api[-staging].pingen.com, identity[-staging].pingen.com
+  (https://api.pingen.com/documentation#section/Basics/Environments; pingen2-sdk-python __init__.py).
+- File upload: `GET /file-upload` → `url` + `url_signature`, then PUT the bytes to `url`
+  (#tag/File-Upload; pingen2-sdk-python api_resources/file_upload.py).
+- Letters: `POST/GET /organisations/{id}/letters`, `GET …/letters/{id}`, `PATCH …/{id}/cancel`,
+  `GET …/{id}/events`; attributes file_original_name, file_url, file_url_signature,
+  address_position, auto_send, delivery_product, print_mode, print_spectrum, meta_data
+  (#tag/Letters; pingen2-sdk-python api_resources/letters.py, pingen2-sdk-go letters/letters.go).
+  The newest JS SDK uses `/organisations/{id}/deliveries/letters`; `LETTERS` below is the one
+  place to change should Pingen retire the older path.
+- Idempotency: `Idempotency-Key` request header, `Idempotent-Replayed` in the answer
+  (#section/Advanced; AMANDA-Technology/PingenApiNet ApiHeaderNames.cs, pingen2-sdk-js requestor.ts).
+- Collections: `filter` is a JSON document such as {"and": [{"field": "value"}]}, paging with
+  page[number]/page[limit] (#section/Advanced/Filtering-collections, …/Paginating-collections;
+  PingenApiNet ApiPagingRequest.cs and its README).
+- Webhooks: header `Signature` = hex HMAC-SHA256 of the raw body with the webhook's signing key;
+  JSON:API body with `letter`/`deliverable` and `event` relationships
+  (#tag/Webhooks; pingen2-sdk-python incoming_webhook.py, PingenApiNet WebhookEventRelationships.cs).
+- Letter statuses and event codes: PingenApiNet LetterStates.cs / LetterEventCodes.cs, which its
+  authors copied from Pingen's web app (not in the API reference); the lifecycle in
+  shared/FIELD-NOTES.md (help.pingen.com).
+
+Finding a letter by our reference: Pingen has no free reference field on letters, so the
+reference is the letter's `file_original_name` ("BW12-3-00007.pdf") and `lookup` filters the
+letter collection on it, checking every hit itself. If Pingen ignored the filter the check still
+holds, and a lookup that cannot see the whole answer raises `ProviderUnavailable` instead of
+guessing "not there".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from bot.integrations.http import (
+    CredentialsRefused,
+    RetryPolicy,
+    Sleep,
+    Transient,
+    exchange,
+    provider_reason,
+    read_print_file,
+    refuse_registered_abroad,
+    with_retries,
+)
+from domain.addresses import HOME_COUNTRY, PostalAddress
+from domain.errors import InvalidInput
+from domain.ports import (
+    Capabilities,
+    LetterStatus,
+    ProviderEvent,
+    ProviderLetter,
+    ProviderUnavailable,
+    ShipmentRequest,
+)
+
+NAME = "Pingen"
+JSON_API = "application/vnd.api+json"
+LETTERS = "/organisations/{organisation}/letters"
+ENVIRONMENTS: dict[str, tuple[str, str]] = {
+    "production": ("https://api.pingen.com", "https://identity.pingen.com"),
+    "staging": ("https://api-staging.pingen.com", "https://identity-staging.pingen.com"),
+}
+MAX_FILE_BYTES = 8_000_000  # "8 MB per file" (help.pingen.com letter standards)
+TOKEN_MARGIN_SECONDS = 60.0  # renew a little before Pingen would refuse the token
+
+DeliveryProduct = Literal["cheap", "fast", "bulk", "premium", "registered"]
+
+
+class PingenConfig(BaseModel):
+    """One organisation's Pingen account. Secrets stay `SecretStr`; the URL overrides exist so
+    tests (and a proxy, if ever needed) can point the client elsewhere."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str
+    client_secret: SecretStr
+    organisation_id: str
+    environment: Literal["staging", "production"] = "staging"
+    api_url: str | None = None
+    identity_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    scope: str = "letter"
+    timeout: float = Field(default=30.0, gt=0)
+    upload_timeout: float = Field(default=120.0, gt=0)
+    registered: bool = True  # the contract includes registered mail
+    national_product: DeliveryProduct = "cheap"
+    international_product: DeliveryProduct = "cheap"
+    registered_product: DeliveryProduct = "registered"
+    home_country: str = HOME_COUNTRY
+    address_position: Literal["left", "right"] = "left"
+    sender: PostalAddress | None = None  # goes into meta_data for registered letters
+    lookup_pages: int = Field(default=5, ge=1)  # × 100 letters a lookup may read before giving up
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def base_api_url(self) -> str:
+        return (self.api_url or ENVIRONMENTS[self.environment][0]).rstrip("/")
+
+    @property
+    def base_identity_url(self) -> str:
+        return (self.identity_url or ENVIRONMENTS[self.environment][1]).rstrip("/")
+
+
+# Pingen's letter status → our lifecycle. Cancellable "until printing starts", so everything
+# before `printing` is still ACCEPTED.
+STATUS_STATES: dict[str, LetterStatus] = {
+    **dict.fromkeys(
+        ("validating", "valid", "submitted", "accepted", "awaiting_credits", "processing",
+         "transferring", "inspection", "fixing", "cancelling"),
+        LetterStatus.ACCEPTED,
+    ),
+    "printing": LetterStatus.PRINTED,
+    "sent": LetterStatus.POSTED,
+    "delivered": LetterStatus.POSTED,
+    **dict.fromkeys(
+        ("invalid", "action_required", "unprintable", "undeliverable", "expired", "rejected"),
+        LetterStatus.FAILED,
+    ),
+    "cancelled": LetterStatus.CANCELLED,
+}
+
+# Event codes that change the letter's state; the others (address purged, cancellation
+# requested/rejected, rerouted …) are notes, not status changes, and are left out.
+EVENT_STATES: dict[str, LetterStatus] = {
+    **dict.fromkeys(
+        ("created", "submitted", "auto_submitted", "initiated_sending", "auto_initiated_sending",
+         "content_passed_inspection", "waiting_for_funds", "waiting_for_legitimacy",
+         "queued_for_transfer", "transferred_to_pool", "accepted", "processing"),
+        LetterStatus.ACCEPTED,
+    ),
+    "transferred_to_printcenter": LetterStatus.PRINTED,
+    **dict.fromkeys(
+        ("transferred_to_distributor", "receival_confirmed_by_distributor", "track_and_trace",
+         "sent", "delivered"),
+        LetterStatus.POSTED,
+    ),
+    **dict.fromkeys(
+        ("content_failed_inspection", "content_inspection_error", "file_not_a4_portrait",
+         "file_not_found", "file_not_readable", "file_size_over_limit", "file_too_many_pages",
+         "invalid_pdf_binary_content", "meta_data_failed_requirements", "rejected_from_printcenter",
+         "shipping_country_blocked", "shipping_organization_country_blocked",
+         "unable_to_find_delivery_product", "undeliverable", "waiting_for_funds_expired",
+         "waiting_for_legitimacy_expired"),
+        LetterStatus.FAILED,
+    ),
+    "cancellation_completed": LetterStatus.CANCELLED,
+}
+
+# Webhook categories, for a body whose event is not included.
+WEBHOOK_STATES: dict[str, LetterStatus] = {
+    "webhook_issues": LetterStatus.FAILED,
+    "webhook_undeliverable": LetterStatus.FAILED,
+    "webhook_sent": LetterStatus.POSTED,
+    "webhook_delivered": LetterStatus.POSTED,
+}
+
+
+class WebhookSignatureInvalid(ValueError):
+    """A webhook whose `Signature` does not match its body: not from Pingen, or altered."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    url: str
+    signature: str
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    renew_at: float  # monotonic seconds
+
+
+class PingenProvider:
+    """The `Provider` port over Pingen's REST API. Thread-safe: the token is renewed under a lock
+    and httpx's client may be shared."""
+
+    key = "pingen"
+
+    def __init__(
+        self,
+        config: PingenConfig,
+        *,
+        http: httpx.Client | None = None,
+        sleep: Sleep = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.capabilities = Capabilities(
+            available=True, registered=config.registered, colour=True, duplex=True, countries=None,
+            cancel_window="bis der Druck beginnt", profile="pingen",
+        )
+        self._http = http or httpx.Client(timeout=config.timeout)
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._token: _Token | None = None
+        self._token_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PingenProvider:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- the Provider port -----------------------------------------------------------------
+
+    def lookup(self, reference: str) -> ProviderLetter | None:
+        return self._retrying(lambda: self._find(reference), f"lookup {reference}")
+
+    def submit(self, request: ShipmentRequest) -> ProviderLetter:
+        """Create the letter unless Pingen already has one for this reference. A create whose
+        answer got lost is looked up before it is sent again; the Idempotency-Key covers the
+        window in which Pingen may not list the letter yet."""
+        refuse_registered_abroad(request, self.config.home_country)
+        existing = self.lookup(request.reference)
+        if existing is not None:
+            return existing
+        pdf = read_print_file(request, NAME, MAX_FILE_BYTES)
+        upload = self._retrying(lambda: self._upload(pdf), f"upload {request.reference}")
+        document = letter_document(request, upload, self.config)
+        key = idempotency_key(request)
+        return with_retries(
+            lambda: self._create(request, document, key), self.config.retry, self._sleep,
+            what=f"create {request.reference}", recover=lambda: self._find(request.reference),
+        )
+
+    def cancel(self, letter: ProviderLetter) -> bool:
+        """True once Pingen accepted the cancellation; False when it refuses (printing started)."""
+        if letter.state is LetterStatus.CANCELLED:
+            return True
+        path = f"{self._letters()}/{letter.provider_ref}/cancel"
+
+        def attempt() -> bool:
+            response = self._api("PATCH", path, headers={"Idempotency-Key": f"briefwerk-cancel-{letter.provider_ref}"})
+            return response.is_success
+
+        def cancelled_meanwhile() -> bool | None:
+            status = self._status(letter.provider_ref)
+            return True if status in ("cancelled", "cancelling") else None
+
+        return with_retries(attempt, self.config.retry, self._sleep,
+                            what=f"cancel {letter.reference}", recover=cancelled_meanwhile)
+
+    def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
+        return self._retrying(lambda: self._events(letter.provider_ref), f"events {letter.reference}")
+
+    def finish_order(self, order_key: str) -> None:
+        """Letters go out one by one (auto_send); there is no batch to close."""
+
+    def parse_webhook(self, body: bytes, signature_header: str) -> list[ProviderEvent]:
+        if self.config.webhook_secret is None:
+            raise WebhookSignatureInvalid("no webhook secret configured for Pingen")
+        return parse_webhook(body, signature_header, self.config.webhook_secret.get_secret_value())
+
+    # --- requests ----------------------------------------------------------------------------
+
+    def _retrying(self, attempt: Callable[[], Any], what: str) -> Any:
+        return with_retries(attempt, self.config.retry, self._sleep, what=what)
+
+    def _letters(self) -> str:
+        return LETTERS.format(organisation=self.config.organisation_id)
+
+    def _api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One authenticated API call; a 401 (token expired or revoked) earns one fresh token."""
+        token = self._current_token()
+        response = self._send(method, path, token, **kwargs)
+        if response.status_code != 401:
+            return response
+        fresh = self._current_token(stale=token)
+        response = self._send(method, path, fresh, **kwargs)
+        if response.status_code == 401:
+            raise CredentialsRefused(NAME, provider_reason(response))
+        return response
+
+    def _send(self, method: str, path: str, token: _Token, *, headers: dict[str, str] | None = None,
+              **kwargs: Any) -> httpx.Response:
+        headers = {"Accept": JSON_API, "Authorization": f"Bearer {token.value}", **(headers or {})}
+        return exchange(self._http, method, self.config.base_api_url + path, headers=headers, **kwargs)
+
+    def _current_token(self, stale: _Token | None = None) -> _Token:
+        """The cached token, or a new one when it is due or was just refused (`stale`)."""
+        with self._token_lock:
+            token = self._token
+            if token is None or token is stale or self._monotonic() >= token.renew_at:
+                token = self._token = self._fetch_token()
+            return token
+
+    def _fetch_token(self) -> _Token:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret.get_secret_value(),
+            "scope": self.config.scope,
+        }
+        url = f"{self.config.base_identity_url}/auth/access-tokens"
+        response = exchange(self._http, "POST", url, data=form, headers={"Accept": "application/json"})
+        if not response.is_success:
+            raise CredentialsRefused(NAME, provider_reason(response))
+        body = response.json()
+        lifetime = float(body.get("expires_in", 0))
+        return _Token(body["access_token"], self._monotonic() + max(0.0, lifetime - TOKEN_MARGIN_SECONDS))
+
+    def _find(self, reference: str) -> ProviderLetter | None:
+        """The letter whose file name carries `reference`, reading at most `lookup_pages` pages."""
+        name = file_name(reference)
+        params = {"filter": json.dumps({"and": [{"file_original_name": name}]}),
+                  "sort": "-created_at", "page[limit]": "100"}
+        for number in range(1, self.config.lookup_pages + 1):
+            response = self._api("GET", self._letters(), params={**params, "page[number]": str(number)})
+            if not response.is_success:
+                raise ProviderUnavailable(f"{NAME} refused the lookup of {reference}: {provider_reason(response)}")
+            document = response.json()
+            matches = [item for item in document.get("data", [])
+                       if item.get("attributes", {}).get("file_original_name") == name]
+            if matches:
+                return provider_letter(reference, best_match(matches))
+            if not has_next_page(document):
+                return None
+        raise ProviderUnavailable(
+            f"{NAME} lookup of {reference} inconclusive: more than {self.config.lookup_pages} pages to read")
+
+    def _status(self, letter_id: str) -> str | None:
+        response = self._api("GET", f"{self._letters()}/{letter_id}")
+        if response.status_code == 404:
+            return None
+        if not response.is_success:
+            raise ProviderUnavailable(f"{NAME} refused to show letter {letter_id}: {provider_reason(response)}")
+        return response.json()["data"]["attributes"].get("status")
+
+    def _upload(self, pdf: bytes) -> Upload:
+        """Ask for a signed upload URL and PUT the file there (no bearer token: the URL is the
+        permission). A refused PUT (expired signature) starts over with a new URL."""
+        response = self._api("GET", "/file-upload")
+        if not response.is_success:
+            raise ProviderUnavailable(f"{NAME} refused a file upload: {provider_reason(response)}")
+        attributes = response.json()["data"]["attributes"]
+        upload = Upload(attributes["url"], attributes["url_signature"])
+        stored = exchange(self._http, "PUT", upload.url, content=pdf, timeout=self.config.upload_timeout)
+        if not stored.is_success:
+            raise Transient(f"file upload refused: HTTP {stored.status_code}", ambiguous=False)
+        return upload
+
+    def _create(self, request: ShipmentRequest, document: dict[str, Any], key: str) -> ProviderLetter:
+        response = self._api(
+            "POST", self._letters(), content=json.dumps(document),
+            headers={"Content-Type": JSON_API, "Idempotency-Key": key},
+        )
+        if response.status_code == 409:  # the same key is still being worked on
+            raise Transient(f"create {request.reference}: {provider_reason(response)}", ambiguous=True)
+        if not response.is_success:
+            raise InvalidInput("provider.rejected", provider=NAME, reference=request.reference,
+                               reason=provider_reason(response))
+        return provider_letter(request.reference, response.json()["data"], sha256=request.sha256)
+
+    def _events(self, letter_id: str) -> list[ProviderEvent]:
+        events: list[ProviderEvent] = []
+        for number in range(1, self.config.lookup_pages + 1):
+            response = self._api("GET", f"{self._letters()}/{letter_id}/events",
+                                 params={"page[limit]": "100", "page[number]": str(number)})
+            if response.status_code == 404:
+                return []
+            if not response.is_success:
+                raise ProviderUnavailable(f"{NAME} refused the events of {letter_id}: {provider_reason(response)}")
+            document = response.json()
+            events += [event for item in document.get("data", []) if (event := letter_event(letter_id, item))]
+            if not has_next_page(document):
+                break
+        return sorted(events, key=lambda event: event.at)
+
+
+# --- mapping ---------------------------------------------------------------------------------
+
+
+def file_name(reference: str) -> str:
+    """Our reference as the letter's file name: the field `lookup` filters on."""
+    return f"{reference}.pdf"
+
+
+def idempotency_key(request: ShipmentRequest) -> str:
+    """Stable for one reference and one print file, so every retry of a create repeats it."""
+    return f"briefwerk-{request.reference}-{request.sha256[:16]}"
+
+
+def delivery_product(request: ShipmentRequest, config: PingenConfig) -> DeliveryProduct:
+    if request.options.registered:
+        return config.registered_product
+    if request.recipient.country == config.home_country:
+        return config.national_product
+    return config.international_product
+
+
+def letter_document(request: ShipmentRequest, upload: Upload, config: PingenConfig) -> dict[str, Any]:
+    """The JSON:API document that creates the letter and lets Pingen send it once it is valid."""
+    attributes: dict[str, Any] = {
+        "file_original_name": file_name(request.reference),
+        "file_url": upload.url,
+        "file_url_signature": upload.signature,
+        "address_position": config.address_position,
+        "auto_send": True,
+        "delivery_product": delivery_product(request, config),
+        "print_mode": "duplex" if request.options.duplex else "simplex",
+        "print_spectrum": "color" if request.options.colour else "grayscale",
+    }
+    if request.options.registered:
+        attributes["meta_data"] = registered_meta_data(request.recipient, config.sender)
+    return {"data": {"type": "letters", "attributes": attributes}}
+
+
+def registered_meta_data(recipient: PostalAddress, sender: PostalAddress | None) -> dict[str, Any]:
+    """Recipient (and sender) as separate fields, which registered products are checked against."""
+    meta = {"recipient": meta_address(recipient)}
+    if sender is not None:
+        meta["sender"] = meta_address(sender)
+    return meta
+
+
+_HOUSE_NUMBER = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?)$")
+
+
+def meta_address(address: PostalAddress) -> dict[str, str]:
+    match = _HOUSE_NUMBER.match(address.street)
+    street, number = (match["street"].strip(), match["number"]) if match else (address.street, "")
+    name = f"{address.name}, {address.addition}" if address.addition else address.name
+    return {"name": name, "street": street, "number": number, "zip": address.postcode,
+            "city": address.city, "country": address.country}
+
+
+def state_of(status: str) -> LetterStatus:
+    return STATUS_STATES.get(status, LetterStatus.ACCEPTED)
+
+
+def provider_letter(reference: str, item: dict[str, Any], sha256: str | None = None) -> ProviderLetter:
+    status = item.get("attributes", {}).get("status", "")
+    return ProviderLetter(reference, str(item["id"]), status, sha256, state_of(status))
+
+
+def best_match(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several letters with one reference should not exist; if they do, the live one counts."""
+    live = [item for item in items if item.get("attributes", {}).get("status") != "cancelled"]
+    return (live or items)[0]
+
+
+def has_next_page(document: dict[str, Any]) -> bool:
+    meta = document.get("meta") or {}
+    if "current_page" in meta and "last_page" in meta:
+        return int(meta["current_page"]) < int(meta["last_page"])
+    return bool((document.get("links") or {}).get("next"))
+
+
+def letter_event(letter_id: str, item: dict[str, Any]) -> ProviderEvent | None:
+    attributes = item.get("attributes", {})
+    code = attributes.get("code", "")
+    state = EVENT_STATES.get(code)
+    if state is None:
+        return None
+    detail = f"{code}: {attributes['name']}" if attributes.get("name") else code
+    return ProviderEvent(letter_id, state, parse_time(attributes.get("emitted_at") or attributes.get("created_at")), detail)
+
+
+def parse_time(value: str | None) -> datetime:
+    """Pingen's ISO 8601 times, made aware (UTC when they carry no offset)."""
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+def verify_signature(body: bytes, signature_header: str, secret: str) -> None:
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    given = (signature_header or "").strip().lower()
+    if not given:
+        raise WebhookSignatureInvalid("the Pingen webhook carries no Signature header")
+    if not hmac.compare_digest(expected, given):
+        raise WebhookSignatureInvalid("the Pingen webhook signature does not match its body")
+
+
+def parse_webhook(body: bytes, signature_header: str, secret: str) -> list[ProviderEvent]:
+    """The status changes a Pingen webhook reports, after checking its signature (raises
+    `WebhookSignatureInvalid` otherwise). Answer the webhook only after storing them."""
+    verify_signature(body, signature_header, secret)
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        raise WebhookSignatureInvalid(f"the Pingen webhook body is not JSON: {error}") from error
+    data = document.get("data")
+    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    included = {(entry.get("type"), entry.get("id")): entry for entry in document.get("included", [])}
+    return [event for item in items if (event := webhook_event(item, included)) is not None]
+
+
+def webhook_event(item: dict[str, Any], included: dict[tuple[Any, Any], dict[str, Any]]) -> ProviderEvent | None:
+    relationships = item.get("relationships", {})
+    letter = _related(relationships, "deliverable") or _related(relationships, "letter")
+    if letter is None:
+        return None
+    attributes = item.get("attributes", {})
+    reason = attributes.get("reason") or ""
+    event_ref = _related(relationships, "event")
+    event = included.get((event_ref["type"], event_ref["id"])) if event_ref else None
+    if event is not None and (found := letter_event(letter["id"], event)) is not None:
+        return ProviderEvent(found.provider_ref, found.state, found.at, _joined(found.detail, reason))
+    state = WEBHOOK_STATES.get(item.get("type", ""))
+    if state is None:
+        return None
+    return ProviderEvent(str(letter["id"]), state, parse_time(attributes.get("created_at")),
+                         _joined(item.get("type", "").removeprefix("webhook_"), reason))
+
+
+def _related(relationships: dict[str, Any], name: str) -> dict[str, Any] | None:
+    data = (relationships.get(name) or {}).get("data")
+    return data if isinstance(data, dict) and data.get("id") else None
+
+
+def _joined(detail: str, reason: str) -> str:
+    return f"{detail}: {reason}" if reason else detail
+

@@ -1,0 +1,1 @@
+"""The Slack surface: app wiring, middleware, view builders and Slack-side services."""

@@ -1,0 +1,61 @@
+"""Work that must not run on Bolt's small listener pool: building thousands of PDFs, preflight,
+mass email. pdfium is not thread-safe, so everything touching PDFs runs on one lane."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self, io_workers: int = 4) -> None:
+        self._pdf = ThreadPoolExecutor(1, thread_name_prefix="briefwerk-pdf")
+        self._io = ThreadPoolExecutor(io_workers, thread_name_prefix="briefwerk-io")
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def pdf(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Runs `work` on the single PDF lane (preflight, print files, summaries)."""
+        return self._track(self._pdf.submit(_logged, work, *args))
+
+    def io(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Runs `work` on the I/O lane (Slack posts, email)."""
+        return self._track(self._io.submit(_logged, work, *args))
+
+    def _track(self, future: Future[Any]) -> Future[Any]:
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float = 60) -> None:
+        """Waits until nothing is pending, including work queued by finished work."""
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            if not pending:
+                return
+            done, not_done = wait(pending, timeout=timeout)
+            if not_done:
+                raise TimeoutError(f"{len(not_done)} background jobs still running")
+
+    def shutdown(self) -> None:
+        self._pdf.shutdown(wait=True)
+        self._io.shutdown(wait=True)
+
+
+def _logged(work: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return work(*args)
+    except Exception:
+        log.exception("background job %s failed", getattr(work, "__name__", work))
+        raise

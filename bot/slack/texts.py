@@ -1,0 +1,372 @@
+"""The Slack app's own words, German and English. They live in the same catalog as the domain's
+messages (under `ui.`), so one test checks both languages of everything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.messages import CATALOG, render
+
+UI: dict[str, dict[str, str]] = {
+    "loading": {"de": "⏳ Einen Moment, die Daten werden geladen …", "en": "⏳ One moment, loading …"},
+    "close": {"de": "Schließen", "en": "Close"},
+    "cancel": {"de": "Abbrechen", "en": "Cancel"},
+    "title.serial": {"de": "Serienbrief", "en": "Serial letter"},
+    "title.notice": {"de": "briefwerk", "en": "briefwerk"},
+    "title.picker": {"de": "Serienbriefe", "en": "Serial letters"},
+    "title.release": {"de": "Im Portal freigeben", "en": "Release to portal"},
+    "title.dispatch": {"de": "Briefversand", "en": "Postal dispatch"},
+    "title.documents": {"de": "Dokumente bearbeiten", "en": "Edit documents"},
+    "title.delete": {"de": "Serienbrief löschen", "en": "Delete serial letter"},
+    "title.settings": {"de": "Einstellungen", "en": "Settings"},
+    "help.text": {
+        "de": "*briefwerk* – Serienbriefe prüfen, freigeben und versenden.\n"
+              "• `/serienbrief` – Liste der Serienbriefe\n• `/serienbrief 12` – Serienbrief Nr. 12 öffnen\n"
+              "• `/serienbrief 12 protokoll` – Versendungsprotokoll\n• `/serienbrief help` – diese Hilfe\n"
+              "Im App-Home finden Sie die letzten Serienbriefe und (als Admin) die Einstellungen.",
+        "en": "*briefwerk* – review, release and post serial letters.\n"
+              "• `/serienbrief` – list of serial letters\n• `/serienbrief 12` – open serial letter no. 12\n"
+              "• `/serienbrief 12 protokoll` – evidence record\n• `/serienbrief help` – this help\n"
+              "The App Home lists recent serial letters and (for admins) the settings.",
+    },
+    "unknown_command": {
+        "de": "„{text}“ verstehe ich nicht. `/serienbrief help` zeigt, was geht.",
+        "en": "I don't understand “{text}”. `/serienbrief help` shows what works.",
+    },
+    "guest_refused": {
+        "de": "Gäste und Bots können briefwerk nicht nutzen.",
+        "en": "Guests and bots cannot use briefwerk.",
+    },
+    "not_set_up": {
+        "de": "briefwerk ist für diesen Workspace noch nicht eingerichtet.",
+        "en": "briefwerk is not set up for this workspace yet.",
+    },
+    "picker.none": {"de": "Es gibt noch keine Serienbriefe.", "en": "There are no serial letters yet."},
+    "picker.placeholder": {"de": "Serienbrief wählen", "en": "Choose a serial letter"},
+    "picker.intro": {"de": "Welchen Serienbrief möchten Sie öffnen?", "en": "Which serial letter do you want to open?"},
+    "serial.facts": {
+        "de": "*{property}* · {state}\nDokumenttypen: {types} · allgemeine Anhänge: {attachments}",
+        "en": "*{property}* · {state}\nDocument types: {types} · general attachments: {attachments}",
+    },
+    "serial.counts": {
+        "de": "{rows} Briefe · {contacts} Kontakte · {registered} registriert · {checked} Briefe geprüft",
+        "en": "{rows} letters · {contacts} contacts · {registered} registered · {checked} letters checked",
+    },
+    "serial.check_first": {
+        "de": "⚠️ Bitte laden Sie vor der Freigabe mindestens zwei Briefe herunter und prüfen Sie sie (bisher {checked}).",
+        "en": "⚠️ Please download and check at least two letters before the release (so far {checked}).",
+    },
+    "serial.no_rows": {"de": "Keine Empfänger.", "en": "No recipients."},
+    "button.documents": {"de": "Dokumente bearbeiten", "en": "Edit documents"},
+    "button.release": {"de": "Im Kundenportal freigeben", "en": "Release to portal"},
+    "button.dispatch": {"de": "Briefversand …", "en": "Postal dispatch …"},
+    "button.previews": {"de": "Fensteransicht prüfen", "en": "Check window view"},
+    "button.delete": {"de": "Serienbrief löschen", "en": "Delete serial letter"},
+    "button.settings": {"de": "⚙️ Einstellungen", "en": "⚙️ Settings"},
+    "button.open": {"de": "Öffnen", "en": "Open"},
+    "button.order": {"de": "Briefversand beauftragen", "en": "Order dispatch"},
+    "button.cancel_dispatch": {"de": "Versand stornieren", "en": "Cancel dispatch"},
+    "button.unavailable": {"de": "⚠️ Funktion nicht verfügbar", "en": "⚠️ Feature not available"},
+    "button.link": {"de": "Download-Link (PDF/A) anfordern", "en": "Request download link (PDF/A)"},
+    "button.approve": {"de": "Genehmigen", "en": "Approve"},
+    "button.reject": {"de": "Ablehnen", "en": "Reject"},
+    "relation.owner": {"de": "Eigentümer/in", "en": "owner"},
+    "relation.tenant": {"de": "Mieter/in", "en": "tenant"},
+    "row.registered": {"de": "✅ registriert", "en": "✅ registered"},
+    "row.unregistered": {"de": "⬜ nicht registriert", "en": "⬜ not registered"},
+    "preference.online": {"de": "Online", "en": "online"},
+    "preference.letter": {"de": "Brief", "en": "letter"},
+    "row.preference": {"de": "Präferenz: {preference}", "en": "preference: {preference}"},
+    "row.no_address": {"de": "⚠️ keine Postanschrift", "en": "⚠️ no postal address"},
+    "row.in_portal": {"de": "🌐 im Portal", "en": "🌐 in the portal"},
+    "row.checked": {"de": "📥 {times}× geprüft", "en": "📥 checked {times}×"},
+    "row.print_file": {"de": "Datei zum Briefversand", "en": "Print file"},
+    "row.document": {"de": "Brief: {type}", "en": "Letter: {type}"},
+    "row.unrelease": {"de": "Freigabe {unit} zurücknehmen", "en": "Withdraw {unit} from portal"},
+    "row.menu": {"de": "Herunterladen …", "en": "Download …"},
+    "page.previous": {"de": "◀ Zurück", "en": "◀ Previous"},
+    "page.next": {"de": "Weiter ▶", "en": "Next ▶"},
+    "page.find": {"de": "Seite {page}/{pages} – Kontakt suchen", "en": "Page {page}/{pages} – find a contact"},
+    "download.sent": {
+        "de": "📥 {name} – zur Prüfung heruntergeladen ({what}).",
+        "en": "📥 {name} – downloaded for checking ({what}).",
+    },
+    "release.summary": {
+        "de": "Sie geben *{title}* im Kundenportal frei: *{units} Einheiten*; die Dokumente sehen "
+              "*{contacts} Kontakte*, davon {registered} mit Portal-Zugang.",
+        "en": "You release *{title}* to the customer portal: *{units} units*; *{contacts} contacts* will see "
+              "the documents, {registered} of them with portal access.",
+    },
+    "release.check_warning": {
+        "de": "⚠️ Erst {checked} Briefe wurden heruntergeladen. Wir empfehlen, mindestens zwei Briefe vor der Freigabe zu prüfen.",
+        "en": "⚠️ Only {checked} letters have been downloaded. We recommend checking at least two before the release.",
+    },
+    "release.notify": {"de": "Per E-Mail benachrichtigen", "en": "Notify by email"},
+    "release.notify_hint": {
+        "de": "Registrierte Kontakte erfahren, dass neue Dokumente bereitstehen.",
+        "en": "Registered contacts learn that new documents are available.",
+    },
+    "release.email": {"de": "E-Mail-Benachrichtigung", "en": "Email notification"},
+    "release.approval": {
+        "de": "Die Manager-Freigabe ist eingeschaltet: Ihre Freigabe wird als Anfrage an die Manager gesendet.",
+        "en": "Manager approval is on: your release is sent to the managers as a request.",
+    },
+    "release.done": {
+        "de": "✅ *{title}* ist freigegeben: {units} Einheiten, {contacts} Kontakte, {emailed} E-Mails gesendet.",
+        "en": "✅ *{title}* is released: {units} units, {contacts} contacts, {emailed} emails sent.",
+    },
+    "release.mail_failures": {
+        "de": "⚠️ Nicht zugestellt: {failures}", "en": "⚠️ Not delivered: {failures}",
+    },
+    "submit.request": {"de": "Anfrage senden", "en": "Send request"},
+    "submit.release": {"de": "Freigeben", "en": "Release"},
+    "submit.upload": {"de": "Hochladen", "en": "Upload"},
+    "submit.delete": {"de": "Endgültig löschen", "en": "Delete for good"},
+    "submit.save": {"de": "Speichern", "en": "Save"},
+    "filter.all": {"de": "Alle Kontakte", "en": "All contacts"},
+    "filter.all.hint": {"de": "Jeder in der Übersicht erhält Post.", "en": "Everyone in the overview gets a letter."},
+    "filter.preference": {"de": "Nach Präferenz der Kontakte", "en": "By the contacts' preference"},
+    "filter.preference.hint": {
+        "de": "Registriert + Online: keine Post; alle anderen: Post.",
+        "en": "Registered + online: no letter; everyone else: a letter.",
+    },
+    "filter.unregistered": {"de": "Nicht registrierte Kontakte", "en": "Unregistered contacts"},
+    "filter.unregistered.hint": {
+        "de": "Nur wer nicht im Portal registriert ist.", "en": "Only those not registered in the portal.",
+    },
+    "option.merge": {"de": "Briefe zusammenfügen", "en": "Merge letters"},
+    "option.merge.hint": {"de": "Ein Brief je Kontakt, Anhänge nur einmal.", "en": "One letter per contact, attachments once."},
+    "option.registered": {"de": "Einwurfeinschreiben", "en": "Registered mail"},
+    "option.registered.hint": {"de": "Nur innerhalb Deutschlands.", "en": "Within Germany only."},
+    "option.colour": {"de": "Farbdruck", "en": "Colour"},
+    "option.colour.hint": {"de": "Sonst schwarz/weiß.", "en": "Otherwise black and white."},
+    "option.duplex": {"de": "Beidseitig drucken", "en": "Duplex"},
+    "option.duplex.hint": {"de": "Sonst einseitig.", "en": "Otherwise simplex."},
+    "option.optimise_duplex": {"de": "Für beidseitigen Druck optimieren", "en": "Optimise for duplex"},
+    "option.optimise_duplex.hint": {
+        "de": "Leerseite nach jeder PDF mit ungerader Seitenzahl.",
+        "en": "A blank page after every PDF with an odd page count.",
+    },
+    "option.cover_sheet": {"de": "Adressblatt, wo nötig", "en": "Address sheet where needed"},
+    "option.cover_sheet.hint": {
+        "de": "Zeigt das Fenster eine andere Anschrift, kommt ein Adressblatt davor; sonst wird der Brief angehalten.",
+        "en": "If the window shows another address, a cover sheet goes first; otherwise the letter is held.",
+    },
+    "dispatch.filter": {"de": "*Briefversand an*", "en": "*Send letters to*"},
+    "dispatch.options": {"de": "*Optionen*", "en": "*Options*"},
+    "dispatch.no_registered": {
+        "de": "Einwurfeinschreiben ist in Ihrem Vertrag nicht enthalten – bitte wenden Sie sich an {contact}.",
+        "en": "Registered mail is not part of your contract – please contact {contact}.",
+    },
+    "dispatch.individual": {"de": "*Individuelle Auswahl*", "en": "*Individual selection*"},
+    "dispatch.tick": {"de": "Zusätzlich per Post …", "en": "Also by post …"},
+    "dispatch.untick": {"de": "Keine Post für …", "en": "No letter for …"},
+    "dispatch.why": {"de": "Warum (keine) Post?", "en": "Why (no) letter?"},
+    "dispatch.why_line": {"de": "ℹ️ *{name}*: {reason}", "en": "ℹ️ *{name}*: {reason}"},
+    "dispatch.more_selected": {
+        "de": "… und {count} weitere Auswahlen, die hier nicht angezeigt werden.",
+        "en": "… and {count} more selections not shown here.",
+    },
+    "dispatch.computing": {
+        "de": "⏳ Briefe werden zusammengestellt und geprüft …", "en": "⏳ Assembling and checking letters …",
+    },
+    "dispatch.summary": {"de": "*Zusammenfassung*", "en": "*Summary*"},
+    "dispatch.failing": {
+        "de": "*❌ {count} Briefe erfüllen die Versandanforderungen nicht:*",
+        "en": "*❌ {count} letters fail the postal requirements:*",
+    },
+    "dispatch.more_failing": {"de": "… und {count} weitere", "en": "… and {count} more"},
+    "dispatch.changed": {
+        "de": "🔄 Der Serienbrief wurde inzwischen geändert; die Ansicht zeigt den aktuellen Stand.",
+        "en": "🔄 The serial letter changed meanwhile; the view shows the current state.",
+    },
+    "figure.recipients": {"de": "*Empfänger:* {paper} von {contacts}", "en": "*Recipients:* {paper} of {contacts}"},
+    "figure.letters": {"de": "*Briefe:* {letters} (davon {failing} fehlerhaft)", "en": "*Letters:* {letters} ({failing} failing)"},
+    "figure.pages": {"de": "*Seiten/Blatt:* {pages} / {sheets}", "en": "*Pages/sheets:* {pages} / {sheets}"},
+    "figure.blanks": {"de": "*Leerseiten/Adressblätter:* {blanks} / {covers}", "en": "*Blank pages/cover sheets:* {blanks} / {covers}"},
+    "figure.cost": {"de": "*Kosten ca.:* {cost} netto", "en": "*Cost approx.:* {cost} net"},
+    "order.confirm_title": {"de": "Versand beauftragen?", "en": "Order dispatch?"},
+    "order.confirm_text": {
+        "de": "{letters} Briefe werden gedruckt und versendet (ca. {cost} netto).",
+        "en": "{letters} letters will be printed and posted (approx. {cost} net).",
+    },
+    "order.confirm": {"de": "Beauftragen", "en": "Order"},
+    "order.disabled": {"de": "Versand derzeit nicht möglich:", "en": "Dispatch not possible now:"},
+    "order.started": {
+        "de": "📮 Versand beauftragt: {letters} Briefe werden erstellt und übergeben …",
+        "en": "📮 Dispatch ordered: {letters} letters are being built and handed over …",
+    },
+    "order.done": {
+        "de": "✅ {submitted} Briefe übergeben ({already} waren schon beim Dienstleister), {failed} fehlgeschlagen.",
+        "en": "✅ {submitted} letters handed over ({already} were already with the provider), {failed} failed.",
+    },
+    "order.requested": {
+        "de": "📨 Der Versand wurde den Managern zur Genehmigung vorgelegt.",
+        "en": "📨 The dispatch was sent to the managers for approval.",
+    },
+    "cancel.confirm_title": {"de": "Versand stornieren?", "en": "Cancel dispatch?"},
+    "cancel.confirm_text": {
+        "de": "Alle Briefe, die noch nicht gedruckt werden, werden zurückgezogen.",
+        "en": "Every letter not yet printing is withdrawn.",
+    },
+    "cancel.confirm": {"de": "Stornieren", "en": "Cancel dispatch"},
+    "cancel.keep": {"de": "Nicht stornieren", "en": "Keep it"},
+    "cancel.done": {
+        "de": "↩️ Storniert: {cancelled} Briefe. Nicht mehr stornierbar: {late}.",
+        "en": "↩️ Cancelled: {cancelled} letters. Too late for: {late}.",
+    },
+    "link.sent": {
+        "de": "🔗 Download-Link für {letters} Briefe ({pages} Seiten) an {recipients} gesendet.",
+        "en": "🔗 Download link for {letters} letters ({pages} pages) sent to {recipients}.",
+    },
+    "link.requested": {
+        "de": "📨 Der Download-Link wurde den Managern zur Genehmigung vorgelegt.",
+        "en": "📨 The download link was sent to the managers for approval.",
+    },
+    "documents.attachment": {"de": "Allgemeiner Anhang", "en": "General attachment"},
+    "documents.file": {"de": "PDF-Dateien", "en": "PDF files"},
+    "documents.type": {"de": "Dokumenttyp", "en": "Document type"},
+    "documents.method": {"de": "Aufteilen nach", "en": "Split by"},
+    "documents.value": {"de": "Markierung, Seiten je Einheit oder Bereiche", "en": "Marker, pages per unit or ranges"},
+    "documents.value_hint": {
+        "de": "Markierung: z. B. „Einheit: {unit}“ · Seitenzahl: z. B. 3 · Bereiche: WE 01=1-3; WE 02=4-5",
+        "en": "Marker: e.g. “Unit: {unit}” · page count: e.g. 3 · ranges: WE 01=1-3; WE 02=4-5",
+    },
+    "documents.done": {
+        "de": "✅ {filename}: {assigned} Einheiten zugeordnet.", "en": "✅ {filename}: {assigned} units assigned.",
+    },
+    "documents.attachment_done": {
+        "de": "✅ Anhang {filename} ({pages} Seiten) gespeichert.", "en": "✅ Attachment {filename} ({pages} pages) saved.",
+    },
+    "documents.bad_value": {
+        "de": "Bitte eine Zahl (Seiten je Einheit) oder Bereiche wie „WE 01=1-3; WE 02=4-5“ angeben.",
+        "en": "Please give a number (pages per unit) or ranges like “WE 01=1-3; WE 02=4-5”.",
+    },
+    "documents.no_file": {"de": "Bitte mindestens eine PDF-Datei hochladen.", "en": "Please upload at least one PDF file."},
+    "split.marker": {"de": "Markierung im Text", "en": "Text marker"},
+    "split.pages": {"de": "Feste Seitenzahl", "en": "Fixed page count"},
+    "split.ranges": {"de": "Seitenbereiche", "en": "Page ranges"},
+    "split.files": {"de": "Eine Datei je Einheit", "en": "One file per unit"},
+    "delete.text": {
+        "de": "*{title}* wird gelöscht: alle freigegebenen Dokumente verschwinden sofort aus dem Kundenportal. "
+              "Das Versendungsprotokoll bleibt erhalten.",
+        "en": "*{title}* will be deleted: every released document disappears from the customer portal at once. "
+              "The evidence record is kept.",
+    },
+    "delete.done": {
+        "de": "🗑️ *{title}* gelöscht, {documents} Dokumente aus dem Portal entfernt.",
+        "en": "🗑️ *{title}* deleted, {documents} documents removed from the portal.",
+    },
+    "unrelease.done": {
+        "de": "Freigabe für {unit} zurückgenommen ({documents} Dokumente).",
+        "en": "Withdrew {unit} from the portal ({documents} documents).",
+    },
+    "provider.outbox": {"de": "Eigener Dienstleister (Postausgang)", "en": "Own provider (outbox)"},
+    "provider.pingen": {"de": "Pingen", "en": "Pingen"},
+    "provider.letterxpress": {"de": "LetterXpress", "en": "LetterXpress"},
+    "provider.none": {"de": "Kein Briefversand", "en": "No postal dispatch"},
+    "settings.admins": {"de": "Admins", "en": "Admins"},
+    "settings.managers": {"de": "Manager (Freigaben, Download-Links)", "en": "Managers (approvals, download links)"},
+    "settings.channel": {"de": "Kanal für Statusmeldungen", "en": "Channel for status updates"},
+    "settings.channel_hint": {
+        "de": "Jeder Serienbrief bekommt dort einen Thread; briefwerk muss Mitglied des Kanals sein.",
+        "en": "Each serial letter gets a thread there; briefwerk must be a member of the channel.",
+    },
+    "settings.approval": {"de": "Manager-Freigabe", "en": "Manager approval"},
+    "settings.approval_on": {"de": "Freigabe, Versand und Download-Links brauchen eine Manager-Genehmigung", "en": "Release, dispatch and download links need a manager's approval"},
+    "settings.provider": {"de": "Versanddienstleister", "en": "Print-and-mail provider"},
+    "settings.contact_text": {"de": "Ansprechpartner bei fehlender Funktion", "en": "Whom to ask when a feature is missing"},
+    "settings.contact_text_hint": {
+        "de": "Wird beim gelben Button gezeigt, z. B. „support@ihre-hv.de“.",
+        "en": "Shown with the yellow button, e.g. “support@your-company.com”.",
+    },
+    "settings.locale": {"de": "Sprache der Organisation", "en": "Organisation language"},
+    "settings.saved": {"de": "✅ Einstellungen gespeichert.", "en": "✅ Settings saved."},
+    "settings.need_admin": {"de": "Mindestens ein Admin ist nötig.", "en": "At least one admin is needed."},
+    "home.intro": {
+        "de": "Serienbriefe prüfen, im Kundenportal freigeben und per Post versenden. `/serienbrief help` zeigt alle Befehle.",
+        "en": "Review serial letters, release them to the customer portal and post them. `/serienbrief help` shows every command.",
+    },
+    "home.none": {"de": "Noch keine Serienbriefe.", "en": "No serial letters yet."},
+    "next.draft": {"de": "Nächster Schritt: prüfen und freigeben", "en": "Next: check and release"},
+    "next.released": {"de": "Nächster Schritt: Briefversand einstellen", "en": "Next: set up the postal dispatch"},
+    "next.dispatch_ordered": {"de": "Briefe werden übergeben", "en": "Letters are being handed over"},
+    "next.with_provider": {"de": "Beim Dienstleister – Status folgt", "en": "With the provider – status follows"},
+    "next.printed": {"de": "Gedruckt – Versand folgt", "en": "Printed – posting follows"},
+    "next.posted": {"de": "Erledigt", "en": "Done"},
+    "next.cancelled": {"de": "Storniert – neu beauftragen möglich", "en": "Cancelled – can be ordered again"},
+    "next.failed": {"de": "Fehler prüfen", "en": "Check the failures"},
+    "next.deleted": {"de": "Gelöscht", "en": "Deleted"},
+    "approval.kind.release": {"de": "die Freigabe im Kundenportal", "en": "the release to the customer portal"},
+    "approval.kind.order": {"de": "den Briefversand", "en": "the postal dispatch"},
+    "approval.kind.download_link": {"de": "einen Download-Link", "en": "a download link"},
+    "approval.asked": {
+        "de": "🙋 {requester} bittet um Genehmigung für {kind} von *{title}* (Nr. {id}).",
+        "en": "🙋 {requester} asks for approval of {kind} of *{title}* (no. {id}).",
+    },
+    "approval.notify_yes": {"de": "Mit E-Mail an registrierte Kontakte.", "en": "With email to registered contacts."},
+    "approval.notify_no": {"de": "Ohne E-Mail-Benachrichtigung.", "en": "Without email notification."},
+    "approval.order_details": {"de": "{letters} Briefe, ca. {cost} netto.", "en": "{letters} letters, approx. {cost} net."},
+    "approval.pending": {"de": "⏳ offen", "en": "⏳ pending"},
+    "approval.approved": {"de": "✅ Genehmigt von {who}", "en": "✅ Approved by {who}"},
+    "approval.rejected": {"de": "⛔ Abgelehnt von {who}", "en": "⛔ Rejected by {who}"},
+    "approval.expired": {"de": "⌛ Abgelaufen", "en": "⌛ Expired"},
+    "approval.own_request": {
+        "de": "Ihre eigene Anfrage kann nur ein anderer Manager genehmigen.",
+        "en": "Only another manager can decide your own request.",
+    },
+    "approval.already": {
+        "de": "Diese Anfrage wurde bereits entschieden ({state}).", "en": "This request was already decided ({state}).",
+    },
+    "approval.told_requester": {
+        "de": "Ihre Anfrage für {kind} von *{title}*: {result}",
+        "en": "Your request for {kind} of *{title}*: {result}",
+    },
+    "thread.parent": {
+        "de": "Serienbrief Nr. {id}: {title} · {property} · {state}",
+        "en": "Serial letter no. {id}: {title} · {property} · {state}",
+    },
+    "preview.caption": {
+        "de": "Fensteransicht: {name} ({units}) – grün: Adressfeld, rot: Sperrflächen. {result}",
+        "en": "Window view: {name} ({units}) – green: address area, red: blank zones. {result}",
+    },
+    "preview.ok": {"de": "✅ Prüfung bestanden.", "en": "✅ Preflight passed."},
+    "preview.cover": {"de": "✉️ Bekommt ein Adressblatt.", "en": "✉️ Gets an address cover sheet."},
+    "preview.none": {"de": "Es gibt keine Briefe zur Ansicht.", "en": "There are no letters to show."},
+    "event.created": {"de": "📝 Angelegt von {who}", "en": "📝 Created by {who}"},
+    "event.documents_uploaded": {"de": "📄 {who} hat Dokumente hochgeladen ({filename})", "en": "📄 {who} uploaded documents ({filename})"},
+    "event.released": {
+        "de": "🌐 Im Kundenportal freigegeben von {who}: {units} Einheiten, {contacts} Kontakte",
+        "en": "🌐 Released to the portal by {who}: {units} units, {contacts} contacts",
+    },
+    "event.notified": {"de": "✉️ {emailed} E-Mails an registrierte Kontakte", "en": "✉️ {emailed} emails to registered contacts"},
+    "event.unit_withdrawn": {"de": "↩️ {who} hat die Freigabe für {unit} zurückgenommen", "en": "↩️ {who} withdrew {unit} from the portal"},
+    "event.deleted": {"de": "🗑️ Gelöscht von {who}", "en": "🗑️ Deleted by {who}"},
+    "event.ordered": {
+        "de": "📮 Versand beauftragt von {who}: {letters} Briefe, {sheets} Blatt",
+        "en": "📮 Dispatch ordered by {who}: {letters} letters, {sheets} sheets",
+    },
+    "event.with_provider": {
+        "de": "🖨️ Beim Dienstleister: {submitted} Briefe übergeben, {failed} fehlgeschlagen",
+        "en": "🖨️ With the provider: {submitted} letters handed over, {failed} failed",
+    },
+    "event.failed": {"de": "❌ Versand fehlgeschlagen: {failed} Briefe", "en": "❌ Dispatch failed: {failed} letters"},
+    "event.shipment_failed": {"de": "❌ Brief {reference}: {reason}", "en": "❌ Letter {reference}: {reason}"},
+    "event.cancelled": {
+        "de": "↩️ Storniert von {who}: {cancelled} Briefe ({not_cancellable} nicht mehr stornierbar)",
+        "en": "↩️ Cancelled by {who}: {cancelled} letters ({not_cancellable} too late)",
+    },
+    "event.download_link": {"de": "🔗 Download-Link angefordert von {who}", "en": "🔗 Download link requested by {who}"},
+    "event.approval_requested": {"de": "🙋 {who} bittet um Genehmigung: {kind}", "en": "🙋 {who} asks for approval: {kind}"},
+    "event.approval_decided": {"de": "⚖️ {kind}: {decision} von {who}", "en": "⚖️ {kind}: {decision} by {who}"},
+    "event.printed": {"de": "🖨️ Gedruckt: {count} Briefe", "en": "🖨️ Printed: {count} letters"},
+    "event.posted": {"de": "✅ Versendet: {count} Briefe", "en": "✅ Posted: {count} letters"},
+    "event.provider_failed": {"de": "❌ Vom Dienstleister abgelehnt: {count} Briefe", "en": "❌ Rejected by the provider: {count} letters"},
+    "event.other": {"de": "{kind} ({who}): {data}", "en": "{kind} ({who}): {data}"},
+}
+
+CATALOG.update({f"ui.{key}": texts for key, texts in UI.items()})
+
+
+def t(key: str, locale: str = "de", /, **facts: Any) -> str:
+    return render(f"ui.{key}", locale, **facts)

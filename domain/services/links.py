@@ -1,0 +1,82 @@
+"""Request download link (seed step 10): one PDF of the currently filtered letters, stored under
+a random token and emailed to the requester — or, with manager approval on, to the managers only."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from domain.actors import Actor
+from domain.errors import InvalidInput
+from domain.models import DownloadLink, Organisation, SerialLetter, Staff
+from domain.notifications import download_link_email
+from domain.pdf.assemble import write_combined_pdf
+from domain.ports import Ports
+from domain.services.dispatch import PrintContext, build_plan, part_recipes, print_parts_of
+from domain.services.documents import get_serial_letter
+from domain.services.events import record
+
+
+@dataclass
+class LinkResult:
+    link: DownloadLink
+    url: str
+    recipients: list[str]
+    letters: int
+    pages: int
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_recipients(session: Session, organisation: Organisation, actor: Actor) -> list[Staff]:
+    """With manager approval on only the managers receive links; otherwise the requester."""
+    if organisation.manager_approval:
+        staff = session.exec(select(Staff).where(Staff.organisation_id == organisation.id, Staff.is_manager)).all()
+    else:
+        staff = [session.get(Staff, actor.staff_id)]
+    with_email = [member for member in staff if member and member.email]
+    if not with_email:
+        raise InvalidInput("link.no_recipient", who="managers" if organisation.manager_approval else actor.name)
+    return with_email
+
+
+def request_download_link(session: Session, ports: Ports, actor: Actor, serial_id: int, days: int = 7) -> LinkResult:
+    serial = get_serial_letter(session, actor, serial_id)
+    organisation = session.get(Organisation, serial.organisation_id)
+    recipients = link_recipients(session, organisation, actor)
+    plan = build_plan(session, ports, serial)
+    letters = [letter for letter in plan.letters if letter.documents]
+    if not letters:
+        raise InvalidInput("link.no_letters", title=serial.title)
+    token = secrets.token_urlsafe(32)  # 256 bits
+    folder = f"links/{token_hash(token)[:32]}"
+    context = PrintContext.load(session, ports, serial, folder)
+    parts = [print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
+             for index, letter in enumerate(letters, start=1)]
+    path = f"{folder}/{_filename(serial)}"
+    written = write_combined_pdf(parts, ports.files.path(path), title=serial.title)
+    link = DownloadLink(
+        organisation_id=organisation.id, serial_letter_id=serial.id, token_sha256=token_hash(token), path=path,
+        letters=len(letters), pages=written.pages, created_by=actor.staff_id,
+        expires_at=ports.clock() + timedelta(days=days), recipients=[member.email for member in recipients],
+    )
+    session.add(link)
+    url = f"{ports.public_url.rstrip('/')}/links/{token}"
+    for member in recipients:
+        ports.mailer.send(download_link_email(organisation, serial, member.name or member.email, member.email, url,
+                                              len(letters), written.pages, link.expires_at))
+    record(session, serial, "download_link", actor, letters=len(letters), pages=written.pages,
+           recipients=link.recipients, expires_at=link.expires_at.isoformat())
+    session.commit()
+    return LinkResult(link, url, link.recipients, len(letters), written.pages)
+
+
+def _filename(serial: SerialLetter) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in serial.title)
+    return f"{safe[:60]}.pdf"
