@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.header import Header
 from email.headerregistry import Address
@@ -65,7 +65,7 @@ def _email(organisation: Organisation, to_name: str, to_address: str, template: 
     message["From"] = mailbox(organisation.name, organisation.sender_email)
     message["To"] = mailbox(to_name, to_address)
     _set_subject(message, subject.format(**facts))
-    message["Date"] = format_datetime(datetime.now(timezone.utc))  # "+0000": a known zone, unlike "-0000"
+    message["Date"] = format_datetime(datetime.now(UTC))  # "+0000": a known zone, unlike "-0000"
     message["Message-ID"] = make_msgid(domain=organisation.sender_email.rpartition("@")[2] or "briefwerk")
     # quoted-printable keeps the umlauts 7-bit clean for relays that do not speak 8BITMIME
     message.set_content(body.format(organisation=organisation.name, **facts), cte="quoted-printable")
@@ -84,7 +84,7 @@ def _set_subject(message: EmailMessage, subject: str) -> None:
 
 def _expiry(expires: datetime, locale: str) -> str:
     """In UTC whatever the clock handed in; a naive time from the database already is UTC."""
-    utc = expires.replace(tzinfo=timezone.utc) if expires.tzinfo is None else expires.astimezone(timezone.utc)
+    utc = expires.replace(tzinfo=UTC) if expires.tzinfo is None else expires.astimezone(UTC)
     return utc.strftime(EXPIRY_FORMATS[locale])
 
 

@@ -11,9 +11,10 @@ licence to send blindly.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -101,7 +102,7 @@ def retry_after_seconds(response: httpx.Response, now: Clock | None = None) -> f
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    current = now() if now else datetime.now(timezone.utc)
+    current = now() if now else datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
 
 
@@ -178,15 +179,17 @@ class Throttle:
         self._sleep = sleep
         self._monotonic = monotonic
         self._last: float | None = None
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
         if self.min_interval <= 0:
             return
-        now = self._monotonic()
-        if self._last is not None and now - self._last < self.min_interval:
-            self._sleep(self.min_interval - (now - self._last))
+        with self._lock:  # threads queue up: each start keeps its distance to the one before
             now = self._monotonic()
-        self._last = now
+            if self._last is not None and now - self._last < self.min_interval:
+                self._sleep(self.min_interval - (now - self._last))
+                now = self._monotonic()
+            self._last = now
 
 
 # --- checks every provider client makes before it spends a request ------------------------------

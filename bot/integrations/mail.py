@@ -8,12 +8,12 @@ import re
 import smtplib
 import ssl
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -119,7 +119,7 @@ class SmtpMailer:
         with self._lock:
             self._drop(politely=True)
 
-    def __enter__(self) -> SmtpMailer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -139,14 +139,14 @@ class SmtpMailer:
         except smtplib.SMTPRecipientsRefused as error:
             raise ValueError(refusal_text(error.recipients, where)) from error
         except smtplib.SMTPNotSupportedError as error:  # non-ASCII mailbox, server without SMTPUTF8
-            raise ValueError(f"{where} cannot deliver to {', '.join(recipients)}: {error}") from error
+            raise ValueError(f"the {where} cannot deliver to {', '.join(recipients)}: {error}") from error
         except smtplib.SMTPSenderRefused as error:
-            raise MailServerError(f"{where} refused the sender {sender}: {reply_text(error)}") from error
+            raise MailServerError(f"the {where} refused the sender {sender}: {reply_text(error)}") from error
         except smtplib.SMTPDataError as error:
-            raise MailServerError(f"{where} refused the email to {', '.join(recipients)}: {reply_text(error)}") from error
+            raise MailServerError(f"the {where} refused the email to {', '.join(recipients)}: {reply_text(error)}") from error
         except (smtplib.SMTPException, OSError) as error:
             self._drop(politely=False)  # the dialogue is in an unknown state: start afresh next time
-            raise MailServerError(f"lost the {where} while sending to {', '.join(recipients)}: {error}") from error
+            raise MailServerError(f"lost the connection to the {where} while sending to {', '.join(recipients)}: {error}") from error
         if refused:
             delivered = [address for address in recipients if address not in refused]
             raise ValueError(refusal_text(refused, where) + f" (delivered to {', '.join(delivered)})")
@@ -269,7 +269,7 @@ def stamp(message: EmailMessage, sender: str) -> None:
     if message["From"] is None:
         message["From"] = sender
     if message["Date"] is None:
-        message["Date"] = format_datetime(datetime.now(timezone.utc))
+        message["Date"] = format_datetime(datetime.now(UTC))
     if message["Message-ID"] is None:
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
 

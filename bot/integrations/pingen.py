@@ -45,8 +45,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, Self
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -219,7 +219,7 @@ class PingenProvider:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> PingenProvider:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -483,12 +483,12 @@ def letter_event(letter_id: str, item: dict[str, Any]) -> ProviderEvent | None:
 def parse_time(value: str | None) -> datetime:
     """Pingen's ISO 8601 times, made aware (UTC when they carry no offset)."""
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)  # 3.11 reads "Z" and "+0100" too
     except ValueError:
-        return datetime.now(timezone.utc)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- webhooks --------------------------------------------------------------------------------

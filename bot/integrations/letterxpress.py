@@ -1,0 +1,422 @@
+"""LetterXpress (LXP API v3) as a print-and-mail provider: sends each print-ready PDF as one print
+job, reads its status, and cancels it while LetterXpress still allows that.
+
+Sources followed:
+- LXP API documentation (v3), https://www.letterxpress.de/briefe-uebertragen/api and
+  https://www.letterxpress.de/versandwege/api: JSON requests with `Content-Type: application/json`,
+  username + API key, up to 50 MB per request.
+- Endpoint and field details as implemented, and verified against the live API, by
+  emuuu/Parcel.NET (LetterXpress v3 carrier, PR #50 https://github.com/emuuu/Parcel.NET/pull/50):
+  `auth` {username, apikey, mode test|live} inside the body of *every* request (GET and DELETE
+  too); exactly `application/json` (a charset suffix is refused with 400); `POST /printjobs` with
+  `letter` {base64_file, base64_file_checksum = md5 hex of the base64 text, specification
+  {color "1"|"4", mode simplex|duplex, shipping national|international, c4}, filename_original,
+  registered r1|r2, notice ≤ 255 chars}; `GET /printjobs?filter=queue|hold|done|canceled|draft&page=n`
+  (15 a page, `pagination`), `GET|DELETE /printjobs/{id}`; answers {status, message, data}, the
+  body's `status` mirroring the HTTP code; times in Berlin local time without offset.
+- Registered mail national only, 120 requests a minute, cancellation within about 2 hours and
+  before the daily hand-over: shared/FIELD-NOTES.md (cut-off times have changed, so they are
+  settings here).
+
+Finding a job by our reference: the job's `notice` (a documented free text returned with every
+job) carries the reference, and `filename_original` repeats it. LXP cannot search by notice, so
+`lookup` reads the job lists (queue, hold, draft, done, canceled) page by page into an index kept
+for `lookup_cache_seconds`; jobs this client creates are added at once, and after an ambiguous
+create the open lists are read again before anything is resent. A history longer than
+`lookup_max_pages` pages per list makes `lookup` raise `ProviderUnavailable` rather than guess
+"not there".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time as clock_time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal, Self
+from zoneinfo import ZoneInfo
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from bot.integrations.http import (
+    Clock,
+    CredentialsRefused,
+    RetryPolicy,
+    Sleep,
+    Throttle,
+    Transient,
+    exchange,
+    read_print_file,
+    refuse_registered_abroad,
+    with_retries,
+)
+from domain.addresses import HOME_COUNTRY
+from domain.errors import InvalidInput
+from domain.ports import (
+    Capabilities,
+    LetterStatus,
+    ProviderEvent,
+    ProviderLetter,
+    ProviderUnavailable,
+    ShipmentRequest,
+    system_clock,
+)
+
+NAME = "LetterXpress"
+API_URL = "https://api.letterxpress.de/v3"
+BERLIN = ZoneInfo("Europe/Berlin")
+# 50 MB per request and base64 adds a third: the profile's 36 MB leaves room for the JSON around it.
+MAX_FILE_BYTES = 36_000_000
+OPEN_LISTS = ("queue", "hold", "draft")
+ALL_LISTS = (*OPEN_LISTS, "done", "canceled")
+
+STATUS_STATES: dict[str, LetterStatus] = {
+    "queue": LetterStatus.ACCEPTED,
+    "hold": LetterStatus.ACCEPTED,  # waiting for credit
+    "draft": LetterStatus.ACCEPTED,  # test mode: parked in the Postbox
+    "done": LetterStatus.POSTED,
+    "sent": LetterStatus.POSTED,
+    "canceled": LetterStatus.CANCELLED,
+    "cancelled": LetterStatus.CANCELLED,
+}
+
+
+class LetterXpressConfig(BaseModel):
+    """One organisation's LetterXpress account. `mode` "test" parks jobs in the Postbox instead
+    of printing them; the cancel window is kept as settings because LXP has moved it before."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str
+    api_key: SecretStr
+    mode: Literal["test", "live"] = "test"
+    api_url: str = API_URL
+    timeout: float = Field(default=60.0, gt=0)
+    registered: bool = True  # the contract includes registered mail
+    registered_kind: Literal["r1", "r2"] = "r1"  # r1 Einwurfeinschreiben, r2 Übergabeeinschreiben
+    home_country: str = HOME_COUNTRY
+    cancel_grace: timedelta = timedelta(hours=2)
+    handover_cutoff: time = time(14, 0)  # Berlin local time; 16:00 with LXP premium
+    min_interval: float = Field(default=0.5, ge=0)  # 120 requests a minute
+    lookup_max_pages: int = Field(default=200, ge=1)  # per job list, 15 jobs a page
+    lookup_cache_seconds: float = Field(default=300.0, ge=0)
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def base_url(self) -> str:
+        return self.api_url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A LetterXpress answer: the effective status (the body's, which mirrors HTTP) and data."""
+
+    status: int
+    message: str
+    data: Any
+    from_lxp: bool = True  # False: not LXP's {status, message, data} envelope (a proxy's page, a wrong URL)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class LetterXpressProvider:
+    """The `Provider` port over LXP API v3. Thread-safe: the lookup index sits behind a lock."""
+
+    key = "letterxpress"
+
+    def __init__(
+        self,
+        config: LetterXpressConfig,
+        *,
+        http: httpx.Client | None = None,
+        sleep: Sleep = clock_time.sleep,
+        clock: Clock = system_clock,
+        monotonic: Callable[[], float] = clock_time.monotonic,
+    ) -> None:
+        self.config = config
+        self.capabilities = Capabilities(
+            available=True, registered=config.registered, colour=True, duplex=True, countries=None,
+            cancel_window=cancel_window_text(config), profile="letterxpress",
+        )
+        self._http = http or httpx.Client(timeout=config.timeout)
+        self._sleep = sleep
+        self._clock = clock
+        self._monotonic = monotonic
+        self._throttle = Throttle(config.min_interval, sleep, monotonic)
+        self._index: dict[str, ProviderLetter] = {}
+        self._indexed_at: float | None = None
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- the Provider port -----------------------------------------------------------------
+
+    def lookup(self, reference: str) -> ProviderLetter | None:
+        """The job carrying `reference`, with its current status (the index may be minutes old)."""
+        found = self._retrying(lambda: self._find(reference), f"lookup {reference}")
+        if found is None:
+            return None
+        job = self._retrying(lambda: self._job(found.provider_ref), f"show {reference}")
+        if job is None:  # gone from LXP's lists: still sent once, so keep saying "there"
+            return found
+        fresh = job_letter(job, reference, found.sha256)
+        self._remember(fresh)
+        return fresh
+
+    def submit(self, request: ShipmentRequest) -> ProviderLetter:
+        """Create the print job unless one carries this reference. LXP takes no idempotency key,
+        so after a lost answer the open job lists are read again before anything is resent."""
+        refuse_registered_abroad(request, self.config.home_country)
+        existing = self.lookup(request.reference)
+        if existing is not None:
+            return existing
+        letter = printjob_letter(request, read_print_file(request, NAME, MAX_FILE_BYTES), self.config)
+        try:
+            created = with_retries(
+                lambda: self._create(request, letter), self.config.retry, self._sleep,
+                what=f"create {request.reference}", recover=lambda: self._find_recent(request.reference),
+            )
+        except InvalidInput:
+            raise  # a clear refusal: nothing was created
+        except Exception:
+            self._forget_index()  # the job may exist after all: the next lookup reads LXP again
+            raise
+        self._remember(created)
+        return created
+
+    def cancel(self, letter: ProviderLetter) -> bool:
+        """True once the job is cancelled; False when LXP has it in production, the window has
+        passed (see `cancel_deadline`) or LXP refuses."""
+        if letter.state is LetterStatus.CANCELLED:
+            return True
+        job = self._retrying(lambda: self._job(letter.provider_ref), f"show {letter.reference}")
+        if job is None:
+            return False
+        status = job.get("status", "")
+        if STATUS_STATES.get(status) is LetterStatus.CANCELLED:
+            return True
+        if status not in OPEN_LISTS or self._clock() >= cancel_deadline(job_created_at(job), self.config):
+            return False
+
+        def attempt() -> bool:
+            return self._call("DELETE", f"/printjobs/{letter.provider_ref}").ok
+
+        def cancelled_meanwhile() -> bool | None:
+            found = self._job(letter.provider_ref)
+            return True if found and STATUS_STATES.get(found.get("status", "")) is LetterStatus.CANCELLED else None
+
+        cancelled = with_retries(attempt, self.config.retry, self._sleep,
+                                 what=f"cancel {letter.reference}", recover=cancelled_meanwhile)
+        if cancelled:
+            self._remember(ProviderLetter(letter.reference, letter.provider_ref, "canceled", letter.sha256,
+                                          LetterStatus.CANCELLED))
+        return cancelled
+
+    def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
+        """LXP keeps no event history: the job's current status, as one event (repeat-safe)."""
+        job = self._retrying(lambda: self._job(letter.provider_ref), f"events {letter.reference}")
+        if job is None:
+            return []
+        return [job_event(job)]
+
+    def finish_order(self, order_key: str) -> None:
+        """Every letter is its own print job; there is no batch to close."""
+
+    # --- requests ----------------------------------------------------------------------------
+
+    def _retrying(self, attempt: Callable[[], Any], what: str) -> Any:
+        return with_retries(attempt, self.config.retry, self._sleep, what=what)
+
+    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None,
+              params: dict[str, str] | None = None) -> Answer:
+        """One request with the credentials in its body, as LXP wants even for GET and DELETE."""
+        body = {"auth": {"username": self.config.username, "apikey": self.config.api_key.get_secret_value(),
+                         "mode": self.config.mode}, **(payload or {})}
+        self._throttle.wait()
+        response = exchange(
+            self._http, method, self.config.base_url + path, params=params,
+            content=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        answer = read_answer(response)
+        if answer.status == 401:
+            raise CredentialsRefused(NAME, answer.message)
+        if answer.status == 429 or answer.status >= 500:  # reported in the body of an HTTP 200
+            raise Transient(f"{method} {path}: {answer.status} {answer.message}", ambiguous=answer.status != 429)
+        return answer
+
+    def _create(self, request: ShipmentRequest, letter: dict[str, Any]) -> ProviderLetter:
+        answer = self._call("POST", "/printjobs", {"letter": letter})
+        if not answer.ok:
+            raise InvalidInput("provider.rejected", provider=NAME, reference=request.reference,
+                               reason=answer.message or f"HTTP {answer.status}")
+        if not isinstance(answer.data, dict) or "id" not in answer.data:
+            raise Transient(f"create {request.reference}: answer without a job id", ambiguous=True)
+        return job_letter(answer.data, request.reference, sha256=request.sha256)
+
+    def _job(self, job_id: str) -> dict[str, Any] | None:
+        answer = self._call("GET", f"/printjobs/{job_id}")
+        if answer.status == 404:
+            return None
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise ProviderUnavailable(f"{NAME} refused to show job {job_id}: {answer.message}")
+        return answer.data
+
+    def _find(self, reference: str) -> ProviderLetter | None:
+        with self._lock:
+            if self._index_is_stale():
+                self._index = self._read_lists(ALL_LISTS)
+                self._indexed_at = self._monotonic()
+            return self._index.get(reference)
+
+    def _find_recent(self, reference: str) -> ProviderLetter | None:
+        """After a lost answer: a job created moments ago is in an open list, read them again."""
+        with self._lock:
+            self._index.update(self._read_lists(OPEN_LISTS))
+            return self._index.get(reference)
+
+    def _remember(self, letter: ProviderLetter) -> None:
+        with self._lock:
+            self._index[letter.reference] = letter
+
+    def _forget_index(self) -> None:
+        with self._lock:
+            self._indexed_at = None
+
+    def _index_is_stale(self) -> bool:
+        return self._indexed_at is None or self._monotonic() - self._indexed_at > self.config.lookup_cache_seconds
+
+    def _read_lists(self, lists: tuple[str, ...]) -> dict[str, ProviderLetter]:
+        found: dict[str, ProviderLetter] = {}
+        for name in lists:
+            for job in self._jobs_in(name):
+                reference = (job.get("notice") or "").strip()
+                if reference and (reference not in found or found[reference].state is LetterStatus.CANCELLED):
+                    found[reference] = job_letter(job, reference)
+        return found
+
+    def _jobs_in(self, list_name: str) -> list[dict[str, Any]]:
+        jobs: list[dict[str, Any]] = []
+        for page in range(1, self.config.lookup_max_pages + 1):
+            answer = self._call("GET", "/printjobs", params={"filter": list_name, "page": str(page)})
+            if answer.status == 404 and answer.from_lxp:  # LXP's "no data" for an empty list
+                return jobs
+            if not answer.ok:
+                raise ProviderUnavailable(f"{NAME} refused to list {list_name} jobs: {answer.message}")
+            data = answer.data if isinstance(answer.data, dict) else {}
+            jobs += data.get("printjobs") or []
+            if not has_next_page(data.get("pagination") or {}):
+                return jobs
+        raise ProviderUnavailable(
+            f"{NAME} lookup inconclusive: more than {self.config.lookup_max_pages} pages of {list_name} jobs")
+
+
+# --- mapping ---------------------------------------------------------------------------------
+
+
+def read_answer(response: httpx.Response) -> Answer:
+    try:
+        body = response.json()
+    except ValueError:
+        if response.is_success:  # a 2xx we cannot read may still have created the job
+            raise Transient(f"unreadable answer (HTTP {response.status_code})", ambiguous=True) from None
+        return Answer(response.status_code, response.text[:300], None, from_lxp=False)
+    if not isinstance(body, dict):
+        return Answer(response.status_code, str(body)[:300], body, from_lxp=False)
+    status = response.status_code
+    if response.is_success and isinstance(body.get("status"), int) and body["status"] not in (0, 200):
+        status = body["status"]
+    message = body.get("message") or body.get("error") or ""
+    return Answer(status, str(message), body.get("data"), from_lxp="status" in body)
+
+
+def printjob_letter(request: ShipmentRequest, pdf: bytes, config: LetterXpressConfig) -> dict[str, Any]:
+    """The `letter` object of a print job: file, print options and our reference as the notice."""
+    encoded = base64.b64encode(pdf).decode("ascii")
+    letter: dict[str, Any] = {
+        "base64_file": encoded,
+        "base64_file_checksum": hashlib.md5(encoded.encode("ascii")).hexdigest(),
+        "specification": {
+            "color": "4" if request.options.colour else "1",
+            "mode": "duplex" if request.options.duplex else "simplex",
+            "shipping": "national" if request.recipient.country == config.home_country else "international",
+            "c4": 0,
+        },
+        "filename_original": f"{request.reference}.pdf",
+        "notice": request.reference,
+    }
+    if request.options.registered:
+        letter["registered"] = config.registered_kind
+    return letter
+
+
+def state_of(status: str) -> LetterStatus:
+    return STATUS_STATES.get(status, LetterStatus.ACCEPTED)
+
+
+def job_letter(job: dict[str, Any], reference: str, sha256: str | None = None) -> ProviderLetter:
+    status = str(job.get("status") or "")
+    return ProviderLetter(reference, str(job["id"]), status, sha256, state_of(status))
+
+
+def job_event(job: dict[str, Any]) -> ProviderEvent:
+    status = str(job.get("status") or "")
+    tracking = [item["tracking_code"] for item in job.get("items") or [] if item.get("tracking_code")]
+    detail = f"{status}; Sendungsnummer {', '.join(tracking)}" if tracking else status
+    moment = berlin_time(job.get("updated_at")) or berlin_time(job.get("created_at")) or datetime.now(UTC)
+    return ProviderEvent(str(job["id"]), state_of(status), moment.astimezone(UTC), detail)
+
+
+def has_next_page(pagination: dict[str, Any]) -> bool:
+    if "current_page" in pagination and "last_page" in pagination:
+        return int(pagination["current_page"]) < int(pagination["last_page"])
+    return bool(pagination.get("next_page_url"))
+
+
+def berlin_time(value: str | None) -> datetime | None:
+    """LXP's "2022-08-01 13:38:07" (Berlin local time, no offset) as an aware datetime."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BERLIN)
+
+
+def job_created_at(job: dict[str, Any]) -> datetime:
+    created = berlin_time(job.get("created_at"))
+    if created is None:  # unknown age: assume the worst, the window has passed
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return created
+
+
+def cancel_deadline(created_at: datetime, config: LetterXpressConfig) -> datetime:
+    """The last moment a job can be cancelled: `cancel_grace` after it was created, and never
+    past the next daily hand-over (Berlin time) after its creation."""
+    local = created_at.astimezone(BERLIN)
+    handover = datetime.combine(local.date(), config.handover_cutoff, tzinfo=BERLIN)
+    if local >= handover:
+        handover = datetime.combine(local.date() + timedelta(days=1), config.handover_cutoff, tzinfo=BERLIN)
+    return min(local + config.cancel_grace, handover)
+
+
+def cancel_window_text(config: LetterXpressConfig) -> str:
+    hours = config.cancel_grace.total_seconds() / 3600
+    amount = f"{hours:g}".replace(".", ",")
+    return (f"bis {amount} Stunden nach der Beauftragung, längstens bis zur Übergabe an die Post "
+            f"um {config.handover_cutoff:%H:%M} Uhr")
