@@ -10,11 +10,16 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.integrations.letterxpress import LetterXpressConfig
+from bot.integrations.mail import SmtpConfig
+from bot.integrations.pingen import PingenConfig
 from domain.costs import PriceTable
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BRIEFWERK_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFWERK_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
 
     home: Path = Path("var")
     database_url: str | None = None
@@ -24,6 +29,9 @@ class Settings(BaseSettings):
     download_link_days: int = 7
     print_workers: int = 2  # processes writing print files
     outbox_registered: bool = True  # the own provider behind the outbox can send registered mail
+    smtp: SmtpConfig | None = None  # BRIEFWERK_SMTP__HOST=…; without it mail goes to .eml files
+    pingen: PingenConfig | None = None  # BRIEFWERK_PINGEN__CLIENT_ID=…
+    letterxpress: LetterXpressConfig | None = None  # BRIEFWERK_LETTERXPRESS__USERNAME=…
 
     # Slack, under the names Slack's own tooling uses
     slack_bot_token: SecretStr | None = Field(

@@ -11,14 +11,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.db import make_engine, migrate
-from bot.integrations.mail import FileMailer
+from bot.integrations.letterxpress import LetterXpressProvider
+from bot.integrations.mail import FileMailer, SmtpMailer
 from bot.integrations.outbox import OutboxProvider
+from bot.integrations.pingen import PingenProvider
 from bot.integrations.portal import DatabasePortalStore
 from bot.settings import Settings
 from domain.actors import Actor
 from domain.models import Organisation, Staff
 from domain.pdf.preflight import PreflightCache
-from domain.ports import FileStore, Ports
+from domain.ports import FileStore, Mailer, Ports, Provider
 
 
 @dataclass
@@ -36,12 +38,31 @@ class Wiring:
         """Inspected documents stay known for the process's lifetime."""
         return PreflightCache()
 
+    @cached_property
+    def providers(self) -> dict[str, Provider]:
+        """The print-and-mail providers this installation is configured for (clients keep
+        their connections and tokens, so they live as long as the app)."""
+        home = self.settings
+        providers: dict[str, Provider] = {"outbox": OutboxProvider(home.path("outbox"), registered=home.outbox_registered)}
+        if home.pingen is not None:
+            providers["pingen"] = PingenProvider(home.pingen)
+        if home.letterxpress is not None:
+            providers["letterxpress"] = LetterXpressProvider(home.letterxpress)
+        return providers
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        """SMTP when configured (one connection reused, thread-safe), else `.eml` files."""
+        if self.settings.smtp is not None:
+            return SmtpMailer(self.settings.smtp)
+        return FileMailer(self.settings.path("mail"))
+
     def ports(self, session: Session) -> Ports:
         home = self.settings
         return Ports(
             files=FileStore(home.path("files")),
-            providers={"outbox": OutboxProvider(home.path("outbox"), registered=home.outbox_registered)},
-            mailer=FileMailer(home.path("mail")),
+            providers=self.providers,
+            mailer=self.mailer,
             portal=DatabasePortalStore(session),
             prices=home.prices,
             public_url=home.public_url,

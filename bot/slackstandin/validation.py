@@ -131,7 +131,7 @@ def text_object(obj: Any, at: str, *, limit: int, what: str, doc: str,
         return
     if not isinstance(obj, Mapping):
         yield Problem(at, "must be an object",
-                      f"{what} must be a text object like {{'type': 'plain_text', 'text': …}} ({doc})")
+                      f"{what} must be a text object {{'type': 'plain_text', 'text': …}} ({doc})")
         return
     kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
     kind = obj.get("type")
@@ -497,7 +497,7 @@ def loose_input(el: Mapping[str, Any], at: str, ids: _Ids) -> Iterator[Problem]:
     yield from _placeholder(el, at, doc)
     if el.get("type") == "number_input" and not isinstance(el.get("is_decimal_allowed"), bool):
         yield Problem(f"{at}/is_decimal_allowed", "must be provided",
-                      f"number_input needs is_decimal_allowed ({ELEMENTS_DOC}/number-input-element)")
+                      f"number_input needs is_decimal_allowed ({doc}/number-input-element)")
     if el.get("type") == "workflow_button":
         yield from text_object(el.get("text"), f"{at}/text", limit=75,
                                what="workflow button text", doc=doc, plain_only=True)
@@ -627,7 +627,9 @@ def context(block: Mapping[str, Any], at: str, ids: _Ids, surface: Surface) -> I
         if isinstance(item, Mapping) and item.get("type") == "image":
             yield from image_element(item, here, ids)
         else:
-            yield from text_object(item, here, limit=3000, what="context text", doc=doc)
+            # Slack documents no length limit for context text; only the item count is checked.
+            yield from text_object(item, here, limit=MAX_MESSAGE_TEXT, what="context text",
+                                   doc=doc)
 
 
 def input_block(block: Mapping[str, Any], at: str, ids: _Ids,
@@ -643,14 +645,16 @@ def input_block(block: Mapping[str, Any], at: str, ids: _Ids,
     yield from text_object(block.get("hint"), f"{at}/hint", limit=2000, what="input hint",
                            doc=doc, plain_only=True, required=False)
     if "element" not in block:
-        yield Problem(f"{at}/element", "must be provided", f"an input block needs an element ({doc})")
+        yield Problem(f"{at}/element", "must be provided",
+                      f"an input block needs an element ({doc})")
     else:
         yield from element(block["element"], f"{at}/element", ids, allowed=INPUT_ELEMENTS,
                            where="an input block", doc=doc)
     yield from _flag(block.get("optional"), f"{at}/optional", "optional")
     yield from _flag(block.get("dispatch_action"), f"{at}/dispatch_action", "dispatch_action")
-    kind = block.get("element", {}).get("type") if isinstance(block.get("element"), Mapping) else None
-    if block.get("dispatch_action") and kind == "file_input":
+    inner = block.get("element")
+    if block.get("dispatch_action") and isinstance(inner, Mapping) \
+            and inner.get("type") == "file_input":
         yield Problem(f"{at}/dispatch_action", "unsupported type: file_input",
                       f"dispatch_action cannot be used with a file_input element ({doc})")
 
@@ -663,8 +667,8 @@ def loose_block(block: Mapping[str, Any], at: str, ids: _Ids,
                 "table": "rows", "context_actions": "elements", "video": "video_url"}
     key = required.get(str(kind))
     if key and key not in block:
-        yield Problem(f"{at}/{key}", "must be provided",
-                      f"a {kind} block needs `{key}` ({BLOCKS_DOC}/{str(kind).replace('_', '-')}-block)")
+        page = f"{BLOCKS_DOC}/{str(kind).replace('_', '-')}-block"
+        yield Problem(f"{at}/{key}", "must be provided", f"a {kind} block needs `{key}` ({page})")
     if kind == "file" and surface is not Surface.MESSAGE:
         yield Problem(f"{at}/type", "unsupported type: file",
                       f"file blocks only appear in messages ({BLOCKS_DOC}/file-block)")
@@ -844,8 +848,9 @@ def check_options_response(payload: Any) -> Rejection | None:
     """The app's answer to a block_suggestion: options (≤ 100) or option_groups, plain_text."""
     doc = f"{ELEMENTS_DOC}/select-menu-element#external_select"
     if not isinstance(payload, Mapping) or ("options" in payload) == ("option_groups" in payload):
-        return Rejection("invalid_arguments", (Problem("", "must provide options or option_groups",
-                         f"an options response is {{'options': [...]}} or {{'option_groups': [...]}} ({doc})"),))
+        return Rejection("invalid_arguments", (Problem(
+            "", "must provide options or option_groups",
+            f"answer {{'options': [...]}} or {{'option_groups': [...]}} ({doc})"),))
     if "options" in payload:
         return rejection("invalid_arguments", options(payload["options"], "/options", low=0,
                          high=100, what="suggested options", doc=doc, plain_only=True))
@@ -871,8 +876,9 @@ def check_submission_response(payload: Any, current: Mapping[str, Any]) -> Rejec
         return check_view(payload.get("view"), expected=Surface.MODAL)
     if action == "clear":
         return None
-    return Rejection("invalid_arguments", (Problem("/response_action", "must be a valid enum value",
-                     f"response_action must be errors, update, push or clear, got {action!r} ({doc})"),))
+    return Rejection("invalid_arguments", (Problem(
+        "/response_action", "must be a valid enum value",
+        f"response_action must be errors, update, push or clear, got {action!r} ({doc})"),))
 
 
 def _check_submission_errors(errors: Any, current: Mapping[str, Any],
@@ -884,7 +890,8 @@ def _check_submission_errors(errors: Any, current: Mapping[str, Any],
     problems = [Problem(f"/errors/{key}", "must name an input block",
                         f"{key!r} is not the block_id of an input block in this view ({doc})")
                 for key in errors if key not in known]
-    problems += [Problem(f"/errors/{key}", "must be a string", f"error text must be a string ({doc})")
+    problems += [Problem(f"/errors/{key}", "must be a string",
+                         f"error text must be a string ({doc})")
                  for key, text in errors.items() if not isinstance(text, str)]
     return rejection("invalid_arguments", problems)
 
