@@ -14,10 +14,11 @@ app = typer.Typer(help="briefwerk: serial letters from generated to portal and m
 
 @app.command()
 def demo() -> None:
-    """Create a demo property with letters and run the whole workflow on the embedded defaults."""
+    """Generate a demo property with letters and drive the whole workflow through the Slack app
+    against a local Slack stand-in, printing what users would see."""
     from bot.demo_run import run_demo
 
-    run_demo(Wiring(Settings()), echo=typer.echo)
+    run_demo(Settings(), echo=typer.echo)
 
 
 @app.command("import")
@@ -42,6 +43,27 @@ def import_(file: Path, organisation: str = typer.Option("Hausverwaltung", "--or
         raise typer.Exit(1)
     typer.echo(f"{file.name}: {report.rows} Zeilen importiert – neu: {report.created}, geändert: {report.updated}, "
                f"beendete Zuordnungen: {report.ended_links}")
+
+
+@app.command()
+def serve() -> None:
+    """Run the Slack app: HTTP mode (events, OAuth install, health check), or Socket Mode when
+    SLACK_APP_TOKEN is set (the HTTP side then serves the health check)."""
+    import uvicorn
+
+    from bot.server import asgi_app
+    from bot.slack.app import SlackDeps, build_app
+    from handlers import register_listeners
+
+    settings = Settings()
+    deps = SlackDeps(Wiring(settings))
+    slack = build_app(deps, register_listeners)
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(slack, settings.slack_app_token.get_secret_value()).connect()
+        typer.echo("Socket Mode verbunden")
+    uvicorn.run(asgi_app(slack, deps), host=settings.host, port=settings.port, log_level="info")
 
 
 @app.command()

@@ -1,17 +1,19 @@
-"""The demo's run: import the property, create the serial letter, upload and split documents,
-overview, release with email, dispatch by preference with merge and duplex optimisation, order,
-and a summary of what went where."""
+"""The demo's run: a property with letters is generated (as the property-management software
+would), then the whole workflow is driven through the Slack app against the local stand-in —
+settings, overview, spot checks, release with email, manager approval, dispatch by preference
+with merge and duplex optimisation, order — printing what users would see, then a summary of
+what went where."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
 from bot.demo import (
-    ORGANISATION,
     RETURN_LINE,
     business_plan,
     concatenate,
@@ -20,51 +22,121 @@ from bot.demo import (
     invitation,
     statement,
 )
-from bot.wiring import Wiring, organisation_named, staff_member
+from bot.settings import Settings
+from bot.slack.ids import Action, Block
+from bot.slack.local import ANNA, CHANNEL, MARKUS, SABINE, LocalSlack
+from bot.slackstandin.render import render_call
+from bot.wiring import staff_member
 from domain.costs import format_euro
 from domain.importer import import_file
-from domain.models import Contact, Occupancy, Preference, Property, RecipientGroup, Relation, Unit
-from domain.ports import Ports
-from domain.recipients import RecipientFilter
-from domain.services import dispatch, documents, release
+from domain.models import (
+    Contact,
+    DispatchOrder,
+    Occupancy,
+    Organisation,
+    Property,
+    RecipientGroup,
+    Relation,
+    SerialLetter,
+    Unit,
+)
+from domain.services import dispatch, documents
 from domain.split import ByMarker
 
 Echo = Callable[[str], None]
 STATEMENT, PLAN = "Hausgeldabrechnung", "Wirtschaftsplan"
 
 
-def run_demo(wiring: Wiring, echo: Echo = print) -> None:
-    settings = wiring.settings
-    with wiring.unit_of_work() as (session, ports):
-        org = organisation_named(session, ORGANISATION)
+class Narrator:
+    """Prints each step and what Slack showed users since the previous one."""
+
+    def __init__(self, slack: LocalSlack, echo: Echo) -> None:
+        self.slack, self.echo, self.seen = slack, echo, 0
+
+    def step(self, title: str) -> None:
+        self.slack.settle()
+        calls = self.slack.standin.calls
+        names = {SABINE.user_id: "@sabine", MARKUS.user_id: "@markus", ANNA.user_id: "@anna", CHANNEL: "#serienbriefe"}
+        shown = [text for call in calls[self.seen:] if (text := render_call(call, names))]
+        self.seen = len(calls)
+        self.echo(f"\n=== {title} ===")
+        for text in shown:
+            self.echo(_shortened(text))
+
+
+def _shortened(text: str, most: int = 40) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines if len(lines) <= most else lines[:most] + [f"    … ({len(lines) - most} weitere Zeilen)"])
+
+
+def run_demo(settings: Settings, echo: Echo = print) -> None:
+    with LocalSlack(settings) as slack:
+        story = Narrator(slack, echo)
+        sim = slack.sim
+        sim.open_home(ANNA.user_id)
+        story.step("Anna (Admin) öffnet briefwerk im App-Home")
+        sim.click(Action.OPEN_SETTINGS, user_id=ANNA.user_id, view_id=slack.standin.home_view(ANNA.user_id)["id"])
+        slack.settle()
+        settings_view = slack.top_view(ANNA.user_id)
+        sim.submit(settings_view["id"], user_id=ANNA.user_id, values={
+            Block.ADMINS: [ANNA.user_id], Block.MANAGERS: [MARKUS.user_id], Block.CHANNEL: CHANNEL,
+            Block.APPROVAL: ["on"], Block.PROVIDER: "outbox", Block.CONTACT_TEXT: "support@sonnenschein-hv.example",
+            Block.LOCALE: "de"})
+        story.step("Anna trägt Markus als Manager ein, wählt #serienbriefe und schaltet die Manager-Freigabe ein")
+        serial_id = _generate(slack, echo)
+        sim.slash_command("/serienbrief", str(serial_id), user_id=SABINE.user_id, channel_id=CHANNEL)
+        story.step(f"Sabine öffnet Serienbrief Nr. {serial_id} (Übersicht, Seite 1)")
+        _check_two_letters(slack)
+        story.step("Sabine lädt zwei Briefe zur Kontrolle herunter (in ihre Direktnachrichten)")
+        root = slack.top_view(SABINE.user_id)
+        sim.click(Action.OPEN_RELEASE, user_id=SABINE.user_id, view_id=root["id"])
+        slack.settle()
+        sim.submit(slack.top_view(SABINE.user_id)["id"], user_id=SABINE.user_id, values={Block.NOTIFY: ["notify"]})
+        story.step("Sabine gibt im Kundenportal frei (mit E-Mail) – die Anfrage geht an Markus")
+        _approve(slack)
+        story.step("Markus genehmigt; die Dokumente sind im Portal, registrierte Kontakte per E-Mail informiert")
+        for view in reversed(slack.standin.modal_stack(SABINE.user_id)):
+            sim.close_modal(view["id"], user_id=SABINE.user_id)
+        sim.slash_command("/serienbrief", str(serial_id), user_id=SABINE.user_id, channel_id=CHANNEL)
+        slack.settle()
+        sim.click(Action.OPEN_DISPATCH, user_id=SABINE.user_id, view_id=slack.top_view(SABINE.user_id)["id"])
+        slack.settle()
+        modal = slack.top_view(SABINE.user_id)
+        sim.click(Action.FILTER, user_id=SABINE.user_id, view_id=modal["id"], choice="preference")
+        slack.settle()
+        sim.click(Action.OPTIONS, user_id=SABINE.user_id, view_id=slack.top_view(SABINE.user_id)["id"],
+                  choice=["merge", "duplex", "optimise_duplex", "cover_sheet"])
+        story.step("Sabine stellt den Versand ein: nach Präferenz, zusammenfügen, beidseitig optimiert")
+        sim.click(Action.ORDER, user_id=SABINE.user_id, view_id=slack.top_view(SABINE.user_id)["id"])
+        story.step("Sabine beauftragt den Briefversand – die Anfrage geht an Markus")
+        _approve(slack)
+        story.step("Markus genehmigt; die Briefe liegen im Postausgang")
+        _summary(slack, serial_id, echo)
+
+
+def _generate(slack: LocalSlack, echo: Echo) -> int:
+    """What the property-management software delivers: the property and its generated letters."""
+    with slack.deps.wiring.unit_of_work() as (session, ports):
+        org = session.exec(select(Organisation).where(Organisation.slack_team_id.is_not(None))).first()
         org.return_line, org.sender_email = RETURN_LINE, "post@sonnenschein-hv.example"
-        org.provider_contact_text = "support@briefwerk.example"
         session.add(org)
-        clerk = staff_member(session, org, "U_DEMO_CLERK", "Sabine Sachbearbeiterin")
+        session.commit()
+        clerk = staff_member(session, org, SABINE.user_id, "Sabine Sachbearbeiterin")
         report = import_file(session, org.id, "lindenhof.csv", demo_csv(), datetime.now().date())
-        echo(f"1. Import: {report.rows} Zeilen – {report.created['units']} neue Einheiten, "
-             f"{report.created['contacts']} neue Kontakte (erneuter Lauf: aktualisiert statt doppelt)")
         prop = session.exec(select(Property).where(Property.organisation_id == org.id, Property.external_id == "LH12")).one()
-        serial = documents.create_serial_letter(session, clerk, prop.id, f"Abrechnung 2025 – {datetime.now():%d.%m.%Y %H:%M}",
+        serial = documents.create_serial_letter(session, clerk, prop.id, f"Abrechnung 2025 ({datetime.now():%d.%m.%Y %H:%M})",
                                                 [STATEMENT, PLAN], RecipientGroup.OWNERS)
-        _upload(session, ports, clerk, serial.id, prop, echo)
-        _overview(session, serial, echo)
-        result = release.release(session, ports, clerk, serial.id, notify=True)
-        echo(f"4. Freigabe im Kundenportal: {result.units} Einheiten mit {result.contacts} Kontakten; "
-             f"{result.emailed} registrierte Kontakte per E-Mail benachrichtigt ({(settings.home / 'mail').resolve()})")
-        summary = dispatch.configure_dispatch(session, ports, clerk, serial.id, {
-            "filter": RecipientFilter.BY_PREFERENCE, "merge": True, "duplex": True, "optimise_duplex": True})
-        _dispatch_summary(summary, echo)
-        order = dispatch.order_dispatch(session, ports, clerk, serial.id)
-        outcome = dispatch.run_order(session, ports, order.id)
-        folder = settings.home / "outbox" / dispatch.order_key(order)
-        echo(f"7. Versand beauftragt: {outcome.submitted} Briefe im Postausgang {folder.resolve()} (manifest.json)")
-        _where_everything_went(session, summary, echo)
+        batch, per_unit = _upload(session, ports, clerk, serial.id, prop)
+    echo(f"\n=== Die Hausverwaltungssoftware hat die Briefe erzeugt ===\n"
+         f"Import: {report.rows} Zeilen, {report.created['units'] or report.updated['units']} Einheiten, "
+         f"{report.created['contacts'] + report.updated['contacts']} Kontakte (neu/geändert)\n"
+         f"{STATEMENT}: Sammel-PDF nach „Einheit: …“ aufgeteilt → {batch} Einheiten; "
+         f"{PLAN}: Einzeldateien → {per_unit} Einheiten; Anhänge: Einladung (3 S.), Hausordnung (1 S.)")
+    return serial.id
 
 
-def _upload(session: Session, ports: Ports, clerk, serial_id: int, prop: Property, echo: Echo) -> None:
-    """One batch PDF of statements (split by the unit marker) and one file per unit for the plans;
-    each unit's documents are addressed to its first owner, as generators do."""
+def _upload(session: Session, ports: Any, clerk: Any, serial_id: int, prop: Property) -> tuple[int, int]:
+    """Each unit's documents are addressed to its first owner, as generators do."""
     rng = random.Random(11)
     units = session.exec(select(Unit).where(Unit.property_id == prop.id).order_by(Unit.position)).all()
     statements, plans = [], {}
@@ -82,47 +154,51 @@ def _upload(session: Session, ports: Ports, clerk, serial_id: int, prop: Propert
     per_unit = documents.upload_unit_files(session, ports.files, clerk, serial_id, PLAN, plans)
     documents.add_attachment(session, ports.files, clerk, serial_id, "Einladung_Eigentuemerversammlung.pdf", invitation())
     documents.add_attachment(session, ports.files, clerk, serial_id, "Hinweise_Hausordnung.pdf", house_rules())
-    echo(f"2. Dokumente: {STATEMENT} als Sammel-PDF ({len(statements)} Einheiten) nach Markierung „Einheit: …“ "
-         f"aufgeteilt → {batch.assigned_units} zugeordnet; {PLAN} als {len(plans)} Einzeldateien → "
-         f"{per_unit.assigned_units} zugeordnet; 2 allgemeine Anhänge (3 + 1 Seiten)")
-    for line in batch.report() + per_unit.report():
-        echo(f"   ! {line.render('de')}")
+    return batch.assigned_units, per_unit.assigned_units
 
 
-def _overview(session: Session, serial, echo: Echo) -> None:
-    rows = documents.overview_rows(session, serial)
-    contacts = {row.contact.id for row in rows}
-    registered = {row.contact.id for row in rows if row.contact.portal_registered}
-    echo(f"3. Übersicht: {len(rows)} Zeilen (Kontakt × Einheit), {len(contacts)} Kontakte, davon {len(registered)} registriert")
-    for row in rows[:6]:
-        status = "registriert" if row.contact.portal_registered else "nicht registriert"
-        preference = "Online" if row.contact.preference is Preference.ONLINE else "Brief"
-        echo(f"   {row.unit.label:6} {row.contact.name:24} {status:18} Präferenz {preference}")
-    echo(f"   … {len(rows) - 6} weitere Zeilen")
+def _check_two_letters(slack: LocalSlack) -> None:
+    view = slack.top_view(SABINE.user_id)
+    rows = [block for block in view["blocks"] if str(block.get("block_id", "")).startswith("row_")]
+    for block, choice in ((rows[0], "print"), (rows[2], "doc")):
+        options = block["accessory"]["options"]
+        value = next(option["value"] for option in options if option["value"].startswith(choice))
+        slack.sim.click(Action.ROW_MENU, user_id=SABINE.user_id, view_id=view["id"], block_id=block["block_id"], choice=value)
+        slack.settle()
+        view = slack.top_view(SABINE.user_id)
 
 
-def _dispatch_summary(summary: dispatch.DispatchSummary, echo: Echo) -> None:
-    plan = summary.plan
-    paper = sum(1 for decision in plan.decisions.values() if decision.gets_paper)
-    echo(f"5. Versand nach Präferenz, Briefe zusammengefügt, beidseitig mit Optimierung: {paper} von "
-         f"{len(plan.decisions)} Kontakten erhalten Post → {len(plan.letters)} Briefe, {plan.pages} Seiten, "
-         f"{plan.sheets} Blatt, {plan.blank_pages} Leerseiten eingefügt, {plan.cover_sheets} Adressblätter, "
-         f"ca. {format_euro(plan.cost_cents)} netto")
-    echo(f"6. Button: {summary.button.value} – " + " ".join(reason.render("de") for reason in summary.reasons))
+def _approve(slack: LocalSlack) -> None:
+    """Markus clicks Approve on the newest prompt in his DM."""
+    slack.settle()
+    dm = slack.standin.dm_channel("T0SONNE", MARKUS.user_id)
+    prompt = [m for m in slack.standin.messages(dm.id) if any(b.get("block_id", "").startswith("approval_") for b in m.blocks)][-1]
+    slack.sim.click(Action.APPROVE, user_id=MARKUS.user_id, channel=dm.id, ts=prompt.ts)
+    slack.settle()
 
 
-def _where_everything_went(session: Session, summary: dispatch.DispatchSummary, echo: Echo) -> None:
-    echo("8. Wer bekommt was:")
-    letters = {letter.contact.id: letter for letter in summary.plan.letters}
-    contacts = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(list(summary.plan.decisions))))}
-    for contact_id, decision in sorted(summary.plan.decisions.items(), key=lambda item: contacts[item[0]].name):
+def _summary(slack: LocalSlack, serial_id: int, echo: Echo) -> None:
+    settings = slack.settings
+    with slack.deps.wiring.unit_of_work() as (session, ports):
+        serial = session.get(SerialLetter, serial_id)
+        plan = dispatch.build_plan(session, ports, serial)
+        order = session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial_id)).first()
+        contacts = plan.contacts
+    letters = {letter.contact.id: letter for letter in plan.letters}
+    echo("\n=== Was wohin ging ===")
+    echo(f"Briefe: {len(plan.letters)}, {plan.pages} Seiten, {plan.sheets} Blatt, {plan.blank_pages} Leerseiten, "
+         f"{plan.cover_sheets} Adressblätter, ca. {format_euro(plan.cost_cents)} netto")
+    for contact_id, decision in sorted(plan.decisions.items(), key=lambda item: contacts[item[0]].name):
         contact = contacts[contact_id]
-        portal = "—"
-        if contact.portal_registered:
-            portal = "Portal + E-Mail" if contact.email else "Portal"
+        portal = ("Portal + E-Mail" if contact.email else "Portal") if contact.portal_registered else "—"
         post = ""
         if contact_id in letters:
             letter = letters[contact_id]
-            cover = ", mit Adressblatt" if letter.cover else ""
-            post = f" | Brief: {', '.join(letter.unit_labels)}, {letter.pages} S.{cover}"
-        echo(f"   {contact.name:24} {portal:15} | {decision.message.render('de')}{post}")
+            post = f" | Brief: {', '.join(letter.unit_labels)}, {letter.pages} S." + (", mit Adressblatt" if letter.cover else "")
+        echo(f"  {contact.name:24} {portal:15} | {decision.message.render('de')}{post}")
+    home = settings.home.resolve()
+    echo(f"\nPostausgang: {home / 'outbox' / (dispatch.order_key(order) if order else '')} (manifest.json)")
+    echo(f"E-Mails:     {home / 'mail'}")
+    echo(f"Datenbank:   {settings.db_url}")
+    refused = slack.standin.refused_calls()
+    echo(f"Slack-Aufrufe: {len(slack.standin.calls)}, davon von Slack abgelehnt: {len(refused)}")

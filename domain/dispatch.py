@@ -148,6 +148,7 @@ class DispatchPlan:
     options: DispatchOptions
     decisions: dict[int, PaperDecision]
     letters: list[PlannedLetter]
+    contacts: dict[int, Contact] = field(default_factory=dict)  # everyone in the overview
 
     @property
     def sendable(self) -> list[PlannedLetter]:
@@ -212,7 +213,8 @@ def plan_dispatch(inputs: PlanInputs, options: DispatchOptions, check: LetterChe
     paper_rows = [row for row in inputs.rows if decisions[row.contact.id].gets_paper
                   and (only_contacts is None or row.contact.id in only_contacts)]
     letters = [_build_letter(group, inputs, options, check) for group in _group(paper_rows, options.merge)]
-    return DispatchPlan(options=options, decisions=decisions, letters=letters)
+    contacts = {row.contact.id: row.contact for row in inputs.rows}
+    return DispatchPlan(options=options, decisions=decisions, letters=letters, contacts=contacts)
 
 
 def _group(rows: Sequence[Row], merge: bool) -> list[list[Row]]:

@@ -132,10 +132,15 @@ class FileStore:
     def path(self, relative: str) -> Path:
         return self.root / relative
 
+    def target(self, relative: str) -> Path:
+        """A path about to be written: its folder exists afterwards."""
+        path = self.path(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
     def write(self, relative: str, data: bytes) -> str:
         """Write atomically (temp file + rename) and return the sha256 of `data`."""
-        target = self.path(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self.target(relative)
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
             handle.write(data)
         os.replace(handle.name, target)

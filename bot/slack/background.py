@@ -18,6 +18,7 @@ class Background:
         self._io = ThreadPoolExecutor(io_workers, thread_name_prefix="briefwerk-io")
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
+        self.listeners = _TrackedExecutor(self, 8)  # Bolt's listener pool, so `drain` sees it too
 
     def pdf(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
         """Runs `work` on the single PDF lane (preflight, print files, summaries)."""
@@ -49,8 +50,18 @@ class Background:
                 raise TimeoutError(f"{len(not_done)} background jobs still running")
 
     def shutdown(self) -> None:
+        self.listeners.shutdown(wait=True)
         self._pdf.shutdown(wait=True)
         self._io.shutdown(wait=True)
+
+
+class _TrackedExecutor(ThreadPoolExecutor):
+    def __init__(self, background: Background, workers: int) -> None:
+        super().__init__(workers, thread_name_prefix="briefwerk-listener")
+        self._background = background
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._background._track(super().submit(fn, *args, **kwargs))
 
 
 def _logged(work: Callable[..., Any], *args: Any) -> Any:

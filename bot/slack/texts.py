@@ -253,6 +253,7 @@ UI: dict[str, dict[str, str]] = {
         "en": "*{title}* will be deleted: every released document disappears from the customer portal at once. "
               "The evidence record is kept.",
     },
+    "delete.admin_only": {"de": "Serienbriefe löschen dürfen nur Admins.", "en": "Only admins may delete serial letters."},
     "delete.done": {
         "de": "🗑️ *{title}* gelöscht, {documents} Dokumente aus dem Portal entfernt.",
         "en": "🗑️ *{title}* deleted, {documents} documents removed from the portal.",
@@ -281,6 +282,7 @@ UI: dict[str, dict[str, str]] = {
         "en": "Shown with the yellow button, e.g. “support@your-company.com”.",
     },
     "settings.locale": {"de": "Sprache der Organisation", "en": "Organisation language"},
+    "settings.admin_only": {"de": "Die Einstellungen ändern nur Admins.", "en": "Only admins change the settings."},
     "settings.saved": {"de": "✅ Einstellungen gespeichert.", "en": "✅ Settings saved."},
     "settings.need_admin": {"de": "Mindestens ein Admin ist nötig.", "en": "At least one admin is needed."},
     "home.intro": {
@@ -357,8 +359,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "↩️ Cancelled by {who}: {cancelled} letters ({not_cancellable} too late)",
     },
     "event.download_link": {"de": "🔗 Download-Link angefordert von {who}", "en": "🔗 Download link requested by {who}"},
-    "event.approval_requested": {"de": "🙋 {who} bittet um Genehmigung: {kind}", "en": "🙋 {who} asks for approval: {kind}"},
-    "event.approval_decided": {"de": "⚖️ {kind}: {decision} von {who}", "en": "⚖️ {kind}: {decision} by {who}"},
+    "event.approval_requested": {"de": "🙋 {who} bittet um Genehmigung: {request}", "en": "🙋 {who} asks for approval: {request}"},
+    "event.approval_decided": {"de": "⚖️ {request}: {decision} von {who}", "en": "⚖️ {request}: {decision} by {who}"},
     "event.printed": {"de": "🖨️ Gedruckt: {count} Briefe", "en": "🖨️ Printed: {count} letters"},
     "event.posted": {"de": "✅ Versendet: {count} Briefe", "en": "✅ Posted: {count} letters"},
     "event.provider_failed": {"de": "❌ Vom Dienstleister abgelehnt: {count} Briefe", "en": "❌ Rejected by the provider: {count} letters"},

@@ -110,9 +110,11 @@ def picker(serials: list[SerialLetter], locale: str) -> dict[str, Any]:
 # --- the serial letter and its overview (seed steps 1–2) --------------------------------------
 
 
-def serial_modal(page: OverviewPage, actor_is_admin: bool, document_types: list[str], locale: str) -> dict[str, Any]:
+def serial_modal(page: OverviewPage, actor_is_admin: bool, locale: str, notice_text: str = "") -> dict[str, Any]:
     serial = page.serial
-    blocks: list[Block] = [header(cut(serial.title, 150))]
+    document_types = serial.document_types
+    blocks: list[Block] = [section(notice_text)] if notice_text else []
+    blocks.append(header(cut(serial.title, 150)))
     blocks.append(section(t("serial.facts", locale, property=escape(page.property_name),
                             state=f"{STATE_ICON[serial.state]} {state_text(serial.state, locale)}",
                             types=escape(", ".join(document_types)), attachments=len(page.attachments))))
@@ -219,10 +221,11 @@ FILTERS = [RecipientFilter.ALL, RecipientFilter.BY_PREFERENCE, RecipientFilter.U
 OPTION_KEYS = ["merge", "registered", "colour", "duplex", "optimise_duplex", "cover_sheet"]
 
 
-def dispatch_modal(summary: DispatchSummary | None, serial: SerialLetter, contacts: dict[int, Contact],
-                   why: int | None, locale: str, notice_text: str = "") -> dict[str, Any]:
-    """`summary` None: still computing (a placeholder keeps the controls usable)."""
+def dispatch_modal(summary: DispatchSummary | None, serial: SerialLetter, why: int | None, locale: str,
+                   notice_text: str = "") -> dict[str, Any]:
+    """`summary` None: still computing."""
     options = summary.plan.options if summary else None
+    contacts = summary.plan.contacts if summary else {}
     blocks: list[Block] = []
     if notice_text:
         blocks.append(section(notice_text))
@@ -465,10 +468,16 @@ def thread_reply(event: Event, locale: str) -> dict[str, Any]:
     return message(text, [context(escape(text))])
 
 
+WORDS = {"request": "approval.{}", "decision": "approval.state.{}"}  # event data stored as keys, shown as words
+
+
 def event_text(event: Event, locale: str) -> str:
     key = f"event.{event.kind}"
     facts = {k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in (event.data or {}).items()
              if isinstance(v, (str, int, float, list))}
+    for name, pattern in WORDS.items():
+        if name in facts:
+            facts[name] = Message(pattern.format(facts[name])).render(locale)
     facts.setdefault("who", event.actor or "briefwerk")
     try:
         return t(key, locale, **facts)

@@ -31,7 +31,7 @@ def request_approval(session: Session, actor: Actor, serial_id: int, kind: Appro
                         payload=payload, requested_by=actor.staff_id)
     session.add(approval)
     session.flush()
-    record(session, serial, "approval_requested", actor, approval=approval.id, kind=Message(f"approval.{kind.value}").render("de"))
+    record(session, serial, "approval_requested", actor, approval=approval.id, request=kind.value)
     session.commit()
     return approval
 
@@ -57,9 +57,8 @@ def decide(session: Session, actor: Actor, approval_id: int, approve: bool) -> A
     session.commit()
     session.refresh(approval)
     serial = session.get(SerialLetter, approval.serial_letter_id)
-    record(session, serial, "approval_decided", actor, approval=approval.id,
-           kind=Message(f"approval.{approval.kind.value}").render("de"),
-           decision=Message(f"approval.state.{state.value}").render("de"))
+    record(session, serial, "approval_decided", actor, approval=approval.id, request=approval.kind.value,
+           decision=state.value)
     session.commit()
     return approval
 

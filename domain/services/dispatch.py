@@ -234,7 +234,7 @@ def print_parts_of(ports: Ports, context: PrintContext, reference: str, recipien
 
 def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
     parts = print_parts_of(ports, context, reference, recipient, recipes)
-    return PrintJob(tuple(parts), ports.files.path(f"{context.folder}/{reference}.pdf"), title=context.serial.title)
+    return PrintJob(tuple(parts), ports.files.target(f"{context.folder}/{reference}.pdf"), title=context.serial.title)
 
 
 def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:

@@ -226,8 +226,7 @@ def _runs(pages: list[int]) -> list[tuple[int, int]]:
 def _store_unit_document(session: Session, files: FileStore, serial: SerialLetter, unit_id: int,
                          document_type: str, source: SourceDocument, pdf: PdfSource, pages: list[int]) -> None:
     path = f"letters/{serial.id}/units/{unit_id}/{_slug(document_type)}.pdf"
-    target = files.path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = files.target(path)
     written = write_pdf([Pages(pdf, first, last) for first, last in _runs(pages)], target, title=f"{serial.title} – {document_type}")
     session.add(UnitDocument(
         serial_letter_id=serial.id, unit_id=unit_id, document_type=document_type, source_id=source.id,

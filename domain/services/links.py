@@ -57,10 +57,10 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
     token = secrets.token_urlsafe(32)  # 256 bits
     folder = f"links/{token_hash(token)[:32]}"
     context = PrintContext.load(session, ports, serial, folder)
-    parts = [print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
-             for index, letter in enumerate(letters, start=1)]
+    parts = (print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
+             for index, letter in enumerate(letters, start=1))  # cover sheets are written as they come
     path = f"{folder}/{_filename(serial)}"
-    written = write_combined_pdf(parts, ports.files.path(path), title=serial.title)
+    written = write_combined_pdf(parts, ports.files.target(path), title=serial.title)
     link = DownloadLink(
         organisation_id=organisation.id, serial_letter_id=serial.id, token_sha256=token_hash(token), path=path,
         letters=len(letters), pages=written.pages, created_by=actor.staff_id,

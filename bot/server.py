@@ -1,0 +1,66 @@
+"""`briefwerk serve`: the HTTP side — Slack events and interactions, the OAuth install flow,
+and a health check — as an ASGI app (Starlette) run by uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.slack.app import SlackDeps
+
+
+def _bolt_request(request: Request, body: bytes) -> BoltRequest:
+    return BoltRequest(body=body.decode("utf-8"), query=str(request.query_params), headers=dict(request.headers))
+
+
+def asgi_app(app: App, deps: SlackDeps) -> Starlette:
+    async def events(request: Request) -> Response:
+        """Bolt's dispatch is synchronous and waits for ack(): run it off the event loop."""
+        body = await request.body()
+        response = await run_in_threadpool(app.dispatch, _bolt_request(request, body))
+        return to_starlette_response(response)
+
+    async def install(request: Request) -> Response:
+        if app.oauth_flow is None:
+            return Response("OAuth is not configured", status_code=404)
+        response = await run_in_threadpool(app.oauth_flow.handle_installation, _bolt_request(request, b""))
+        return to_starlette_response(response)
+
+    async def oauth_redirect(request: Request) -> Response:
+        if app.oauth_flow is None:
+            return Response("OAuth is not configured", status_code=404)
+        response = await run_in_threadpool(app.oauth_flow.handle_callback, _bolt_request(request, b""))
+        return to_starlette_response(response)
+
+    async def healthz(_: Request) -> Response:
+        def check() -> None:
+            with deps.wiring.engine.connect() as connection:
+                connection.execute(text("select 1"))
+
+        try:
+            await run_in_threadpool(check)
+        except Exception as error:  # noqa: BLE001 - report any database failure as unhealthy
+            return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    routes = [
+        Route("/slack/events", events, methods=["POST"]),
+        Route("/slack/install", install, methods=["GET"]),
+        Route("/slack/oauth_redirect", oauth_redirect, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(deps.background.shutdown)
+
+    return Starlette(routes=routes, lifespan=lifespan)

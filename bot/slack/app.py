@@ -1,0 +1,186 @@
+"""Builds the Bolt app: single-workspace (bot token) or multi-workspace OAuth, every Web API call
+to `BRIEFWERK_SLACK_API_URL`, the middleware that knows who is acting, and the listeners."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlmodel import Session, select
+
+from bot.slack.background import Background
+from bot.slack.texts import t
+from bot.slack_tables import BOTS, INSTALLATIONS, OAUTH_STATES
+from bot.wiring import Wiring
+from domain.actors import Actor
+from domain.models import Organisation, Staff
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = ["chat:write", "commands", "files:write", "im:write", "users:read"]
+
+
+@dataclass
+class SlackDeps:
+    """What listeners need besides Bolt's arguments; one instance per running app."""
+
+    wiring: Wiring
+    background: Background = field(default_factory=Background)
+    installation_store: SQLAlchemyInstallationStore | None = None
+
+    def provider_keys(self) -> list[str]:
+        return list(self.wiring.providers)
+
+    def client_for(self, team_id: str | None) -> WebClient:
+        """A Web API client for a workspace, for work done after the request (threads, DMs)."""
+        settings = self.wiring.settings
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        if self.installation_store is not None and team_id:
+            bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
+            token = bot.bot_token if bot else token
+        return WebClient(token=token, base_url=settings.slack_api_url)
+
+
+def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> App:
+    settings = deps.wiring.settings
+    if settings.slack_signing_secret is None:
+        raise SystemExit("SLACK_SIGNING_SECRET is not set")
+    secret = settings.slack_signing_secret.get_secret_value()
+    if settings.slack_client_id and settings.slack_client_secret:
+        app = App(signing_secret=secret, oauth_settings=_oauth_settings(deps),
+                  client=WebClient(base_url=settings.slack_api_url), listener_executor=deps.background.listeners)
+    else:
+        if settings.slack_bot_token is None:
+            raise SystemExit("Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth)")
+        token = settings.slack_bot_token.get_secret_value()
+        app = App(signing_secret=secret, client=WebClient(token=token, base_url=settings.slack_api_url),
+                  listener_executor=deps.background.listeners)
+    app.use(actor_middleware(deps))
+    register(app, deps)
+    return app
+
+
+def _oauth_settings(deps: SlackDeps) -> OAuthSettings:
+    settings = deps.wiring.settings
+    engine = deps.wiring.engine
+    deps.installation_store = SQLAlchemyInstallationStore(
+        client_id=settings.slack_client_id, engine=engine,
+        installations_table_name=INSTALLATIONS, bots_table_name=BOTS,
+    )
+    state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES)
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=BOT_SCOPES,
+        installation_store=deps.installation_store,
+        state_store=state_store,
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+        callback_options=CallbackOptions(success=_installed(deps), failure=_install_failed),
+    )
+
+
+def _installed(deps: SlackDeps) -> Callable[[SuccessArgs], Any]:
+    """The installing user becomes the organisation's first admin."""
+
+    def success(args: SuccessArgs) -> Any:
+        installation = args.installation
+        with Session(deps.wiring.engine, expire_on_commit=False) as session:
+            org = organisation_for(session, installation.team_id, installation.team_name or "Slack-Workspace")
+            staff = _staff(session, org, installation.user_id)
+            if staff is None:
+                staff = Staff(organisation_id=org.id, slack_user_id=installation.user_id)
+            staff.is_admin = True
+            session.add(staff)
+            session.commit()
+        return args.default.success(args)
+
+    return success
+
+
+def _install_failed(args: Any) -> Any:
+    log.warning("Slack installation failed: %s", args.reason)
+    return args.default.failure(args)
+
+
+def organisation_for(session: Session, team_id: str, name: str) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.slack_team_id == team_id)).first()
+    if org is None:
+        org = Organisation(name=name, slack_team_id=team_id)
+        session.add(org)
+        session.commit()
+    return org
+
+
+def _staff(session: Session, org: Organisation, user_id: str) -> Staff | None:
+    return session.exec(select(Staff).where(Staff.organisation_id == org.id, Staff.slack_user_id == user_id)).first()
+
+
+def _user_of(body: dict[str, Any], context: BoltContext) -> str | None:
+    return context.user_id or (body.get("event") or {}).get("user")
+
+
+def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
+    """Loads organisation, staff member and language once per request. A workspace member
+    becomes staff on first use; guests and bots are refused (fail closed)."""
+
+    def middleware(body: dict[str, Any], context: BoltContext, client: WebClient, next: Callable[[], Any],
+                   ack: Callable[..., Any] | None = None, respond: Callable[..., Any] | None = None) -> Any:
+        user_id, team_id = _user_of(body, context), context.team_id
+        if not user_id or not team_id:
+            return next()
+        with Session(deps.wiring.engine, expire_on_commit=False) as session:
+            org = organisation_for(session, team_id, _team_name(client))
+            staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
+        if staff is None:
+            return _refuse(org.locale, ack, respond)
+        context["actor"] = Actor.of(staff)
+        context["organisation"] = org
+        context["locale"] = staff.locale or org.locale
+        return next()
+
+    return middleware
+
+
+def _team_name(client: WebClient) -> str:
+    try:
+        return client.team_info()["team"]["name"]
+    except (SlackApiError, KeyError):
+        return "Slack-Workspace"
+
+
+def new_staff(session: Session, org: Organisation, user_id: str, client: WebClient, deps: SlackDeps) -> Staff | None:
+    """A workspace member as staff, with name and email from Slack; None for guests and bots."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return None
+    if user.get("is_bot") or user.get("is_restricted") or user.get("is_ultra_restricted"):
+        return None
+    profile = user.get("profile", {})
+    staff = Staff(
+        organisation_id=org.id, slack_user_id=user_id, name=profile.get("real_name") or user.get("name", user_id),
+        email=profile.get("email"), is_admin=user_id in deps.wiring.settings.slack_admins,
+    )
+    session.add(staff)
+    session.commit()
+    return staff
+
+
+def _refuse(locale: str, ack: Callable[..., Any] | None, respond: Callable[..., Any] | None) -> None:
+    if ack is not None:
+        ack()
+    if respond is not None:
+        try:
+            respond(text=t("guest_refused", locale), response_type="ephemeral")
+        except Exception:  # noqa: BLE001 - no response_url in this request
+            log.info("could not tell a refused user why")

@@ -1,0 +1,108 @@
+"""The app served on a loopback port against the local Slack stand-in, driven as Slack drives it.
+Used by `briefwerk demo` and by the scenario tests: nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from pydantic import SecretStr
+
+from bot.server import asgi_app
+from bot.settings import Settings
+from bot.slack.app import SlackDeps, build_app
+from bot.slackstandin import SlackClientSim, SlackStandIn
+from bot.wiring import Wiring
+from handlers import register_listeners
+
+TEAM = "T0SONNE"
+BOT_TOKEN = "xoxb-local-briefwerk"
+SIGNING_SECRET = "local-signing-secret"
+BOT_USER = "U0BRIEFWERK"
+CHANNEL = "C0BRIEFE"
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    name: str
+    email: str
+
+
+SABINE = Person("U0SABINE", "Sabine Sachbearbeiterin", "sabine@sonnenschein-hv.example")
+MARKUS = Person("U0MARKUS", "Markus Manager", "markus@sonnenschein-hv.example")
+ANNA = Person("U0ANNA", "Anna Admin", "anna@sonnenschein-hv.example")
+PEOPLE = (SABINE, MARKUS, ANNA)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LocalSlack:
+    """`with LocalSlack(settings) as slack:` starts the stand-in and the app; `slack.sim`
+    plays Slack toward the app, `slack.standin` shows what the app sent, `slack.settle()`
+    waits for background work."""
+
+    def __init__(self, settings: Settings, admins: tuple[str, ...] = (ANNA.user_id,)) -> None:
+        self.standin = SlackStandIn()
+        self._base_settings = settings
+        self._admins = admins
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> LocalSlack:
+        self.standin.start()
+        self._workspace()
+        self.settings = self._base_settings.model_copy(update={
+            "slack_api_url": self.standin.api_url, "slack_bot_token": SecretStr(BOT_TOKEN),
+            "slack_signing_secret": SecretStr(SIGNING_SECRET), "slack_admins": list(self._admins),
+            "slack_client_id": None, "slack_client_secret": None, "slack_app_token": None,
+        })
+        self.deps = SlackDeps(Wiring(self.settings))
+        self.app = build_app(self.deps, register_listeners)
+        self.port = free_port()
+        self._serve()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.sim = SlackClientSim(f"{self.url}/slack/events", SIGNING_SECRET, self.standin, team_id=TEAM)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sim.close()
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self.deps.background.shutdown()
+        self.standin.stop()
+
+    def _workspace(self) -> None:
+        self.standin.add_team(TEAM, "Hausverwaltung Sonnenschein")
+        self.standin.add_token(BOT_TOKEN, TEAM, BOT_USER)
+        for person in PEOPLE:
+            self.standin.add_user(person.user_id, person.name.split()[0].lower(), person.name, person.email, team_id=TEAM)
+        self.standin.add_user("U0GAST", "gast", "Gerd Gast", "gast@example.com", team_id=TEAM, is_restricted=True)
+        self.standin.add_channel(CHANNEL, "serienbriefe", team_id=TEAM)
+
+    def _serve(self) -> None:
+        config = uvicorn.Config(asgi_app(self.app, self.deps), host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name="briefwerk-http")
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not start")
+            time.sleep(0.02)
+
+    def settle(self, timeout: float = 60) -> None:
+        """Waits for the app's background work (and the work it queued) to finish."""
+        self.deps.background.drain(timeout)
+
+    def top_view(self, user_id: str) -> dict:
+        stack = self.standin.modal_stack(user_id)
+        return stack[-1] if stack else {}
