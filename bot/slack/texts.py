@@ -78,6 +78,7 @@ UI: dict[str, dict[str, str]] = {
     "preference.letter": {"de": "Brief", "en": "letter"},
     "row.preference": {"de": "Präferenz: {preference}", "en": "preference: {preference}"},
     "row.no_address": {"de": "⚠️ keine Postanschrift", "en": "⚠️ no postal address"},
+    "row.no_document": {"de": "⚠️ kein Dokument", "en": "⚠️ no document"},
     "row.in_portal": {"de": "🌐 im Portal", "en": "🌐 in the portal"},
     "row.checked": {"de": "📥 {times}× geprüft", "en": "📥 checked {times}×"},
     "row.print_file": {"de": "Datei zum Briefversand", "en": "Print file"},

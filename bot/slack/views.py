@@ -159,20 +159,28 @@ def _row_block(row: Row, page: OverviewPage, document_types: list[str], locale: 
         facts.append(t("row.no_address", locale))
     if row.unit.id in page.released_units:
         facts.append(t("row.in_portal", locale))
+    if row.unit.id not in page.units_with_documents:
+        facts.append(t("row.no_document", locale))
     if row.downloads:
         facts.append(t("row.checked", locale, times=row.downloads))
     text = f"*{escape(row.unit.label)}* · {escape(contact.name)} · {relation}\n" + " · ".join(facts)
     return section(text, accessory=_row_menu(row, page, document_types, locale), block_id=f"row_{row.letter_id}")
 
 
-def _row_menu(row: Row, page: OverviewPage, document_types: list[str], locale: str) -> dict[str, Any]:
-    """Download the print file or one document type; withdraw the unit from the portal."""
-    choices = [option(t("row.print_file", locale), f"print:{row.letter_id}")]
+def _row_menu(row: Row, page: OverviewPage, document_types: list[str], locale: str) -> dict[str, Any] | None:
+    """Download the print file or one document type; withdraw the unit from the portal. Slack's
+    overflow menu needs 2–5 options: one choice is a button, more than five a select."""
+    choices = []
     if row.unit.id in page.units_with_documents:
+        choices.append(option(t("row.print_file", locale), f"print:{row.letter_id}"))
         choices += [option(t("row.document", locale, type=kind), f"doc:{row.letter_id}:{index}")
                     for index, kind in enumerate(document_types)]
     if row.unit.id in page.released_units:
         choices.append(option(t("row.unrelease", locale, unit=row.unit.label), f"unrelease:{row.letter_id}"))
+    if not choices:
+        return None
+    if len(choices) == 1:
+        return button(choices[0]["text"]["text"], Action.ROW_MENU, choices[0]["value"])
     if len(choices) <= 5:
         return {"type": "overflow", "action_id": Action.ROW_MENU, "options": choices}
     return {"type": "static_select", "action_id": Action.ROW_MENU, "options": choices[:100],
