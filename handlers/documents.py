@@ -19,6 +19,7 @@ from domain.errors import BriefwerkError
 from domain.services import documents
 from domain.split import ByMarker, ByPageCount, ByRanges
 from handlers.common import action_value, actor_of, locale_of, meta
+from handlers.overview import show_serial
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -41,7 +42,7 @@ def register(app: App, deps: SlackDeps) -> None:
         except ValueError:
             ack(response_action="errors", errors={Block.SPLIT_VALUE: t("documents.bad_value", locale)})
             return
-        ack(response_action="update", view=views.loading(locale, "title.documents"))
+        ack()  # the result appears on the serial letter underneath
         kind = values[Block.DOCUMENT_TYPE]["type"]["selected_option"]["value"]
         deps.background.pdf(upload, deps, client, body, actor_of(context), locale, files, kind, method, rule)
 
@@ -87,12 +88,10 @@ def upload(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Acto
             else:
                 document_type = serial.document_types[int(kind)]
                 lines += _split(session, ports, actor, serial.id, document_type, contents, method, rule, locale)
-            serial = documents.get_serial_letter(session, actor, info.serial_id)
-            view = views.documents_modal(serial, locale, lines)
     except (BriefwerkError, httpx.HTTPError) as error:
-        text = error.render(locale) if isinstance(error, BriefwerkError) else str(error)
-        view = views.notice(locale, "⚠️ " + text, "title.documents")
-    client.views_update(view_id=body["view"]["id"], view=view)
+        lines = ["⚠️ " + (error.render(locale) if isinstance(error, BriefwerkError) else str(error))]
+    root_id = body["view"].get("root_view_id") or body["view"]["id"]
+    show_serial(deps, client, actor, locale, info.serial_id, view_id=root_id, notice_text="\n".join(lines))
     announce_later(deps, body["team"]["id"], info.serial_id)
 
 

@@ -29,14 +29,14 @@ def register(app: App, deps: SlackDeps) -> None:
         client.views_push(trigger_id=body["trigger_id"], view=view)
 
     def submit_release(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        """Closes the confirmation at once; the outcome appears on the serial letter underneath
+        (updating the closed modal could race Slack applying our answer)."""
         actor, locale, info = actor_of(context), locale_of(context), meta(body)
-        ack(response_action="update", view=views.loading(locale, "title.release"))
-        view_id, root_id = body["view"]["id"], body["view"].get("root_view_id")
+        ack()
+        root_id = body["view"].get("root_view_id") or body["view"]["id"]
 
         def done(text: str) -> None:
-            client.views_update(view_id=view_id, view=views.notice(locale, text, "title.release"))
-            if root_id and root_id != view_id:
-                show_serial(deps, client, actor, locale, info.serial_id, view_id=root_id)
+            show_serial(deps, client, actor, locale, info.serial_id, view_id=root_id, notice_text=text)
 
         try:
             request_or_run(deps, ApprovalKind.RELEASE, actor, body["team"]["id"], info.serial_id,

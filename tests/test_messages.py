@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from domain.dispatch import ButtonState
-from domain.messages import CATALOG, Message
+import bot.slack.texts  # noqa: F401 - the Slack texts join the catalog
+from domain.messages import CATALOG, Message, render
 from domain.models import LetterState, Role
 from domain.recipients import PaperReason
 
@@ -44,10 +45,24 @@ def test_dynamic_keys_exist() -> None:
 
 
 @pytest.mark.parametrize("key", sorted(CATALOG))
-def test_both_languages_with_the_same_placeholders(key: str) -> None:
+def test_both_languages_with_the_same_placeholders_and_they_render(key: str) -> None:
     texts = CATALOG[key]
     assert set(texts) >= {"de", "en"}
     assert placeholders(texts["de"]) == placeholders(texts["en"])
+    facts = {name: "x" for name in placeholders(texts["de"])}
+    assert render(key, "de", **facts) and render(key, "en", **facts)
+
+
+UI_KEY = re.compile(r'\bt\(\s*f?"([a-z_.]+)"')
+
+
+def test_every_ui_text_used_exists() -> None:
+    used = set()
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            used |= {key for key in UI_KEY.findall(path.read_text("utf-8")) if not key.endswith(".")}
+    assert len(used) > 80
+    assert sorted(f"ui.{key}" for key in used if f"ui.{key}" not in CATALOG) == []
 
 
 def test_numbers_read_the_german_way_in_german() -> None:

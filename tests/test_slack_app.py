@@ -416,3 +416,60 @@ def test_an_overview_of_5000_contacts_pages_and_finds(slack: LocalSlack, org, se
     slack.settle()
     text = texts_of(slack.top_view(SABINE.user_id))
     assert "Kontakt 4321" in text and "Seite 173/200" in text
+
+
+# --- edit documents, stale views, install, health -------------------------------------------------
+
+
+def test_edit_documents_uploads_and_reports_the_assignment(slack: LocalSlack, letter, session) -> None:
+    from bot.demo import concatenate
+    from tests.factories import unit_letter
+
+    serial, found = letter
+    view = open_serial(slack, serial.id)
+    slack.sim.click(Action.OPEN_DOCUMENTS, user_id=SABINE.user_id, view_id=view["id"])
+    slack.settle()
+    pdf = concatenate([unit_letter(["Anna Schäfer"], "WE 01", 2), unit_letter(["Bernd Groß"], "WE 99", 1)])
+    upload = slack.standin.user_upload(SABINE.user_id, "neu.pdf", pdf)
+    slack.sim.submit(slack.top_view(SABINE.user_id)["id"], user_id=SABINE.user_id, values={
+        Block.FILE: [upload], Block.DOCUMENT_TYPE: "0", Block.SPLIT_METHOD: "marker", Block.SPLIT_VALUE: "Einheit: {unit}"})
+    slack.settle()
+    text = texts_of(slack.top_view(SABINE.user_id))
+    assert "neu.pdf: 1 Einheiten zugeordnet" in text and "„WE 99“" in text and "WE 03 hat kein Dokument" in text
+
+
+def test_edit_documents_refuses_a_bad_page_count_inline(slack: LocalSlack, letter) -> None:
+    serial, _ = letter
+    view = open_serial(slack, serial.id)
+    slack.sim.click(Action.OPEN_DOCUMENTS, user_id=SABINE.user_id, view_id=view["id"])
+    slack.settle()
+    upload = slack.standin.user_upload(SABINE.user_id, "x.pdf", attachment(1))
+    answer = slack.sim.submit(slack.top_view(SABINE.user_id)["id"], user_id=SABINE.user_id, values={
+        Block.FILE: [upload], Block.DOCUMENT_TYPE: "0", Block.SPLIT_METHOD: "pages", Block.SPLIT_VALUE: "drei"})
+    assert answer.payload["response_action"] == "errors" and Block.SPLIT_VALUE in answer.payload["errors"]
+
+
+def test_a_stale_release_modal_releases_nothing(slack: LocalSlack, letter, session) -> None:
+    from domain.actors import Actor
+    from domain.services import dispatch as dispatch_service
+    from tests.conftest import Ports  # noqa: F401 - the same ports the use cases take
+
+    serial, _ = letter
+    root = open_serial(slack, serial.id)
+    slack.sim.click(Action.OPEN_RELEASE, user_id=SABINE.user_id, view_id=root["id"])
+    slack.settle()
+    with slack.deps.wiring.unit_of_work() as (other, ports):  # a colleague changes the letter meanwhile
+        staff = other.exec(select(Staff).where(Staff.slack_user_id == SABINE.user_id)).one()
+        dispatch_service.configure_dispatch(other, ports, Actor.of(staff), serial.id, {"merge": True})
+    slack.sim.submit(slack.top_view(SABINE.user_id)["id"], user_id=SABINE.user_id, values={Block.NOTIFY: []})
+    slack.settle()
+    assert "inzwischen geändert" in texts_of(slack.top_view(SABINE.user_id))
+    session.expire_all()
+    assert session.get(SerialLetter, serial.id).state is LetterState.DRAFT
+
+
+def test_health_check(slack: LocalSlack) -> None:
+    import httpx
+
+    answer = httpx.get(f"{slack.url}/healthz")
+    assert answer.status_code == 200 and answer.json() == {"ok": True}

@@ -230,8 +230,8 @@ UI: dict[str, dict[str, str]] = {
     "documents.method": {"de": "Aufteilen nach", "en": "Split by"},
     "documents.value": {"de": "Markierung, Seiten je Einheit oder Bereiche", "en": "Marker, pages per unit or ranges"},
     "documents.value_hint": {
-        "de": "Markierung: z. B. „Einheit: {unit}“ · Seitenzahl: z. B. 3 · Bereiche: WE 01=1-3; WE 02=4-5",
-        "en": "Marker: e.g. “Unit: {unit}” · page count: e.g. 3 · ranges: WE 01=1-3; WE 02=4-5",
+        "de": "Markierung: z. B. „Einheit: {{unit}}“ · Seitenzahl: z. B. 3 · Bereiche: WE 01=1-3; WE 02=4-5",
+        "en": "Marker: e.g. “Unit: {{unit}}” · page count: e.g. 3 · ranges: WE 01=1-3; WE 02=4-5",
     },
     "documents.done": {
         "de": "✅ {filename}: {assigned} Einheiten zugeordnet.", "en": "✅ {filename}: {assigned} units assigned.",

@@ -113,7 +113,7 @@ def picker(serials: list[SerialLetter], locale: str) -> dict[str, Any]:
 def serial_modal(page: OverviewPage, actor_is_admin: bool, locale: str, notice_text: str = "") -> dict[str, Any]:
     serial = page.serial
     document_types = serial.document_types
-    blocks: list[Block] = [section(notice_text)] if notice_text else []
+    blocks: list[Block] = [section(escape(notice_text))] if notice_text else []
     blocks.append(header(cut(serial.title, 150)))
     blocks.append(section(t("serial.facts", locale, property=escape(page.property_name),
                             state=f"{STATE_ICON[serial.state]} {state_text(serial.state, locale)}",
@@ -339,14 +339,11 @@ def contact_options(rows: list[Row], locale: str) -> dict[str, Any]:
 # --- documents, delete, settings --------------------------------------------------------------
 
 
-def documents_modal(serial: SerialLetter, locale: str, report: list[str] | None = None) -> dict[str, Any]:
+def documents_modal(serial: SerialLetter, locale: str) -> dict[str, Any]:
     types = [option(kind, str(index)) for index, kind in enumerate(serial.document_types)]
     types.append(option(t("documents.attachment", locale), "attachment"))
     methods = [option(t(f"split.{m}", locale), m) for m in ("marker", "pages", "ranges", "files")]
-    blocks: list[Block] = []
-    if report:
-        blocks.append(section("\n".join(f"• {escape(line)}" for line in report[:30])))
-    blocks += [
+    blocks: list[Block] = [
         input_block(t("documents.file", locale), {"type": "file_input", "action_id": "file", "filetypes": ["pdf"], "max_files": 10}, B.FILE),
         input_block(t("documents.type", locale), {"type": "static_select", "action_id": "type", "options": types,
                                                   "initial_option": types[0]}, B.DOCUMENT_TYPE),

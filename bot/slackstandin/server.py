@@ -469,7 +469,32 @@ class SlackStandIn:
             return self._upload(path[len("/upload/v1/"):], headers, body)
         if path.startswith("/actions/") and verb == "POST":
             return self._response_url(path.rsplit("/", 1)[-1], headers, body)
+        if path.startswith("/files-pri/") and verb == "GET":
+            return self._private_file(path, headers)
         return 404, "text/plain; charset=utf-8", b"not_found"
+
+    def user_upload(self, user_id: str, filename: str, content: bytes, *, team_id: str | None = None) -> dict[str, Any]:
+        """A file the user put into a modal's file_input: the file object Slack hands the app
+        in `state.values`, downloadable with a bot token from `url_private_download`."""
+        with self._lock:
+            team = team_id or self._team_of(user_id)
+            upload = UploadedFile(self.ws.next_id("F", 11), team, user_id, filename, len(content),
+                                  content=content, completed=True)
+            self.ws.files[upload.id] = upload
+        url = f"{self.base_url}/files-pri/{team}-{upload.id}/{filename}"
+        return {**upload.as_slack(), "url_private": url, "url_private_download": url + "?download=1"}
+
+    def _private_file(self, path: str, headers: Mapping[str, str]) -> tuple[int, str, bytes]:
+        """Slack serves private files only with a valid token in the Authorization header."""
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        with self._lock:
+            if token not in self.ws.tokens:
+                return 403, "text/plain; charset=utf-8", b"forbidden"
+            file_id = path.split("/")[2].split("-", 1)[-1]
+            upload = self.ws.files.get(file_id)
+        if upload is None or upload.content is None:
+            return 404, "text/plain; charset=utf-8", b"not_found"
+        return 200, "application/octet-stream", upload.content
 
     def _web_api(self, method: str, query: str, headers: Mapping[str, str],
                  body: bytes) -> tuple[int, str, bytes]:
