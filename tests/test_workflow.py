@@ -346,3 +346,36 @@ def test_a_stale_modal_changes_nothing(session, ports, clerk, serial) -> None:
     with pytest.raises(Conflict):
         dispatch.configure_dispatch(session, ports, clerk, serial.id, {"merge": False}, expected_version=stale)
     assert dispatch.options_of(session.get(SerialLetter, serial.id)).merge is True
+
+
+# --- download link (seed step 10) --------------------------------------------------------------
+
+
+def test_download_link_holds_the_filtered_letters_and_goes_to_the_requester(session, ports, clerk, found, serial, home) -> None:
+    from domain.models import DownloadLink
+    from domain.services import links
+
+    release.release(session, ports, clerk, serial.id, notify=False)
+    configure(session, ports, clerk, serial, filter=RecipientFilter.BY_PREFERENCE, duplex=True)
+    result = links.request_download_link(session, ports, clerk, serial.id)
+    assert result.letters == 2 and result.pages == 6 + 8  # Bernd; Clara with cover sheet and blanks
+    assert result.recipients == ["u_clerk@sonnenschein-hv.de"]
+    token = result.url.rsplit("/", 1)[1]
+    assert len(token) >= 43  # 256 random bits
+    stored = session.exec(select(DownloadLink)).one()
+    assert stored.token_sha256 == links.token_hash(token) and token not in stored.path
+    pdf = ports.files.read(stored.path)
+    assert len(texts(pdf)) == 14 and "Clara Groß" in texts(pdf)[6]
+    mail = email.message_from_bytes(next((home / "mail").glob("*.eml")).read_bytes(), policy=policy.default)
+    assert result.url in mail.get_content() and mail["Subject"] == "Download-Link: Abrechnung 2025"
+
+
+def test_with_manager_approval_only_managers_receive_the_link(session, ports, clerk, manager, organisation, found, serial, home) -> None:
+    from domain.services import links
+
+    organisation.manager_approval = True
+    session.add(organisation)
+    session.commit()
+    result = links.request_download_link(session, ports, clerk, serial.id)
+    assert result.recipients == ["u_manager@sonnenschein-hv.de"]
+    assert [str(m) for m in ports.mailer.sent] and len(list((home / "mail").glob("*.eml"))) == 1
