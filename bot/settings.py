@@ -29,6 +29,17 @@ class Settings(BaseSettings):
     download_link_days: int = 7
     print_workers: int = 2  # processes writing print files
     outbox_registered: bool = True  # the own provider behind the outbox can send registered mail
+    # scheduler (briefwerk worker, or in-process with serve)
+    scheduler_in_process: bool = True  # `serve` runs the scheduler too; set false when workers run it
+    poll_seconds: int = 300  # how often letters with the provider are asked for news
+    approval_remind_hours: float = 24  # remind managers of requests waiting this long
+    approval_expire_hours: float = 72  # then expire them
+    retention_days: int = 400  # print files and download files are deleted after this; the record stays
+    # customer portal
+    portal_session_hours: float = 12
+    portal_login_minutes: float = 30  # how long a sign-in link works
+    portal_webhook_url: str | None = None  # a company's own portal: release/withdraw sent here
+    portal_webhook_secret: SecretStr | None = None
     smtp: SmtpConfig | None = None  # BRIEFWERK_SMTP__HOST=…; without it mail goes to .eml files
     pingen: PingenConfig | None = None  # BRIEFWERK_PINGEN__CLIENT_ID=…
     letterxpress: LetterXpressConfig | None = None  # BRIEFWERK_LETTERXPRESS__USERNAME=…

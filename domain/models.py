@@ -3,6 +3,7 @@ letters with their documents, releases, dispatch orders, shipments and the event
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
@@ -294,6 +295,7 @@ class PortalDocument(SQLModel, table=True):
     path: str
     sha256: str
     published_at: datetime = Field(default_factory=utcnow)
+    public_id: str = Field(default_factory=lambda: secrets.token_urlsafe(18), unique=True, index=True)
 
 
 class DispatchOrder(SQLModel, table=True):
@@ -306,6 +308,9 @@ class DispatchOrder(SQLModel, table=True):
     completed_at: datetime | None = None  # every shipment handed over (or held)
     cancelled_at: datetime | None = None
     cancelled_by: int | None = Field(default=None, foreign_key="staff.id")
+    send_on: date | None = None  # hand over on this day, not at once
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
 
 
 class Shipment(SQLModel, table=True):
@@ -329,8 +334,14 @@ class Shipment(SQLModel, table=True):
     cost_cents: int = 0
     provider_ref: str | None = None
     reason: str | None = None  # why held or failed, in words
+    provider_status: str = ""  # the provider's own word for the latest state
     submitted_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0  # hand-over attempts that ended without an answer
+    next_attempt_at: datetime | None = None  # retry backoff for hand-over
+    next_poll_at: datetime | None = None  # when to ask the provider for news again
+    lease_owner: str | None = None  # the worker instance handling it right now
+    lease_until: datetime | None = None
 
 
 class Event(SQLModel, table=True):
@@ -364,6 +375,7 @@ class DownloadLink(SQLModel, table=True):
     recipients: list[str] = json_list_column()
     used_count: int = 0
     last_used_at: datetime | None = None
+    purged_at: datetime | None = None  # file deleted after expiry; the record stays
 
 
 class Approval(SQLModel, table=True):
@@ -383,3 +395,41 @@ class Approval(SQLModel, table=True):
     outcome: str = ""  # what carrying it out gave, or why it could not be done, in words
     prompts: list[dict[str, Any]] = json_list_column()  # where the prompt was posted: channel, ts
     reminded_at: datetime | None = None
+
+
+class PortalLogin(SQLModel, table=True):
+    """A magic sign-in link sent to a contact's email; only the token's hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    token_sha256: str = Field(unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class PortalSession(SQLModel, table=True):
+    """A signed-in contact; document links are valid only within it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    token_sha256: str = Field(unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """A release or withdrawal to tell a company's own portal, retried until it is received."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    idempotency_key: str = Field(unique=True, index=True)
+    event: str  # "release" | "withdraw"
+    body: dict[str, Any] = json_column()
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+    last_error: str = ""
+    lease_owner: str | None = None
+    lease_until: datetime | None = None

@@ -146,6 +146,53 @@ def upgrade() -> None:
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('webhookdelivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('event', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('webhookdelivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhookdelivery_idempotency_key'), ['idempotency_key'], unique=True)
+        batch_op.create_index(batch_op.f('ix_webhookdelivery_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('portallogin',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('portallogin', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portallogin_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portallogin_token_sha256'), ['token_sha256'], unique=True)
+
+    op.create_table('portalsession',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('portalsession', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portalsession_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portalsession_token_sha256'), ['token_sha256'], unique=True)
+
     op.create_table('serialletter',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -219,6 +266,9 @@ def upgrade() -> None:
     sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('cancelled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('cancelled_by', sa.Integer(), nullable=True),
+    sa.Column('send_on', sa.Date(), nullable=True),
+    sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['cancelled_by'], ['staff.id'], ),
     sa.ForeignKeyConstraint(['ordered_by'], ['staff.id'], ),
     sa.ForeignKeyConstraint(['serial_letter_id'], ['serialletter.id'], ),
@@ -241,6 +291,7 @@ def upgrade() -> None:
     sa.Column('recipients', sa.JSON(), nullable=False),
     sa.Column('used_count', sa.Integer(), nullable=False),
     sa.Column('last_used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('purged_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['staff.id'], ),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['serial_letter_id'], ['serialletter.id'], ),
@@ -294,6 +345,7 @@ def upgrade() -> None:
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('public_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['serial_letter_id'], ['serialletter.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
@@ -301,6 +353,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('portaldocument', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_portaldocument_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portaldocument_public_id'), ['public_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_portaldocument_serial_letter_id'), ['serial_letter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_portaldocument_unit_id'), ['unit_id'], unique=False)
 
@@ -362,8 +415,14 @@ def upgrade() -> None:
     sa.Column('cost_cents', sa.Integer(), nullable=False),
     sa.Column('provider_ref', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('provider_status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('submitted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('next_poll_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
     sa.ForeignKeyConstraint(['order_id'], ['dispatchorder.id'], ),
     sa.ForeignKeyConstraint(['serial_letter_id'], ['serialletter.id'], ),
@@ -450,6 +509,7 @@ def downgrade() -> None:
     with op.batch_alter_table('portaldocument', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portaldocument_unit_id'))
         batch_op.drop_index(batch_op.f('ix_portaldocument_serial_letter_id'))
+        batch_op.drop_index(batch_op.f('ix_portaldocument_public_id'))
         batch_op.drop_index(batch_op.f('ix_portaldocument_organisation_id'))
 
     op.drop_table('portaldocument')
@@ -488,6 +548,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_serialletter_organisation_id'))
 
     op.drop_table('serialletter')
+    with op.batch_alter_table('portalsession', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portalsession_token_sha256'))
+        batch_op.drop_index(batch_op.f('ix_portalsession_contact_id'))
+
+    op.drop_table('portalsession')
+    with op.batch_alter_table('portallogin', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portallogin_token_sha256'))
+        batch_op.drop_index(batch_op.f('ix_portallogin_contact_id'))
+
+    op.drop_table('portallogin')
+    with op.batch_alter_table('webhookdelivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhookdelivery_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_webhookdelivery_idempotency_key'))
+
+    op.drop_table('webhookdelivery')
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_organisation_id'))
 
