@@ -15,6 +15,7 @@ from bot.slack.ids import Command
 from bot.slack.texts import t
 from domain.models import LetterState, SerialLetter
 from handlers.common import actor_of, locale_of
+from handlers.evidence import post_record
 from handlers.overview import show_serial
 
 SERIAL = re.compile(r"#?(\d+)(?:\s+(\w+))?")
@@ -37,8 +38,7 @@ def register(app: App, deps: SlackDeps) -> None:
             return
         serial_id, word = int(match.group(1)), (match.group(2) or "").lower()
         if word in ("protokoll", "record"):
-            from handlers.evidence import post_record
-
+            respond(response_type="ephemeral", **views.ephemeral(t("evidence.sending", locale)))
             deps.background.pdf(post_record, deps, client, actor_of(context), locale, serial_id, body)
             return
         if word:

@@ -473,3 +473,13 @@ def test_health_check(slack: LocalSlack) -> None:
 
     answer = httpx.get(f"{slack.url}/healthz")
     assert answer.status_code == 200 and answer.json() == {"ok": True}
+
+
+def test_the_evidence_record_arrives_in_the_dm(slack: LocalSlack, letter) -> None:
+    serial, _ = letter
+    answer = slack.sim.slash_command("/serienbrief", f"{serial.id} protokoll", user_id=SABINE.user_id, channel_id=CHANNEL)
+    assert answer.status == 200
+    slack.settle()
+    names = sorted(f.filename for f in slack.standin.files.values())
+    assert names == [f"Versendungsprotokoll-{serial.id}.csv", f"Versendungsprotokoll-{serial.id}.pdf"]
+    assert any("Versendungsprotokoll" in (m.text or "") for m in slack.standin.ephemerals(SABINE.user_id))

@@ -379,3 +379,35 @@ def test_with_manager_approval_only_managers_receive_the_link(session, ports, cl
     result = links.request_download_link(session, ports, clerk, serial.id)
     assert result.recipients == ["u_manager@sonnenschein-hv.de"]
     assert [str(m) for m in ports.mailer.sent] and len(list((home / "mail").glob("*.eml"))) == 1
+
+
+# --- evidence record (Versendungsprotokoll) -------------------------------------------------------
+
+
+def test_the_evidence_record_proves_what_went_to_whom(session, ports, clerk, found, serial, home) -> None:
+    import csv as csvlib
+    import hashlib
+
+    from domain.services import evidence
+
+    release.release(session, ports, clerk, serial.id, notify=True)
+    configure(session, ports, clerk, serial, filter=RecipientFilter.ALL, merge=True, duplex=True)
+    order = dispatch.order_dispatch(session, ports, clerk, serial.id)
+    dispatch.run_order(session, ports, order.id)
+    record = evidence.evidence_record(session, clerk, serial.id)
+    assert [h.kind for h in record.timeline][:3] == ["released", "notified", "ordered"]
+    assert {letter.recipient for letter in record.letters} == {"Anna Schäfer", "Bernd Groß", "Clara Groß"}
+    for letter in record.letters:
+        shipment = session.exec(select(Shipment).where(Shipment.reference == letter.reference)).one()
+        assert letter.sha256 == hashlib.sha256(ports.files.read(shipment.print_path)).hexdigest()
+        assert letter.ordered_by == "U_CLERK" and letter.provider == "outbox" and letter.provider_ref
+        assert [e.kind for e in letter.events] == ["shipment_submitted"]
+    clara = next(letter for letter in record.letters if letter.recipient == "Clara Groß")
+    assert clara.cover_sheet and "ÖSTERREICH" in clara.address and "merge=True" in clara.options
+    data = evidence.evidence_csv(record)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csvlib.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    header = rows.index(evidence.CSV_HEADERS)
+    assert len(rows) - header - 1 == 3 and rows[0][2] == "Abrechnung 2025"
+    pdf_text = "\n".join(texts(evidence.evidence_pdf(record)))
+    assert "Versendungsprotokoll" in pdf_text and clara.reference in pdf_text and clara.sha256[:16] in pdf_text

@@ -336,6 +336,14 @@ UI: dict[str, dict[str, str]] = {
     "preview.ok": {"de": "✅ Prüfung bestanden.", "en": "✅ Preflight passed."},
     "preview.cover": {"de": "✉️ Bekommt ein Adressblatt.", "en": "✉️ Gets an address cover sheet."},
     "preview.none": {"de": "Es gibt keine Briefe zur Ansicht.", "en": "There are no letters to show."},
+    "evidence.posted": {
+        "de": "🧾 Versendungsprotokoll „{title}“: {letters} Briefe mit Prüfsummen, Beauftragung und Ereignissen (PDF und CSV).",
+        "en": "🧾 Evidence record “{title}”: {letters} letters with checksums, orders and events (PDF and CSV).",
+    },
+    "evidence.sending": {
+        "de": "🧾 Das Versendungsprotokoll kommt gleich in Ihre Direktnachrichten.",
+        "en": "🧾 The evidence record is on its way to your direct messages.",
+    },
     "event.created": {"de": "📝 Angelegt von {who}", "en": "📝 Created by {who}"},
     "event.documents_uploaded": {"de": "📄 {who} hat Dokumente hochgeladen ({filename})", "en": "📄 {who} uploaded documents ({filename})"},
     "event.released": {
