@@ -26,7 +26,7 @@ from domain.models import Organisation, Staff
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ["chat:write", "commands", "files:write", "im:write", "users:read"]
+BOT_SCOPES = ["chat:write", "commands", "files:write", "im:write", "users:read", "users:read.email"]
 
 
 @dataclass
@@ -139,7 +139,7 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
         if not user_id or not team_id:
             return next()
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
-            org = organisation_for(session, team_id, _team_name(client))
+            org = organisation_for(session, team_id, _team_name(body))
             staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
         if staff is None:
             return _refuse(org.locale, ack, respond)
@@ -151,11 +151,10 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
     return middleware
 
 
-def _team_name(client: WebClient) -> str:
-    try:
-        return client.team_info()["team"]["name"]
-    except (SlackApiError, KeyError):
-        return "Slack-Workspace"
+def _team_name(body: dict[str, Any]) -> str:
+    """The workspace's domain as a first name for the organisation (admins can rename it)."""
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    return team.get("domain") or body.get("team_domain") or "Slack-Workspace"
 
 
 def new_staff(session: Session, org: Organisation, user_id: str, client: WebClient, deps: SlackDeps) -> Staff | None:

@@ -23,6 +23,7 @@ BOT_TOKEN = "xoxb-local-briefwerk"
 SIGNING_SECRET = "local-signing-secret"
 BOT_USER = "U0BRIEFWERK"
 CHANNEL = "C0BRIEFE"
+OAUTH_CLIENT = ("1234.5678", "local-client-secret")
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,12 @@ class LocalSlack:
     plays Slack toward the app, `slack.standin` shows what the app sent, `slack.settle()`
     waits for background work."""
 
-    def __init__(self, settings: Settings, admins: tuple[str, ...] = (ANNA.user_id,)) -> None:
+    def __init__(self, settings: Settings, admins: tuple[str, ...] = (ANNA.user_id,), oauth: bool = False) -> None:
+        """`oauth`: a multi-workspace install (client id and secret, tokens from installations)."""
         self.standin = SlackStandIn()
         self._base_settings = settings
         self._admins = admins
+        self._oauth = oauth
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -60,9 +63,10 @@ class LocalSlack:
         self.standin.start()
         self._workspace()
         self.settings = self._base_settings.model_copy(update={
-            "slack_api_url": self.standin.api_url, "slack_bot_token": SecretStr(BOT_TOKEN),
+            "slack_api_url": self.standin.api_url, "slack_bot_token": None if self._oauth else SecretStr(BOT_TOKEN),
             "slack_signing_secret": SecretStr(SIGNING_SECRET), "slack_admins": list(self._admins),
-            "slack_client_id": None, "slack_client_secret": None, "slack_app_token": None,
+            "slack_client_id": OAUTH_CLIENT[0] if self._oauth else None,
+            "slack_client_secret": SecretStr(OAUTH_CLIENT[1]) if self._oauth else None, "slack_app_token": None,
         })
         self.deps = SlackDeps(Wiring(self.settings))
         self.app = build_app(self.deps, register_listeners)
@@ -82,7 +86,10 @@ class LocalSlack:
 
     def _workspace(self) -> None:
         self.standin.add_team(TEAM, "Hausverwaltung Sonnenschein")
-        self.standin.add_token(BOT_TOKEN, TEAM, BOT_USER)
+        if self._oauth:
+            self.standin.set_oauth_client(*OAUTH_CLIENT)
+        else:
+            self.standin.add_token(BOT_TOKEN, TEAM, BOT_USER)
         for person in PEOPLE:
             self.standin.add_user(person.user_id, person.name.split()[0].lower(), person.name, person.email, team_id=TEAM)
         self.standin.add_user("U0GAST", "gast", "Gerd Gast", "gast@example.com", team_id=TEAM, is_restricted=True)
