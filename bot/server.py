@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -12,10 +13,12 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.slack.app import SlackDeps
+from domain.errors import BriefwerkError
+from domain.services import links
 
 
 def _bolt_request(request: Request, body: bytes) -> BoltRequest:
@@ -52,7 +55,24 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
             return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
         return JSONResponse({"ok": True})
 
+    async def download(request: Request) -> Response:
+        """A download link from an email: the PDF/A file, or a plain page saying why not."""
+
+        def fetch() -> tuple[str, str] | str:
+            try:
+                with deps.wiring.unit_of_work() as (session, ports):
+                    link, name = links.open_download(session, ports, request.path_params["token"])
+                    return str(ports.files.path(link.path)), name
+            except BriefwerkError as error:
+                return error.render(deps.wiring.settings.locale)
+
+        found = await run_in_threadpool(fetch)
+        if isinstance(found, str):
+            return HTMLResponse(_page(found), status_code=404)
+        return FileResponse(found[0], media_type="application/pdf", filename=found[1])
+
     routes = [
+        Route("/links/{token}", download, methods=["GET"]),
         Route("/slack/events", events, methods=["POST"]),
         Route("/slack/install", install, methods=["GET"]),
         Route("/slack/oauth_redirect", oauth_redirect, methods=["GET"]),
@@ -64,3 +84,7 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
         await run_in_threadpool(deps.background.shutdown)
 
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _page(text: str) -> str:
+    return f'<!doctype html><html lang="de"><meta charset="utf-8"><title>briefwerk</title><p>{escape(text)}</p></html>'

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:3000"
     prices: PriceTable = PriceTable()
     download_link_days: int = 7
+    pdfa_thorough: bool = False  # check every source fully for PDF/A (≈ 20 ms per letter) before a link
     print_workers: int = 2  # processes writing print files
     outbox_registered: bool = True  # the own provider behind the outbox can send registered mail
     # scheduler (briefwerk worker, or in-process with serve)

@@ -68,6 +68,7 @@ class Wiring:
             public_url=home.public_url,
             print_workers=home.print_workers,
             checks=self.checks,
+            pdfa_thorough=home.pdfa_thorough,
         )
 
     @contextmanager

@@ -304,6 +304,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Niemand kann den Link erhalten: für {who} ist keine E-Mail-Adresse hinterlegt.",
         "en": "Nobody can receive the link: there is no email address for {who}.",
     },
+    "link.expired": {
+        "de": "Dieser Download-Link ist abgelaufen ({expired}). Bitte fordern Sie in Slack einen neuen an.",
+        "en": "This download link has expired ({expired}). Please request a new one in Slack.",
+    },
     "link.no_letters": {
         "de": "Die aktuellen Filter lassen für „{title}“ keinen Brief übrig.",
         "en": "The current filters leave no letter of “{title}”.",

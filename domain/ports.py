@@ -170,6 +170,7 @@ class Ports:
     public_url: str = "http://localhost:3000"
     print_workers: int = 1
     checks: PreflightCache = field(default_factory=PreflightCache)  # share it for the app's lifetime
+    pdfa_thorough: bool = False  # validate every source for PDF/A, not only fonts and version
 
     def provider(self, key: str) -> Provider | None:
         """The organisation's provider, or None when none is configured (the yellow button)."""

@@ -483,3 +483,34 @@ def test_the_evidence_record_arrives_in_the_dm(slack: LocalSlack, letter) -> Non
     names = sorted(f.filename for f in slack.standin.files.values())
     assert names == [f"Versendungsprotokoll-{serial.id}.csv", f"Versendungsprotokoll-{serial.id}.pdf"]
     assert any("Versendungsprotokoll" in (m.text or "") for m in slack.standin.ephemerals(SABINE.user_id))
+
+
+def test_download_link_by_email_then_expired(slack: LocalSlack, letter, session) -> None:
+    import email as emaillib
+    from email import policy
+
+    import httpx
+
+    from domain.models import DownloadLink
+
+    serial, _ = letter
+    session.exec(select(Staff).where(Staff.slack_user_id == SABINE.user_id)).one()
+    modal = released_dispatch(slack, serial.id)
+    slack.sim.click(Action.REQUEST_LINK, user_id=SABINE.user_id, view_id=modal["id"])
+    slack.settle()
+    assert "Download-Link für 2 Briefe" in texts_of(slack.top_view(SABINE.user_id))
+    mail = next(path for path in (slack.settings.home / "mail").glob("*.eml")
+                if "Download-Link" in path.read_text("utf-8", errors="replace"))
+    body = emaillib.message_from_bytes(mail.read_bytes(), policy=policy.default).get_content()
+    url = next(word for word in body.split() if "/links/" in word)
+    path = url.split("/links/", 1)[1]
+    answer = httpx.get(f"{slack.url}/links/{path}")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert httpx.get(f"{slack.url}/links/{'x' * 43}").status_code == 404
+    link = session.exec(select(DownloadLink)).one()
+    assert link.used_count == 1
+    link.expires_at = link.created_at
+    session.add(link)
+    session.commit()
+    expired = httpx.get(f"{slack.url}/links/{path}")
+    assert expired.status_code == 404 and "abgelaufen" in expired.text

@@ -1,20 +1,21 @@
-"""Request download link (seed step 10): one PDF of the currently filtered letters, stored under
-a random token and emailed to the requester — or, with manager approval on, to the managers only."""
+"""Request download link (seed step 10): one PDF/A-2b file of the currently filtered letters,
+stored under a random token and emailed to the requester — or, with manager approval on, to the
+managers only. Sources without embedded fonts are normalised with Ghostscript or refused."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from sqlmodel import Session, select
 
 from domain.actors import Actor
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.models import DownloadLink, Organisation, SerialLetter, Staff
 from domain.notifications import download_link_email
-from domain.pdf.assemble import write_combined_pdf
+from domain.pdf.pdfa import PdfaSources, write_pdfa
 from domain.ports import Ports
 from domain.services.dispatch import PrintContext, build_plan, part_recipes, print_parts_of
 from domain.services.documents import get_serial_letter
@@ -60,7 +61,8 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
     parts = (print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
              for index, letter in enumerate(letters, start=1))  # cover sheets are written as they come
     path = f"{folder}/{_filename(serial)}"
-    written = write_combined_pdf(parts, ports.files.target(path), title=serial.title)
+    with PdfaSources(ports.files.path("pdfa-cache"), thorough=ports.pdfa_thorough) as sources:
+        written = write_pdfa(parts, ports.files.target(path), title=serial.title, sources=sources)
     link = DownloadLink(
         organisation_id=organisation.id, serial_letter_id=serial.id, token_sha256=token_hash(token), path=path,
         letters=len(letters), pages=written.pages, created_by=actor.staff_id,
@@ -80,3 +82,22 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
 def _filename(serial: SerialLetter) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in serial.title)
     return f"{safe[:60]}.pdf"
+
+
+def open_download(session: Session, ports: Ports, token: str) -> tuple[DownloadLink, str]:
+    """The file behind a link token, logged as used; unknown tokens are NotFound, expired or
+    purged links say so."""
+    link = session.exec(select(DownloadLink).where(DownloadLink.token_sha256 == token_hash(token))).first()
+    if link is None:
+        raise NotFound("not_found", what="Download-Link", ref="…")
+    now = ports.clock()
+    expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=timezone.utc)
+    if link.purged_at is not None or expires < now or not ports.files.path(link.path).exists():
+        raise InvalidInput("link.expired", expired=expires.strftime("%d.%m.%Y %H:%M UTC"))
+    link.used_count += 1
+    link.last_used_at = now
+    session.add(link)
+    serial = session.get(SerialLetter, link.serial_letter_id)
+    record(session, serial, "download_link_used", who="link", link=link.id, uses=link.used_count)
+    session.commit()
+    return link, link.path.rsplit("/", 1)[-1]
