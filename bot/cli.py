@@ -24,15 +24,16 @@ def demo() -> None:
 @app.command("import")
 def import_(file: Path, organisation: str = typer.Option("Hausverwaltung", "--org", help="Organisation name")) -> None:
     """Import properties, units and contacts from a CSV or JSON file (all or nothing)."""
+    from datetime import date
+
     from domain.errors import InvalidInput
     from domain.importer import import_file
-    from bot.demo import today
 
     wiring = Wiring(Settings())
     with wiring.unit_of_work() as (session, _):
         org = organisation_named(session, organisation)
         try:
-            report = import_file(session, org.id, file.name, file.read_bytes(), today())
+            report = import_file(session, org.id, file.name, file.read_bytes(), date.today())
         except InvalidInput as error:
             typer.echo(f"{file.name}: {error.render(wiring.settings.locale)}", err=True)
             raise typer.Exit(2) from error

@@ -7,14 +7,12 @@ import csv
 import io
 import random
 from dataclasses import dataclass
-from datetime import date
 
 from domain.pdf.assemble import Pages, PdfSource, write_pdf
 from domain.pdf.layout import LetterSpec, render_letter
 
 PROPERTY = ("LH12", "WEG Lindenhof", "Lindenstraße 12", "10115", "Berlin")
 RETURN_LINE = "Hausverwaltung Sonnenschein GmbH · Hauptstraße 1 · 10115 Berlin"
-ORGANISATION = "Hausverwaltung Sonnenschein GmbH"
 FIRST = ["Anna", "Jürgen", "Gisela", "Mehmet", "Sophie", "Klaus", "Björn", "Käthe", "Lukas", "Marta",
          "Günther", "Heike", "Sören", "Ilse", "Tobias", "Jörg", "Renate", "Ömer", "Paula", "Dieter"]
 LAST = ["Schäfer", "Weiß", "Müller", "Öztürk", "Krüger", "Hoffmann", "Baumgärtner", "Groß", "Köhler",
@@ -193,7 +191,3 @@ def concatenate(documents: list[bytes]) -> bytes:
     for source in sources:
         source.close()
     return buffer.getvalue()
-
-
-def today() -> date:
-    return date.today()

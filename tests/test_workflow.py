@@ -31,7 +31,7 @@ from domain.ports import Ports, ProviderLetter, ShipmentRequest
 from domain.recipients import PaperReason, RecipientFilter
 from domain.services import dispatch, documents, release
 from domain.split import ByMarker, ByPageCount
-from tests.factories import attachment, batch_for, estate, unit_letter, window_lines
+from tests.factories import attachment, batch_for, estate, unit_letter
 
 
 def texts(pdf: bytes) -> list[str]:

@@ -34,7 +34,6 @@ class Action(StrEnum):
     OPEN_DISPATCH = "open_dispatch"
     OPEN_DOCUMENTS = "open_documents"
     OPEN_DELETE = "open_delete"
-    UNRELEASE_UNIT = "unrelease_unit"
     # dispatch
     FILTER = "dispatch_filter"
     OPTIONS = "dispatch_options"
@@ -66,4 +65,3 @@ class Block(StrEnum):
     PROVIDER = "provider"
     CONTACT_TEXT = "contact_text"
     LOCALE = "locale"
-    CONFIRM = "confirm"

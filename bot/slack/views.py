@@ -28,7 +28,7 @@ from bot.slack.blocks import (
 from bot.slack.ids import Action, Block as B, Callback
 from bot.slack.texts import t
 from domain.costs import format_euro
-from domain.dispatch import ButtonState, PlannedLetter, Row, letter_problem_line
+from domain.dispatch import ButtonState, Row, letter_problem_line
 from domain.messages import Message
 from domain.models import (
     Approval,
@@ -39,7 +39,6 @@ from domain.models import (
     LetterState,
     Organisation,
     Preference,
-    Relation,
     SerialLetter,
 )
 from domain.recipients import RecipientFilter
@@ -488,11 +487,3 @@ def event_text(event: Event, locale: str) -> str:
         return t(key, locale, **facts)
     except (KeyError, IndexError):
         return t("event.other", locale, kind=event.kind, who=facts["who"], data=json.dumps(event.data, ensure_ascii=False)[:500])
-
-
-def relation_label(relation: Relation, locale: str) -> str:
-    return t(f"relation.{relation.value}", locale)
-
-
-def planned_letter_line(letter: PlannedLetter, locale: str) -> str:
-    return f"{letter.contact.name} ({', '.join(letter.unit_labels)}): {letter.pages} S."

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from domain.actors import Actor
 from domain.addresses import PostalAddress
 from domain.dispatch import (
-    BlankPage,
     ButtonState,
     CoverSheet,
     DispatchOptions,
