@@ -1,5 +1,6 @@
 """`briefwerk serve`: the HTTP side — Slack events and interactions, the OAuth install flow,
-and a health check — as an ASGI app (Starlette) run by uvicorn."""
+a health check, and the built-in customer portal under /portal (unless the company's own portal
+is told by webhook) — as an ASGI app (Starlette) run by uvicorn."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
 from domain.errors import BriefwerkError
 from domain.services import links
@@ -71,13 +73,16 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
             return HTMLResponse(_page(found), status_code=404)
         return FileResponse(found[0], media_type="application/pdf", filename=found[1])
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/links/{token}", download, methods=["GET"]),
         Route("/slack/events", events, methods=["POST"]),
         Route("/slack/install", install, methods=["GET"]),
         Route("/slack/oauth_redirect", oauth_redirect, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
+    if deps.wiring.settings.portal_webhook_url is None:  # with a company portal, contacts sign in there
+        routes.append(portal_mount(deps.wiring))
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     # customer portal
     portal_session_hours: float = 12
     portal_login_minutes: float = 30  # how long a sign-in link works
+    portal_url: str | None = None  # the company's own portal for emails; default: the built-in one
     portal_webhook_url: str | None = None  # a company's own portal: release/withdraw sent here
     portal_webhook_secret: SecretStr | None = None
     smtp: SmtpConfig | None = None  # BRIEFWERK_SMTP__HOST=…; without it mail goes to .eml files

@@ -16,11 +16,12 @@ from bot.integrations.mail import FileMailer, SmtpMailer
 from bot.integrations.outbox import OutboxProvider
 from bot.integrations.pingen import PingenProvider
 from bot.integrations.portal import DatabasePortalStore
+from bot.integrations.portal_webhook import WebhookPortalStore
 from bot.settings import Settings
 from domain.actors import Actor
 from domain.models import Organisation, Staff
 from domain.pdf.preflight import PreflightCache
-from domain.ports import FileStore, Mailer, Ports, Provider
+from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
 
 
 @dataclass
@@ -59,17 +60,26 @@ class Wiring:
 
     def ports(self, session: Session) -> Ports:
         home = self.settings
+        files = FileStore(home.path("files"))
         return Ports(
-            files=FileStore(home.path("files")),
+            files=files,
             providers=self.providers,
             mailer=self.mailer,
-            portal=DatabasePortalStore(session),
+            portal=self.portal_store(session, files),
             prices=home.prices,
             public_url=home.public_url,
+            portal_url=home.portal_url or home.public_url.rstrip("/") + "/portal/",
             print_workers=home.print_workers,
             checks=self.checks,
             pdfa_thorough=home.pdfa_thorough,
         )
+
+    def portal_store(self, session: Session, files: FileStore) -> PortalStore:
+        """The company's own portal, told by webhook, when its URL is set; else the built-in one.
+        Both write in the caller's session, so visibility commits with the release."""
+        if self.settings.portal_webhook_url:
+            return WebhookPortalStore(session, files)
+        return DatabasePortalStore(session)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[tuple[Session, Ports]]:

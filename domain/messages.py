@@ -386,6 +386,108 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "{provider} hat die Zugangsdaten abgelehnt ({detail}). Bitte die Einstellungen prüfen.",
         "en": "{provider} refused the credentials ({detail}). Please check the settings.",
     },
+    # --- portal ----------------------------------------------------------------------
+    "portal.name": {"de": "Kundenportal", "en": "Customer portal"},
+    "portal.skip_link": {"de": "Zum Inhalt springen", "en": "Skip to content"},
+    "portal.nav_label": {"de": "Kundenportal", "en": "Customer portal"},
+    "portal.nav.documents": {"de": "Dokumente", "en": "Documents"},
+    "portal.nav.preference": {"de": "Zustellung", "en": "Delivery"},
+    "portal.sign_out": {"de": "Abmelden", "en": "Sign out"},
+    "portal.other_language": {"de": "English", "en": "Deutsch"},
+    "portal.sign_in.heading": {"de": "Anmelden", "en": "Sign in"},
+    "portal.sign_in.intro": {
+        "de": "Geben Sie die E-Mail-Adresse ein, die Ihre Hausverwaltung von Ihnen kennt. Wir senden Ihnen "
+              "einen Anmeldelink – ein Passwort brauchen Sie nicht.",
+        "en": "Enter the email address your property management has on file for you. We will send you a "
+              "sign-in link – no password needed.",
+    },
+    "portal.sign_in.email": {"de": "E-Mail-Adresse", "en": "Email address"},
+    "portal.sign_in.submit": {"de": "Anmeldelink senden", "en": "Send sign-in link"},
+    "portal.sign_in.email_invalid": {
+        "de": "Bitte geben Sie eine vollständige E-Mail-Adresse ein, zum Beispiel name@beispiel.de.",
+        "en": "Please enter a complete email address, for example name@example.com.",
+    },
+    "portal.signed_out": {"de": "Sie sind abgemeldet.", "en": "You are signed out."},
+    "portal.check_email.heading": {"de": "Bitte prüfen Sie Ihr Postfach", "en": "Please check your inbox"},
+    "portal.check_email.body": {
+        "de": "Wenn Ihre Adresse bei uns hinterlegt ist, erhalten Sie in wenigen Minuten eine E-Mail mit "
+              "einem Anmeldelink. Der Link ist {minutes} Minuten gültig und funktioniert nur einmal.",
+        "en": "If your address is on file with us, you will receive an email with a sign-in link within "
+              "a few minutes. The link works once, for {minutes} minutes.",
+    },
+    "portal.check_email.retry": {
+        "de": "Keine E-Mail erhalten? Prüfen Sie Ihren Spam-Ordner oder fordern Sie einen neuen Link an.",
+        "en": "No email? Check your spam folder or ask for a new link.",
+    },
+    "portal.check_email.again": {"de": "Neuen Anmeldelink anfordern", "en": "Ask for a new sign-in link"},
+    "portal.confirm.heading": {"de": "Anmeldung bestätigen", "en": "Confirm sign-in"},
+    "portal.confirm.body": {
+        "de": "Mit einem Klick auf „Jetzt anmelden“ melden Sie sich im Kundenportal an.",
+        "en": "Select “Sign in now” to sign in to the customer portal.",
+    },
+    "portal.confirm.submit": {"de": "Jetzt anmelden", "en": "Sign in now"},
+    "portal.link_invalid": {
+        "de": "Dieser Anmeldelink ist ungültig, abgelaufen oder wurde schon benutzt. Bitte fordern Sie einen neuen an.",
+        "en": "This sign-in link is invalid, has expired or was used already. Please ask for a new one.",
+    },
+    "portal.documents.heading": {"de": "Ihre Dokumente", "en": "Your documents"},
+    "portal.documents.signed_in_as": {"de": "Angemeldet als {name}.", "en": "Signed in as {name}."},
+    "portal.documents.none": {
+        "de": "Zurzeit liegen keine Dokumente für Sie bereit.",
+        "en": "There are no documents for you at the moment.",
+    },
+    "portal.documents.unit": {"de": "Einheit {unit}", "en": "Unit {unit}"},
+    "portal.documents.published": {"de": "bereitgestellt am {date}", "en": "published on {date}"},
+    "portal.documents.link": {"de": "{title} (PDF herunterladen)", "en": "{title} (download PDF)"},
+    "portal.preference.heading": {"de": "Zustellung", "en": "Delivery"},
+    "portal.preference.legend": {
+        "de": "Wie möchten Sie neue Dokumente erhalten?",
+        "en": "How would you like to receive new documents?",
+    },
+    "portal.preference.online": {
+        "de": "Nur online im Kundenportal – keine Briefe per Post",
+        "en": "Online in the customer portal only – no letters by post",
+    },
+    "portal.preference.letter": {
+        "de": "Zusätzlich als Brief per Post",
+        "en": "By post as a letter as well",
+    },
+    "portal.preference.submit": {"de": "Speichern", "en": "Save"},
+    "portal.preference.saved": {"de": "Ihre Einstellung ist gespeichert.", "en": "Your choice is saved."},
+    "portal.preference.invalid": {
+        "de": "Bitte wählen Sie eine der beiden Möglichkeiten.",
+        "en": "Please choose one of the two options.",
+    },
+    "portal.not_found.heading": {"de": "Nicht gefunden", "en": "Not found"},
+    "portal.not_found.body": {
+        "de": "Diese Seite oder dieses Dokument gibt es nicht oder es steht Ihnen nicht zur Verfügung.",
+        "en": "This page or document does not exist or is not available to you.",
+    },
+    "portal.back_to_documents": {"de": "Zu Ihren Dokumenten", "en": "To your documents"},
+    "portal.back_to_sign_in": {"de": "Zur Anmeldung", "en": "To the sign-in page"},
+    "portal.bad_request.heading": {"de": "Das hat nicht geklappt", "en": "That did not work"},
+    "portal.bad_request.body": {
+        "de": "Die Anfrage war unvollständig oder stammt aus einer veralteten Seite. Bitte laden Sie die Seite "
+              "neu und versuchen Sie es noch einmal.",
+        "en": "The request was incomplete or came from an outdated page. Please reload the page and try again.",
+    },
+    # --- tracking --------------------------------------------------------------------
+    "tracking.print_file_failed": {
+        "de": "Die Druckdatei für Brief {reference} ließ sich nicht erstellen: {reason}",
+        "en": "The print file for letter {reference} could not be built: {reason}",
+    },
+    "tracking.retry": {
+        "de": "{provider} war nicht erreichbar ({detail}); ein neuer Versuch folgt automatisch.",
+        "en": "{provider} was unavailable ({detail}); it is tried again automatically.",
+    },
+    "tracking.retry_error": {
+        "de": "Die Übergabe von Brief {reference} ist fehlgeschlagen ({detail}); ein neuer Versuch folgt automatisch.",
+        "en": "Handing over letter {reference} failed ({detail}); it is tried again automatically.",
+    },
+    "tracking.approval_expired": {
+        "de": "Ohne Entscheidung nach {hours} Stunden abgelaufen.",
+        "en": "Expired without a decision after {hours} hours.",
+    },
     # --- preflight -------------------------------------------------------------------
     "preflight.unreadable": {
         "de": "Die PDF-Datei lässt sich nicht lesen: {detail}.",

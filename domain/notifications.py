@@ -1,4 +1,5 @@
-"""The emails briefwerk sends: new documents in the customer portal, and download links."""
+"""The emails briefwerk sends: new documents in the customer portal, sign-in links to the portal,
+and download links."""
 
 from __future__ import annotations
 
@@ -23,6 +24,23 @@ TEMPLATES = {
             "New documents in the customer portal: {title}",
             "Hello {name},\n\nnew documents are available for you in the customer portal of {organisation}:\n"
             "{title}\n\nSign in at {portal_url} to see them.\n\nKind regards\n{organisation}\n",
+        ),
+    },
+    "sign_in_link": {
+        "de": (
+            "Ihr Anmeldelink für das Kundenportal",
+            "Guten Tag {name},\n\nmit diesem Link melden Sie sich im Kundenportal von {organisation} an:\n\n"
+            "{url}\n\nDer Link funktioniert nur einmal und ist bis {expires} gültig. Bitte geben Sie ihn "
+            "nicht weiter.\n\nSie haben keinen Anmeldelink angefordert? Dann können Sie diese E-Mail "
+            "ignorieren; ohne den Link kann sich niemand anmelden.\n\n"
+            "Mit freundlichen Grüßen\n{organisation}\n",
+        ),
+        "en": (
+            "Your sign-in link for the customer portal",
+            "Hello {name},\n\nuse this link to sign in to the customer portal of {organisation}:\n\n"
+            "{url}\n\nThe link works once and is valid until {expires}. Please do not pass it on.\n\n"
+            "You did not ask for a sign-in link? Then you can ignore this email; nobody can sign in "
+            "without the link.\n\nKind regards\n{organisation}\n",
         ),
     },
     "download_link": {
@@ -59,8 +77,9 @@ def _locale(organisation: Organisation) -> str:
     return organisation.locale if organisation.locale in ("de", "en") else "de"
 
 
-def _email(organisation: Organisation, to_name: str, to_address: str, template: str, **facts: object) -> EmailMessage:
-    subject, body = TEMPLATES[template][_locale(organisation)]
+def _email(organisation: Organisation, to_name: str, to_address: str, template: str, locale: str | None = None,
+           **facts: object) -> EmailMessage:
+    subject, body = TEMPLATES[template][locale if locale in ("de", "en") else _locale(organisation)]
     message = EmailMessage()
     message["From"] = mailbox(organisation.name, organisation.sender_email)
     message["To"] = mailbox(to_name, to_address)
@@ -97,3 +116,11 @@ def download_link_email(organisation: Organisation, serial: SerialLetter, to_nam
                         letters: int, pages: int, expires: datetime) -> EmailMessage:
     return _email(organisation, to_name, to_address, "download_link", title=serial.title, url=url,
                   letters=letters, pages=pages, expires=_expiry(expires, _locale(organisation)))
+
+
+def sign_in_link_email(organisation: Organisation, contact: Contact, url: str, expires: datetime,
+                       locale: str | None = None) -> EmailMessage:
+    """In the language the contact used on the portal's page, when known: they asked just now."""
+    chosen = locale if locale in ("de", "en") else _locale(organisation)
+    return _email(organisation, contact.name, contact.email or "", "sign_in_link", locale=chosen,
+                  name=contact.name, url=url, expires=_expiry(expires, chosen))

@@ -168,6 +168,7 @@ class Ports:
     prices: PriceTable = field(default_factory=PriceTable)
     clock: Callable[[], datetime] = system_clock
     public_url: str = "http://localhost:3000"
+    portal_url: str = "http://localhost:3000/portal/"  # where contacts see their documents
     print_workers: int = 1
     checks: PreflightCache = field(default_factory=PreflightCache)  # share it for the app's lifetime
     pdfa_thorough: bool = False  # validate every source for PDF/A, not only fonts and version

@@ -114,7 +114,7 @@ def _notify(session: Session, ports: Ports, serial: SerialLetter, contacts: list
         if not (contact.portal_registered and contact.email):
             continue
         try:
-            ports.mailer.send(new_documents_email(organisation, serial, contact, ports.public_url))
+            ports.mailer.send(new_documents_email(organisation, serial, contact, ports.portal_url))
             result.emailed += 1
         except (ValueError, OSError) as error:
             result.email_failures.append((contact.name, str(error)))
