@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.settings import Settings
 from bot.wiring import Wiring, organisation_named
+
+if TYPE_CHECKING:  # the commands import what they need when they run
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.slack.app import SlackDeps
 
 app = typer.Typer(help="briefwerk: serial letters from generated to portal and mailbox.", no_args_is_help=True)
 
@@ -64,7 +70,45 @@ def serve() -> None:
 
         SocketModeHandler(slack, settings.slack_app_token.get_secret_value()).connect()
         typer.echo("Socket Mode verbunden")
-    uvicorn.run(asgi_app(slack, deps), host=settings.host, port=settings.port, log_level="info")
+    scheduler = _in_process_scheduler(deps) if settings.scheduler_in_process else None
+    try:
+        uvicorn.run(asgi_app(slack, deps), host=settings.host, port=settings.port, log_level="info")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
+
+def _in_process_scheduler(deps: SlackDeps) -> BackgroundScheduler:
+    """The scheduler beside the app (BRIEFWERK_SCHEDULER_IN_PROCESS=false when workers run it)."""
+    from bot.scheduler import Worker, build_scheduler, default_worker_id
+
+    scheduler = build_scheduler(Worker(deps.wiring, deps, f"{default_worker_id()}-serve"))
+    scheduler.start()
+    typer.echo("Scheduler läuft im selben Prozess")
+    return scheduler
+
+
+@app.command()
+def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance in leases (default: host-pid)"),
+           once: bool = typer.Option(False, "--once", help="Run every job once and exit")) -> None:
+    """Run the scheduler alone: hand-over and retries, provider status, notification threads,
+    approval reminders and expiry, link expiry and retention. Several may run against one
+    PostgreSQL database; set BRIEFWERK_SCHEDULER_IN_PROCESS=false for `serve` then."""
+    import logging
+
+    from bot.scheduler import Worker, default_worker_id, run_blocking, slack_for
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not every run; failures still show
+    wiring = Wiring(Settings())
+    instance = Worker(wiring, slack_for(wiring), worker_id or default_worker_id())
+    if once:
+        done = {job: count for job, count in instance.run_once().items() if count}
+        instance.close()
+        typer.echo(f"Erledigt: {done or 'nichts zu tun'}")
+        return
+    typer.echo(f"Worker {instance.worker_id} läuft (Strg-C beendet ihn)")
+    run_blocking(instance)
 
 
 @app.command()

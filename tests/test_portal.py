@@ -357,3 +357,31 @@ def test_english_by_query_or_browser_and_names_are_escaped(session, app, found) 
     by_browser = httpx.get(f"{app.url}/portal/", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert '<html lang="en">' in by_browser.text and "Sign in" in by_browser.text
     assert '<html lang="de">' in httpx.get(f"{app.url}/portal/").text
+
+
+def test_a_later_owner_does_not_see_letters_written_to_the_one_before(session, ports, clerk, organisation) -> None:
+    """Documents carry the addressee's name and address: only recipients of that serial letter
+    for that unit see them, even when someone else holds the unit now."""
+    from datetime import date
+
+    from domain.models import Contact, Occupancy, PortalDocument, Relation
+    from domain.services import documents, portal, release
+    from domain.split import ByMarker
+    from tests.factories import batch_for, estate
+
+    found = estate(session, organisation)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+    documents.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
+    release.release(session, ports, clerk, serial.id, notify=False)
+    newcomer = Contact(organisation_id=organisation.id, external_id="K9", name="Nina Neu", street="Weg 1",
+                       postcode="10115", city="Berlin", email="nina@example.de", portal_registered=True)
+    session.add(newcomer)
+    session.flush()
+    session.add(Occupancy(unit_id=found.units["WE 04"].id, contact_id=newcomer.id, relation=Relation.OWNER))
+    session.commit()
+    today = date.today()
+    assert portal.visible_documents(session, newcomer, today) == []
+    dora = portal.visible_documents(session, found.contacts["dora"], today)
+    assert [doc.unit_label for doc in dora] == ["WE 04"]
+    hidden = session.exec(select(PortalDocument).where(PortalDocument.unit_id == found.units["WE 04"].id)).first()
+    assert portal.document_for(session, newcomer, hidden.public_id, today) is None

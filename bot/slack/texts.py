@@ -373,6 +373,45 @@ UI: dict[str, dict[str, str]] = {
     "event.printed": {"de": "🖨️ Gedruckt: {count} Briefe", "en": "🖨️ Printed: {count} letters"},
     "event.posted": {"de": "✅ Versendet: {count} Briefe", "en": "✅ Posted: {count} letters"},
     "event.provider_failed": {"de": "❌ Vom Dienstleister abgelehnt: {count} Briefe", "en": "❌ Rejected by the provider: {count} letters"},
+    "order.scheduled": {
+        "de": "📅 Versand beauftragt: {letters} Briefe werden am {date} an den Dienstleister übergeben.",
+        "en": "📅 Dispatch ordered: {letters} letters will be handed to the provider on {date}.",
+    },
+    "approval.reminder": {
+        "de": "⏰ Erinnerung: {requester} wartet seit {hours} Stunden auf eine Entscheidung über {kind} von *{title}* (Nr. {id}).",
+        "en": "⏰ Reminder: {requester} has been waiting {hours} hours for a decision on {kind} of *{title}* (no. {id}).",
+    },
+    "event.scheduled": {
+        "de": "📅 Übergabe an den Dienstleister geplant für den {date}",
+        "en": "📅 Hand-over to the provider scheduled for {date}",
+    },
+    "event.handover_delayed": {
+        "de": "⏳ {provider} ist gerade nicht erreichbar – die Briefe werden automatisch erneut übergeben",
+        "en": "⏳ {provider} is unavailable right now – the letters are handed over again automatically",
+    },
+    "event.provider_cancelled": {"de": "↩️ Beim Dienstleister storniert: {count} Briefe", "en": "↩️ Cancelled at the provider: {count} letters"},
+    "event.all_printed": {
+        "de": "🖨️ Alle Briefe sind gedruckt: {printed} gedruckt, {failed} fehlgeschlagen",
+        "en": "🖨️ Every letter is printed: {printed} printed, {failed} failed",
+    },
+    "event.all_posted": {
+        "de": "📬 Versand abgeschlossen: {posted} Briefe versendet, {failed} fehlgeschlagen",
+        "en": "📬 Dispatch complete: {posted} letters posted, {failed} failed",
+    },
+    "event.approval_expired": {
+        "de": "⌛ Anfrage abgelaufen: {request} (ohne Entscheidung nach {hours} Stunden)",
+        "en": "⌛ Request expired: {request} (no decision after {hours} hours)",
+    },
+    "event.shipment_printed": {"de": "🖨️ Brief {reference} gedruckt ({status})", "en": "🖨️ Letter {reference} printed ({status})"},
+    "event.shipment_posted": {"de": "✅ Brief {reference} versendet ({status})", "en": "✅ Letter {reference} posted ({status})"},
+    "event.shipment_provider_failed": {
+        "de": "❌ Brief {reference} vom Dienstleister abgelehnt: {reason}",
+        "en": "❌ Letter {reference} refused by the provider: {reason}",
+    },
+    "event.shipment_cancelled": {
+        "de": "↩️ Brief {reference} beim Dienstleister storniert ({status})",
+        "en": "↩️ Letter {reference} cancelled at the provider ({status})",
+    },
     "event.other": {"de": "{kind} ({who}): {data}", "en": "{kind} ({who}): {data}"},
 }
 

@@ -3,11 +3,15 @@ order button, order, run and resume an order, cancel, and print files for checki
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from domain.actors import Actor
 from domain.addresses import PostalAddress
@@ -37,7 +41,7 @@ from domain.models import (
 )
 from domain.pdf.assemble import BLANK, Blank, FilePages, PrintJob, write_print_files
 from domain.pdf.layout import render_cover_sheet
-from domain.ports import Capabilities, Ports, PrintOptions, Provider, ShipmentRequest
+from domain.ports import Capabilities, Ports
 from domain.services.documents import (
     attachment_parts,
     get_serial_letter,
@@ -48,6 +52,7 @@ from domain.services.events import move, record
 from domain.services.preflight import letter_check, profile_for
 
 UNAVAILABLE = Capabilities(available=False)
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def capabilities_of(ports: Ports, organisation: Organisation) -> Capabilities:
@@ -143,13 +148,17 @@ class OrderOutcome:
     submitted: int = 0
     already_there: int = 0  # found at the provider by reference, not sent again
     failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
+    deferred: int = 0  # the provider was unavailable: the worker retries them with backoff
+    scheduled_for: date | None = None  # "send on" a later day: the worker hands them over then
 
 
-def order_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> DispatchOrder:
+def order_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None,
+                   send_on: date | None = None) -> DispatchOrder:
     """Fix the letters of the current plan as shipments and mark the dispatch ordered.
 
     Only a green button orders; the state change is a compare-and-set, so a double click or a
-    stale modal orders nothing twice. `run_order` then hands the letters over."""
+    stale modal orders nothing twice. `run_order` (or the worker) then hands the letters over —
+    on `send_on` (default: the modal's "send on" date) when that is a later day."""
     serial = get_serial_letter(session, actor, serial_id)
     summary = _summary(session, ports, serial)
     if summary.button is not ButtonState.GREEN:
@@ -157,17 +166,30 @@ def order_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int,
             raise Conflict("order.already", title=serial.title)
         raise InvalidInput("order.not_possible", reasons=tuple(summary.reasons))
     organisation = session.get(Organisation, serial.organisation_id)
+    later = _later_day(send_on or summary.plan.options.send_on, ports)
     move(session, serial, LetterState.DISPATCH_ORDERED, "order", expected_version)
     order = DispatchOrder(serial_letter_id=serial.id, provider=organisation.provider,
-                          options=summary.plan.options.model_dump(mode="json"), ordered_by=actor.staff_id)
+                          options=summary.plan.options.model_dump(mode="json"), ordered_by=actor.staff_id, send_on=later)
     session.add(order)
     session.flush()
     for number, letter in enumerate(summary.plan.letters, start=1):
         session.add(_shipment(order, serial, letter, number))
     record(session, serial, "ordered", actor, order=order.id, letters=len(summary.plan.letters),
            sheets=summary.plan.sheets, cost_cents=summary.plan.cost_cents, options=order.options)
+    if later is not None:
+        record(session, serial, "scheduled", actor, order=order.id, send_on=later.isoformat(), date=later.strftime("%d.%m.%Y"))
     session.commit()
     return order
+
+
+def berlin_today(now: datetime) -> date:
+    """A "send on" date is a day in the company's calendar, not in UTC."""
+    return now.astimezone(BERLIN).date()
+
+
+def _later_day(send_on: date | None, ports: Ports) -> date | None:
+    """Only a later day waits; today or a day already past means: hand over now."""
+    return send_on if send_on is not None and send_on > berlin_today(ports.clock()) else None
 
 
 def order_key(order: DispatchOrder) -> str:
@@ -252,31 +274,33 @@ def _write_cover(ports: Ports, context: PrintContext, reference: str, recipient:
     return ports.files.path(relative)
 
 
-def run_order(session: Session, ports: Ports, order_id: int) -> OrderOutcome:
-    """Build the print files and hand every pending letter to the provider; safe to run again
-    after a crash: each letter is looked up by our reference first and sent only if missing."""
+def run_order(session: Session, ports: Ports, order_id: int, owner: str | None = None) -> OrderOutcome:
+    """Hand this order's pending letters to the provider now, batch by batch, then complete it.
+
+    Safe next to workers and after a crash: every letter is claimed in the database first (one
+    a worker holds is left to it) and looked up by our reference before it is sent. An order to
+    be sent on a later day is left to the worker; when the provider is unavailable the letters
+    wait for the worker's retry."""
+    from domain.services.tracking import Timing, hand_over_due  # tracking builds on this module
+
     order = session.get(DispatchOrder, order_id)
     if order is None:
         raise NotFound("not_found", what="Auftrag", ref=order_id)
-    serial = session.get(SerialLetter, order.serial_letter_id)
-    provider = ports.provider(order.provider)
-    if provider is None:
+    if ports.provider(order.provider) is None:
         raise InvalidInput("order.no_provider", provider=order.provider)
-    pending = list(session.exec(select(Shipment).where(
-        Shipment.order_id == order.id, Shipment.state == ShipmentState.PENDING).order_by(Shipment.id)))
     outcome = OrderOutcome(order)
     if order.cancelled_at is not None:
         return outcome
-    _build_print_files(session, ports, PrintContext.load(session, ports, serial, f"orders/{order_key(order)}"), pending)
-    options = PrintOptions(**{k: order.options.get(k, False) for k in ("colour", "duplex", "registered")})
-    for shipment in pending:
-        _hand_over(session, ports, provider, serial, order, shipment, options, outcome)
-    provider.finish_order(order_key(order))
-    _finish(session, serial, order, outcome)
+    if order.send_on is not None and order.send_on > berlin_today(ports.clock()):
+        outcome.scheduled_for = order.send_on
+        return outcome
+    tally = hand_over_due(session, ports, owner or f"inline-{uuid.uuid4().hex[:12]}", Timing(), order_id=order.id)
+    outcome.submitted, outcome.already_there, outcome.failed = tally.submitted, tally.already_there, tally.failed
+    outcome.deferred = tally.deferred
     return outcome
 
 
-def _build_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment]) -> None:
+def build_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment]) -> None:
     """Write the print files still missing (or not matching their stored checksum)."""
     jobs, waiting = [], []
     for shipment in shipments:
@@ -288,52 +312,6 @@ def _build_print_files(session: Session, ports: Ports, context: PrintContext, sh
     for (shipment, path), written in zip(waiting, write_print_files(jobs, workers=ports.print_workers)):
         shipment.print_path, shipment.sha256, shipment.pages = path, written.sha256, written.pages
         session.add(shipment)
-    session.commit()
-
-
-def _hand_over(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, order: DispatchOrder,
-               shipment: Shipment, options: PrintOptions, outcome: OrderOutcome) -> None:
-    existing = provider.lookup(shipment.reference)
-    if existing is None:
-        request = ShipmentRequest(
-            reference=shipment.reference, order_key=order_key(order), recipient=PostalAddress(**shipment.recipient),
-            pdf_path=ports.files.path(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options,
-        )
-        try:
-            existing = provider.submit(request)
-        except InvalidInput as error:
-            _fail(session, serial, shipment, error.render("de"), outcome)
-            return
-        outcome.submitted += 1
-    else:
-        outcome.already_there += 1
-    shipment.state, shipment.provider_ref = ShipmentState.SUBMITTED, existing.provider_ref
-    shipment.submitted_at = shipment.updated_at = utcnow()
-    session.add(shipment)
-    record(session, serial, "shipment_submitted", who="system", shipment_id=shipment.id,
-           reference=shipment.reference, provider_ref=existing.provider_ref, sha256=shipment.sha256)
-    session.commit()
-
-
-def _fail(session: Session, serial: SerialLetter, shipment: Shipment, reason: str, outcome: OrderOutcome) -> None:
-    shipment.state, shipment.reason, shipment.updated_at = ShipmentState.FAILED, reason, utcnow()
-    session.add(shipment)
-    record(session, serial, "shipment_failed", who="system", shipment_id=shipment.id, reference=shipment.reference, reason=reason)
-    outcome.failed.append((shipment.reference, reason))
-    session.commit()
-
-
-def _finish(session: Session, serial: SerialLetter, order: DispatchOrder, outcome: OrderOutcome) -> None:
-    states = list(session.exec(select(Shipment.state).where(Shipment.order_id == order.id)))
-    if ShipmentState.PENDING in states or serial.state is not LetterState.DISPATCH_ORDERED:
-        return
-    order.completed_at = utcnow()
-    session.add(order)
-    submitted = sum(1 for state in states if state is ShipmentState.SUBMITTED)
-    target = LetterState.WITH_PROVIDER if submitted else LetterState.FAILED
-    move(session, serial, target, "provider_update")
-    record(session, serial, target.value, who="system", order=order.id, submitted=submitted,
-           failed=sum(1 for state in states if state is ShipmentState.FAILED))
     session.commit()
 
 
@@ -361,23 +339,32 @@ def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int
     shipments = session.exec(select(Shipment).where(Shipment.order_id == order.id)).all()
     for shipment in shipments:
         if shipment.state is ShipmentState.PENDING:
-            shipment.state = ShipmentState.CANCELLED
-        elif shipment.state is ShipmentState.SUBMITTED and provider is not None:
+            if _withdraw_pending(session, shipment):
+                outcome.cancelled += 1
+                continue
+            session.refresh(shipment)  # a worker handed it over in this very moment
+        if shipment.state is ShipmentState.SUBMITTED and provider is not None:
             letter = provider.lookup(shipment.reference)
             if letter is not None and provider.cancel(letter):
-                shipment.state = ShipmentState.CANCELLED
+                shipment.state, shipment.updated_at = ShipmentState.CANCELLED, utcnow()
+                session.add(shipment)
+                outcome.cancelled += 1
             else:
                 outcome.not_cancellable.append(shipment.reference)
-                continue
-        else:
-            continue
-        shipment.updated_at = utcnow()
-        outcome.cancelled += 1
-        session.add(shipment)
     record(session, serial, "cancelled", actor, order=order.id, cancelled=outcome.cancelled,
            not_cancellable=len(outcome.not_cancellable))
     session.commit()
     return outcome
+
+
+def _withdraw_pending(session: Session, shipment: Shipment) -> bool:
+    """Compare-and-set from pending, committed at once: a letter a worker records as handed over
+    at this moment is not overwritten (it is then cancelled at the provider like any other)."""
+    result = session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.PENDING)
+                          .values(state=ShipmentState.CANCELLED, updated_at=utcnow())
+                          .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount == 1
 
 
 # --- downloads for checking (seed step 2) -----------------------------------------------------

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from domain.errors import InvalidInput, NotAllowed
 from domain.models import (
     Contact,
+    Letter,
     LetterState,
     Occupancy,
     Organisation,
@@ -245,11 +246,19 @@ def _may_see(contact: Contact, today: date) -> list[ColumnElement[bool]]:
         or_(col(Occupancy.ended_on).is_(None), col(Occupancy.ended_on) > today),
         _relation_addressed(),
     )
+    # a recipient of that serial letter for that unit: a later owner does not see letters
+    # written to the one before (they carry that person's name and address)
+    addressed = exists().where(
+        Letter.serial_letter_id == PortalDocument.serial_letter_id,
+        Letter.unit_id == PortalDocument.unit_id,
+        Letter.contact_id == contact.id,
+    )
     return [
         PortalDocument.organisation_id == contact.organisation_id,
         SerialLetter.organisation_id == contact.organisation_id,
         SerialLetter.state != LetterState.DELETED,
         holds_now,
+        addressed,
     ]
 
 
