@@ -31,6 +31,8 @@ def action_value(body: dict[str, Any]) -> str:
     action = (body.get("actions") or [{}])[0]
     if "selected_option" in action and action["selected_option"]:
         return action["selected_option"]["value"]
+    if action.get("selected_date"):
+        return action["selected_date"]
     return action.get("value", "")
 
 

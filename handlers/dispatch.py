@@ -73,6 +73,8 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(Action.TICK)(change(lambda body: {"__tick": [int(v) for v in selected_values(body)]}))
     app.action(Action.UNTICK)(change(lambda body: {"__untick": [int(v) for v in selected_values(body)]}))
     app.action(Action.WHY)(why)
+    app.action(Action.SEND_ON)(change(lambda body: {"send_on": action_value(body) or None}))
+    app.action(Action.SEND_NOW)(change(lambda body: {"send_on": None}))
     for action_id in (Action.TICK, Action.UNTICK, Action.WHY):
         app.options(action_id)(contact_options)
     app.action(Action.ORDER)(order)
@@ -149,9 +151,12 @@ def start(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Actor
     def done(text: str) -> None:
         refresh(deps, client, actor, locale, info.model_copy(update={"version": None}), view_id, text)
 
+    def progress(text: str) -> None:
+        client.views_update(view_id=view_id, view=views.notice(locale, text, "title.dispatch"))
+
     try:
-        client.views_update(view_id=view_id, view=views.notice(locale, waiting, "title.dispatch"))
-        request_or_run(deps, kind, actor, team_id, info.serial_id, payload, locale, done)
+        progress(waiting)
+        request_or_run(deps, kind, actor, team_id, info.serial_id, payload, locale, done, progress)
     except BriefwerkError as error:
         done("⚠️ " + error.render(locale))
 

@@ -514,3 +514,30 @@ def test_download_link_by_email_then_expired(slack: LocalSlack, letter, session)
     session.commit()
     expired = httpx.get(f"{slack.url}/links/{path}")
     assert expired.status_code == 404 and "abgelaufen" in expired.text
+
+
+def test_an_order_for_a_later_day_waits_and_progress_is_shown(slack: LocalSlack, letter, session) -> None:
+    from datetime import date, timedelta
+
+    serial, _ = letter
+    modal = released_dispatch(slack, serial.id)
+    later = date.today() + timedelta(days=3)
+    slack.sim.click(Action.SEND_ON, user_id=SABINE.user_id, view_id=modal["id"], choice=later.isoformat())
+    slack.settle()
+    modal = slack.top_view(SABINE.user_id)
+    assert later.isoformat() in texts_of(modal) and "Sofort versenden" in texts_of(modal)
+    slack.sim.click(Action.ORDER, user_id=SABINE.user_id, view_id=modal["id"])
+    slack.settle()
+    assert f"am {later:%d.%m.%Y}" in texts_of(slack.top_view(SABINE.user_id))
+    assert list((slack.settings.home / "outbox").rglob("BW*.pdf")) == []
+    order = session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial.id)).one()
+    assert order.send_on == later
+
+
+def test_order_progress_appears_in_the_modal(slack: LocalSlack, letter) -> None:
+    serial, _ = letter
+    modal = released_dispatch(slack, serial.id)
+    slack.sim.click(Action.ORDER, user_id=SABINE.user_id, view_id=modal["id"])
+    slack.settle()
+    updates = [json.dumps(call.params.get("view"), ensure_ascii=False) for call in slack.standin.calls_to("views.update")]
+    assert any("2 von 2 Briefen" in text for text in updates)

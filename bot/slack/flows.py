@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.slack import views
 from bot.slack.app import SlackDeps
@@ -17,7 +17,7 @@ from bot.slack.notifier import Notifier
 from bot.slack.texts import t
 from domain.actors import Actor
 from domain.errors import BriefwerkError, InvalidInput
-from domain.models import Approval, ApprovalKind, ApprovalState, Organisation, SerialLetter, Staff
+from domain.models import Approval, ApprovalKind, ApprovalState, Organisation, SerialLetter, Shipment, Staff
 from domain.ports import Ports
 from domain.services import approvals, dispatch, links, release
 
@@ -46,14 +46,19 @@ def announce_later(deps: SlackDeps, team_id: str | None, serial_id: int) -> None
 # --- the three actions that may need a manager ------------------------------------------------
 
 
-def carry_out(deps: SlackDeps, kind: ApprovalKind, actor: Actor, serial_id: int, payload: dict[str, Any], locale: str) -> str:
-    """Runs release, order or download link for `actor`; returns the outcome in words."""
+Progress = Callable[[str], None]
+
+
+def carry_out(deps: SlackDeps, kind: ApprovalKind, actor: Actor, serial_id: int, payload: dict[str, Any], locale: str,
+              progress: Progress | None = None) -> str:
+    """Runs release, order or download link for `actor`; returns the outcome in words.
+    `progress` hears how an order goes, batch by batch."""
     with deps.wiring.unit_of_work() as (session, ports):
         try:
             if kind is ApprovalKind.RELEASE:
                 return _release(session, ports, actor, serial_id, payload, locale)
             if kind is ApprovalKind.ORDER:
-                return _order(session, ports, actor, serial_id, payload, locale)
+                return _order(session, ports, actor, serial_id, payload, locale, progress)
             return _link(session, ports, actor, serial_id, locale, deps.wiring.settings.download_link_days)
         except BriefwerkError as error:
             return "⚠️ " + error.render(locale)
@@ -69,9 +74,15 @@ def _release(session: Session, ports: Ports, actor: Actor, serial_id: int, paylo
     return text
 
 
-def _order(session: Session, ports: Ports, actor: Actor, serial_id: int, payload: dict[str, Any], locale: str) -> str:
+def _order(session: Session, ports: Ports, actor: Actor, serial_id: int, payload: dict[str, Any], locale: str,
+           progress: Progress | None) -> str:
     order = dispatch.order_dispatch(session, ports, actor, serial_id, expected_version=payload.get("version"))
-    outcome = dispatch.run_order(session, ports, order.id)
+    report = None if progress is None else (
+        lambda done, total: progress(t("order.progress", locale, done=done, total=total)))
+    outcome = dispatch.run_order(session, ports, order.id, progress=report)
+    if outcome.scheduled_for is not None:
+        letters = len(session.exec(select(Shipment.id).where(Shipment.order_id == order.id)).all())
+        return t("order.scheduled", locale, letters=letters, date=outcome.scheduled_for.strftime("%d.%m.%Y"))
     return t("order.done", locale, submitted=outcome.submitted, already=outcome.already_there, failed=len(outcome.failed))
 
 
@@ -81,7 +92,8 @@ def _link(session: Session, ports: Ports, actor: Actor, serial_id: int, locale: 
 
 
 def request_or_run(deps: SlackDeps, kind: ApprovalKind, actor: Actor, team_id: str | None, serial_id: int,
-                   payload: dict[str, Any], locale: str, done: Callable[[str], None]) -> None:
+                   payload: dict[str, Any], locale: str, done: Callable[[str], None],
+                   progress: Progress | None = None) -> None:
     """With manager approval on, posts approval prompts and reports that; otherwise carries the
     action out in the background. `done` receives the outcome in words."""
     with Session(deps.wiring.engine, expire_on_commit=False) as session:
@@ -95,7 +107,7 @@ def request_or_run(deps: SlackDeps, kind: ApprovalKind, actor: Actor, team_id: s
         return
 
     def work() -> None:
-        done(carry_out(deps, kind, actor, serial_id, payload, locale))
+        done(carry_out(deps, kind, actor, serial_id, payload, locale, progress))
         announce(deps, team_id, serial_id)
 
     deps.background.pdf(work)

@@ -45,6 +45,8 @@ class Action(StrEnum):
     UNAVAILABLE = "feature_unavailable"
     REQUEST_LINK = "request_link"
     SHOW_PREVIEWS = "show_previews"
+    SEND_ON = "dispatch_send_on"
+    SEND_NOW = "dispatch_send_now"
     # approvals
     APPROVE = "approve"
     REJECT = "reject"

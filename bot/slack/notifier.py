@@ -56,10 +56,12 @@ class Notifier:
             self.client.chat_postMessage(channel=serial.thread_channel, thread_ts=serial.thread_ts,
                                          **views.thread_reply(event, org.locale))
             return 1
-        except SlackApiError as error:
-            log.warning("could not post event %s: %s", event.id, error.response.get("error"))
+        except Exception as error:  # noqa: BLE001 - any failure: give the event back for the next run
+            log.warning("could not post event %s: %s", event.id, getattr(error, "response", {}) or error)
             self.session.execute(update(Event).where(col(Event.id) == event.id).values(announced_at=None))
             self.session.commit()
+            if not isinstance(error, (SlackApiError, OSError)):
+                raise
             return 0
 
     def _ensure_parent(self, serial: SerialLetter, org: Organisation) -> bool:

@@ -373,6 +373,12 @@ UI: dict[str, dict[str, str]] = {
     "event.printed": {"de": "🖨️ Gedruckt: {count} Briefe", "en": "🖨️ Printed: {count} letters"},
     "event.posted": {"de": "✅ Versendet: {count} Briefe", "en": "✅ Posted: {count} letters"},
     "event.provider_failed": {"de": "❌ Vom Dienstleister abgelehnt: {count} Briefe", "en": "❌ Rejected by the provider: {count} letters"},
+    "order.progress": {
+        "de": "📮 {done} von {total} Briefen an den Dienstleister übergeben …",
+        "en": "📮 {done} of {total} letters handed to the provider …",
+    },
+    "button.send_now": {"de": "Sofort versenden", "en": "Send at once"},
+    "option.send_on": {"de": "Versand am (leer: sofort)", "en": "Send on (empty: at once)"},
     "order.scheduled": {
         "de": "📅 Versand beauftragt: {letters} Briefe werden am {date} an den Dienstleister übergeben.",
         "en": "📅 Dispatch ordered: {letters} letters will be handed to the provider on {date}.",

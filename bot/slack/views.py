@@ -261,8 +261,15 @@ def _dispatch_controls(summary: DispatchSummary, contacts: dict[int, Contact], l
     boxes = {"type": "checkboxes", "action_id": Action.OPTIONS, "options": checks}
     if chosen:
         boxes["initial_options"] = chosen
+    send_on: dict[str, Any] = {"type": "datepicker", "action_id": Action.SEND_ON,
+                               "placeholder": plain(t("option.send_on", locale), 150)}
+    timing = [send_on]
+    if options.send_on is not None:
+        send_on["initial_date"] = options.send_on.isoformat()
+        timing.append(button(t("button.send_now", locale), Action.SEND_NOW))
     blocks = [section(t("dispatch.filter", locale)), actions(radio, block_id="filter"),
-              section(t("dispatch.options", locale)), actions(boxes, block_id="options")]
+              section(t("dispatch.options", locale)), actions(boxes, block_id="options"),
+              actions(*timing, block_id="send_on")]
     if not summary.capabilities.registered:
         blocks.append(context(t("dispatch.no_registered", locale, contact=escape(summary.contact_text or "–"))))
     blocks.append(section(t("dispatch.individual", locale)))

@@ -4,6 +4,7 @@ order button, order, run and resume an order, cancel, and print files for checki
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -274,7 +275,8 @@ def _write_cover(ports: Ports, context: PrintContext, reference: str, recipient:
     return ports.files.path(relative)
 
 
-def run_order(session: Session, ports: Ports, order_id: int, owner: str | None = None) -> OrderOutcome:
+def run_order(session: Session, ports: Ports, order_id: int, owner: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> OrderOutcome:
     """Hand this order's pending letters to the provider now, batch by batch, then complete it.
 
     Safe next to workers and after a crash: every letter is claimed in the database first (one
@@ -294,7 +296,11 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
     if order.send_on is not None and order.send_on > berlin_today(ports.clock()):
         outcome.scheduled_for = order.send_on
         return outcome
-    tally = hand_over_due(session, ports, owner or f"inline-{uuid.uuid4().hex[:12]}", Timing(), order_id=order.id)
+    total = len(session.exec(select(Shipment.id).where(Shipment.order_id == order.id)).all())
+    report = None if progress is None else (
+        lambda tally: progress(tally.submitted + tally.already_there + len(tally.failed), total))
+    tally = hand_over_due(session, ports, owner or f"inline-{uuid.uuid4().hex[:12]}", Timing(), order_id=order.id,
+                          progress=report)
     outcome.submitted, outcome.already_there, outcome.failed = tally.submitted, tally.already_there, tally.failed
     outcome.deferred = tally.deferred
     return outcome

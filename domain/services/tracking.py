@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -202,7 +202,7 @@ def _pending_due(ports: Ports, now: datetime, order_id: int | None, away: Collec
 
 
 def hand_over_due(session: Session, ports: Ports, owner: str, timing: Timing, *, order_id: int | None = None,
-                  max_batches: int | None = None) -> HandOverTally:
+                  max_batches: int | None = None, progress: Callable[[HandOverTally], None] | None = None) -> HandOverTally:
     """Claims due letters batch by batch and hands them over until none is left (or
     `max_batches`); then completes the orders that have no pending letter left. A provider
     found unavailable gets no more letters in this run: they wait for the next."""
@@ -218,6 +218,8 @@ def hand_over_due(session: Session, ports: Ports, owner: str, timing: Timing, *,
         with given_back(session, Shipment, ids, owner):
             away |= hand_over_batch(session, ports, ids, lease, timing, tally)
         batches += 1
+        if progress is not None:
+            progress(tally)
     tally.finished += finish_orders(session, ports, owner, timing, order_id=order_id)
     return tally
 
