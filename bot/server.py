@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute, Route
 from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
 from domain.errors import BriefwerkError
-from domain.services import links
+from bot.integrations.pingen import WebhookSignatureInvalid
+from domain.services import links, tracking
 
 
 def _bolt_request(request: Request, body: bytes) -> BoltRequest:
@@ -73,7 +74,27 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
             return HTMLResponse(_page(found), status_code=404)
         return FileResponse(found[0], media_type="application/pdf", filename=found[1])
 
+    async def pingen_webhook(request: Request) -> Response:
+        """Pingen's signed webhook: the letters it names are polled at once (claims and
+        compare-and-set apply as usual); a bad signature is refused."""
+        provider = deps.wiring.providers.get("pingen")
+        if provider is None:
+            return Response(status_code=404)
+        body = await request.body()
+        try:
+            events = provider.parse_webhook(body, request.headers.get("signature", ""))
+        except WebhookSignatureInvalid:
+            return Response(status_code=401)
+
+        def store() -> None:
+            with deps.wiring.unit_of_work() as (session, _):
+                tracking.poll_soon(session, {event.provider_ref for event in events})
+
+        await run_in_threadpool(store)
+        return Response(status_code=204)
+
     routes: list[BaseRoute] = [
+        Route("/webhooks/pingen", pingen_webhook, methods=["POST"]),
         Route("/links/{token}", download, methods=["GET"]),
         Route("/slack/events", events, methods=["POST"]),
         Route("/slack/install", install, methods=["GET"]),

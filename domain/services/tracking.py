@@ -541,6 +541,18 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
     return away
 
 
+def poll_soon(session: Session, provider_refs: Collection[str]) -> int:
+    """A provider's webhook says these letters moved on: ask about them in the next poll run,
+    which applies the change with its usual claims (so a webhook never records anything twice)."""
+    if not provider_refs:
+        return 0
+    result = session.exec(update(Shipment).where(
+        col(Shipment.provider_ref).in_(list(provider_refs)), col(Shipment.state).in_(POLLED))
+        .values(next_poll_at=None).execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount
+
+
 def _providers_of(session: Session, ports: Ports, shipments: list[Shipment]) -> dict[int, tuple[str, Provider | None]]:
     keys = dict(session.exec(select(DispatchOrder.id, DispatchOrder.provider).where(
         col(DispatchOrder.id).in_({s.order_id for s in shipments}))).all())
