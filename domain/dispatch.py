@@ -149,6 +149,7 @@ class DispatchPlan:
     decisions: dict[int, PaperDecision]
     letters: list[PlannedLetter]
     contacts: dict[int, Contact] = field(default_factory=dict)  # everyone in the overview
+    already_sent: int = 0  # rows left out because an earlier order already sent them
 
     @property
     def sendable(self) -> list[PlannedLetter]:
@@ -188,6 +189,8 @@ class PlanInputs:
     capabilities: Capabilities
     prices: PriceTable
     home_country: str = "DE"
+    # (contact, unit) pairs an earlier order already gave the provider (or posted): never again
+    already_sent: frozenset[tuple[int, int]] = frozenset()
 
 
 class LetterReport(Protocol):
@@ -212,9 +215,11 @@ def plan_dispatch(inputs: PlanInputs, options: DispatchOptions, check: LetterChe
     )
     paper_rows = [row for row in inputs.rows if decisions[row.contact.id].gets_paper
                   and (only_contacts is None or row.contact.id in only_contacts)]
+    sent = [row for row in paper_rows if (row.contact.id, row.unit.id) in inputs.already_sent]
+    paper_rows = [row for row in paper_rows if (row.contact.id, row.unit.id) not in inputs.already_sent]
     letters = [_build_letter(group, inputs, options, check) for group in _group(paper_rows, options.merge)]
     contacts = {row.contact.id: row.contact for row in inputs.rows}
-    return DispatchPlan(options=options, decisions=decisions, letters=letters, contacts=contacts)
+    return DispatchPlan(options=options, decisions=decisions, letters=letters, contacts=contacts, already_sent=len(sent))
 
 
 def _group(rows: Sequence[Row], merge: bool) -> list[list[Row]]:
@@ -306,8 +311,10 @@ def button_state(
         return ButtonState.YELLOW, [Message("button.yellow", {"contact": contact_text or "–"})]
     if state in (LetterState.DISPATCH_ORDERED, LetterState.WITH_PROVIDER):
         return ButtonState.RED, [Message("button.red", {"window": capabilities.cancel_window})]
-    if state not in (LetterState.RELEASED, LetterState.CANCELLED, LetterState.FAILED):
+    if state not in (LetterState.RELEASED, LetterState.CANCELLED, LetterState.FAILED, LetterState.POSTED):
         return ButtonState.DISABLED, [Message("button.not_released", {"state": Message(f"state.{state.value}")})]
+    if plan is not None and not plan.letters and plan.already_sent:
+        return ButtonState.DISABLED, [Message("button.all_sent", {"count": plan.already_sent})]
     if plan is None or not plan.letters:
         return ButtonState.DISABLED, [Message("button.no_letters")]
     if plan.failing:

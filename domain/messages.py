@@ -180,6 +180,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Versand erst nach der Freigabe im Kundenportal möglich (Zustand: {state}).",
         "en": "Dispatch is possible only after the release to the portal (state: {state}).",
     },
+    "button.all_sent": {
+        "de": "Alle {count} Briefe dieser Auswahl sind bereits beim Dienstleister oder versendet.",
+        "en": "All {count} letters of this selection are already with the provider or posted.",
+    },
     "button.no_letters": {
         "de": "Die gesetzten Filter lassen keinen Brief für den Versand übrig.",
         "en": "The filters leave no letter to post.",

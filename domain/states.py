@@ -15,9 +15,11 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     # the provider accepts cancellation until printing starts
     S.WITH_PROVIDER: frozenset({S.CANCELLED, S.PRINTED, S.POSTED, S.FAILED}),
     S.PRINTED: frozenset({S.POSTED, S.FAILED}),
-    S.CANCELLED: frozenset({S.DISPATCH_ORDERED, S.DELETED}),
+    # some letters could not be stopped any more: they are still with the provider
+    S.CANCELLED: frozenset({S.DISPATCH_ORDERED, S.WITH_PROVIDER, S.DELETED}),
     S.FAILED: frozenset({S.DISPATCH_ORDERED, S.DELETED}),
-    S.POSTED: frozenset({S.DELETED}),
+    # a new order sends only what never reached the provider (failed or cancelled letters)
+    S.POSTED: frozenset({S.DISPATCH_ORDERED, S.DELETED}),
     S.DELETED: frozenset(),
 }
 

@@ -414,3 +414,55 @@ def test_the_evidence_record_proves_what_went_to_whom(session, ports, clerk, fou
     assert len(rows) - header - 1 == 3 and rows[0][2] == "Abrechnung 2025"
     pdf_text = "\n".join(texts(evidence.evidence_pdf(record)))
     assert "Versendungsprotokoll" in pdf_text and clara.reference in pdf_text and clara.sha256[:16] in pdf_text
+
+
+class RefusingCancels(CrashingProvider):
+    """The outbox, but the provider is already printing `printing` and cannot stop it."""
+
+    def __init__(self, inner, printing: set[str], away: bool = False) -> None:
+        super().__init__(inner, survive=10**6)
+        self.printing, self.away = printing, away
+
+    def cancel(self, letter: ProviderLetter) -> bool:
+        from domain.ports import ProviderUnavailable
+
+        if self.away:
+            raise ProviderUnavailable("timeout")
+        return letter.reference not in self.printing and self.inner.cancel(letter)
+
+
+def ordered(session, ports, clerk, serial) -> list[Shipment]:
+    release.release(session, ports, clerk, serial.id, notify=False)
+    order = dispatch.order_dispatch(session, ports, clerk, serial.id)
+    dispatch.run_order(session, ports, order.id)
+    return list(session.exec(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)))
+
+
+def test_a_partial_cancel_names_the_letters_still_going_and_a_new_order_never_repeats_them(session, ports, clerk, serial) -> None:
+    bernd, clara = ordered(session, ports, clerk, serial)
+    ports.providers["outbox"] = RefusingCancels(ports.providers["outbox"], printing={clara.reference})
+    outcome = dispatch.cancel_dispatch(session, ports, clerk, serial.id)
+    assert (outcome.cancelled, outcome.not_cancellable) == (1, [clara.reference])
+    assert session.get(SerialLetter, serial.id).state is LetterState.WITH_PROVIDER  # Clara's letter still goes
+    session.refresh(clara)
+    clara.state = ShipmentState.POSTED
+    session.add(clara)
+    serial_row = session.get(SerialLetter, serial.id)
+    serial_row.state = LetterState.POSTED
+    session.add(serial_row)
+    session.commit()
+    plan = dispatch.dispatch_summary(session, ports, clerk, serial.id).plan
+    assert [letter.contact.name for letter in plan.letters] == ["Bernd Groß"] and plan.already_sent == 1
+
+
+def test_cancel_counts_printed_letters_and_a_provider_outage_as_not_stopped(session, ports, clerk, serial) -> None:
+    bernd, clara = ordered(session, ports, clerk, serial)
+    clara.state = ShipmentState.PRINTED
+    session.add(clara)
+    session.commit()
+    ports.providers["outbox"] = RefusingCancels(ports.providers["outbox"], printing=set(), away=True)
+    outcome = dispatch.cancel_dispatch(session, ports, clerk, serial.id)
+    assert outcome.cancelled == 0 and sorted(outcome.not_cancellable) == sorted([bernd.reference, clara.reference])
+    assert session.get(SerialLetter, serial.id).state is LetterState.WITH_PROVIDER
+    kinds = [e.kind for e in session.exec(select(Event).where(Event.serial_letter_id == serial.id))]
+    assert "cancelled" in kinds

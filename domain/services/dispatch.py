@@ -42,7 +42,7 @@ from domain.models import (
 )
 from domain.pdf.assemble import BLANK, Blank, FilePages, PrintJob, write_print_files
 from domain.pdf.layout import render_cover_sheet
-from domain.ports import Capabilities, Ports
+from domain.ports import Capabilities, Ports, Provider, ProviderUnavailable
 from domain.services.documents import (
     attachment_parts,
     get_serial_letter,
@@ -78,9 +78,21 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
         capabilities=capabilities,
         prices=ports.prices,
         home_country=organisation.home_country,
+        already_sent=already_sent(session, serial.id),
     )
     preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
     return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
+
+
+SENT_OR_GOING = (ShipmentState.PENDING, ShipmentState.SUBMITTED, ShipmentState.PRINTED, ShipmentState.POSTED)
+
+
+def already_sent(session: Session, serial_id: int) -> frozenset[tuple[int, int]]:
+    """(contact, unit) pairs of letters that earlier orders gave the provider, are giving it, or
+    posted: a new order (after a partial cancel, or to resend failures) never repeats them."""
+    rows = session.exec(select(Shipment.contact_id, Shipment.unit_ids).where(
+        Shipment.serial_letter_id == serial_id, col(Shipment.state).in_(SENT_OR_GOING)))
+    return frozenset((contact_id, unit_id) for contact_id, unit_ids in rows for unit_id in unit_ids)
 
 
 @dataclass
@@ -342,25 +354,42 @@ def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int
     session.commit()  # from here on `run_order` submits nothing more
     provider = ports.provider(order.provider)
     outcome = CancelOutcome(0, [])
-    shipments = session.exec(select(Shipment).where(Shipment.order_id == order.id)).all()
-    for shipment in shipments:
-        if shipment.state is ShipmentState.PENDING:
-            if _withdraw_pending(session, shipment):
-                outcome.cancelled += 1
-                continue
-            session.refresh(shipment)  # a worker handed it over in this very moment
-        if shipment.state is ShipmentState.SUBMITTED and provider is not None:
-            letter = provider.lookup(shipment.reference)
-            if letter is not None and provider.cancel(letter):
-                shipment.state, shipment.updated_at = ShipmentState.CANCELLED, utcnow()
-                session.add(shipment)
-                outcome.cancelled += 1
-            else:
-                outcome.not_cancellable.append(shipment.reference)
+    for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)).all():
+        _cancel_one(session, provider, shipment, outcome)
     record(session, serial, "cancelled", actor, order=order.id, cancelled=outcome.cancelled,
            not_cancellable=len(outcome.not_cancellable))
     session.commit()
+    if outcome.not_cancellable:
+        # letters still go out: the serial letter is with the provider, and cancel can be tried again
+        move(session, serial, LetterState.WITH_PROVIDER, "provider_update")
+        session.commit()
     return outcome
+
+
+def _cancel_one(session: Session, provider: Provider | None, shipment: Shipment, outcome: CancelOutcome) -> None:
+    """Withdraws one letter if it can still be stopped; every letter still going out is named."""
+    if shipment.state is ShipmentState.PENDING:
+        if _withdraw_pending(session, shipment):
+            outcome.cancelled += 1
+            return
+        session.refresh(shipment)  # a worker handed it over in this very moment
+    if shipment.state not in HANDED_OVER_LIVE:
+        return
+    try:
+        letter = provider.lookup(shipment.reference) if provider and shipment.state is ShipmentState.SUBMITTED else None
+        stopped = letter is not None and provider.cancel(letter)
+    except ProviderUnavailable:
+        stopped = False
+    if stopped:
+        shipment.state, shipment.updated_at = ShipmentState.CANCELLED, utcnow()
+        session.add(shipment)
+        outcome.cancelled += 1
+    else:
+        outcome.not_cancellable.append(shipment.reference)
+
+
+# Letters at the provider that may still reach their recipient.
+HANDED_OVER_LIVE = frozenset({ShipmentState.SUBMITTED, ShipmentState.PRINTED})
 
 
 def _withdraw_pending(session: Session, shipment: Shipment) -> bool:
