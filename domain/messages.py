@@ -308,6 +308,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Niemand kann den Link erhalten: für {who} ist keine E-Mail-Adresse hinterlegt.",
         "en": "Nobody can receive the link: there is no email address for {who}.",
     },
+    "link.not_sent": {
+        "de": "Der Download-Link konnte an niemanden gesendet werden ({who}); die Datei wurde wieder gelöscht.",
+        "en": "The download link could not be sent to anyone ({who}); the file was deleted again.",
+    },
     "link.expired": {
         "de": "Dieser Download-Link ist abgelaufen ({expired}). Bitte fordern Sie in Slack einen neuen an.",
         "en": "This download link has expired ({expired}). Please request a new one in Slack.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,6 +152,9 @@ class FileStore:
 
     def delete(self, relative: str) -> None:
         self.path(relative).unlink(missing_ok=True)
+
+    def delete_folder(self, relative: str) -> None:
+        shutil.rmtree(self.path(relative), ignore_errors=True)
 
 
 def system_clock() -> datetime:

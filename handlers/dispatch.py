@@ -61,7 +61,7 @@ def register(app: App, deps: SlackDeps) -> None:
 
     def cancel(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        deps.background.pdf(cancel_now, deps, client, body, actor_of(context), locale_of(context))
+        deps.background.io(cancel_now, deps, client, body, actor_of(context), locale_of(context))  # not behind an order
 
     def unavailable(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
@@ -113,7 +113,9 @@ def apply(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Actor
             if "__untick" in changes:
                 unticked = _selection(options.unticked, changes.pop("__untick"))
                 changes = {"unticked": unticked, "ticked": sorted(set(options.ticked) - set(unticked))}
-            dispatch.configure_dispatch(session, ports, actor, info.serial_id, changes, expected_version=info.version)
+            summary = dispatch.configure_dispatch(session, ports, actor, info.serial_id, changes, expected_version=info.version)
+        refresh(deps, client, actor, locale, info, view_of(body)["id"], notice_text, summary)
+        return
     except Conflict:
         notice_text = t("dispatch.changed", locale)
     except BriefwerkError as error:
@@ -121,12 +123,14 @@ def apply(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Actor
     refresh(deps, client, actor, locale, info, view_of(body)["id"], notice_text)
 
 
-def refresh(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, info: ViewMeta, view_id: str, notice_text: str) -> None:
-    """Recomputes the plan with preflight and shows it."""
+def refresh(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, info: ViewMeta, view_id: str,
+            notice_text: str, summary: dispatch.DispatchSummary | None = None) -> None:
+    """Shows the plan with preflight; computed here unless the caller has it already."""
     try:
-        with deps.wiring.unit_of_work() as (session, ports):
-            summary = dispatch.dispatch_summary(session, ports, actor, info.serial_id)
-            view = views.dispatch_modal(summary, summary.serial, info.why, locale, notice_text)
+        if summary is None:
+            with deps.wiring.unit_of_work() as (session, ports):
+                summary = dispatch.dispatch_summary(session, ports, actor, info.serial_id)
+        view = views.dispatch_modal(summary, summary.serial, info.why, locale, notice_text)
     except BriefwerkError as error:
         view = views.notice(locale, "⚠️ " + error.render(locale), "title.dispatch")
     try:
@@ -141,15 +145,16 @@ def refresh_with_reasons(deps: SlackDeps, client: WebClient, actor: Actor, local
     with deps.wiring.unit_of_work() as (session, ports):
         summary = dispatch.dispatch_summary(session, ports, actor, info.serial_id)
     text = " ".join(reason.render(locale) for reason in summary.reasons)
-    refresh(deps, client, actor, locale, info, view_id, f"🟡 {text}")
+    refresh(deps, client, actor, locale, info, view_id, f"🟡 {text}", summary)
 
 
 def start(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Actor, locale: str, kind: ApprovalKind, waiting: str) -> None:
     info, view_id, team_id = meta(body), view_of(body)["id"], body["team"]["id"]
-    payload: dict[str, Any] = {"version": info.version}
+    # what the user saw goes to the managers with the request
+    payload: dict[str, Any] = {"version": info.version, "letters": info.letters, "cost_cents": info.cost_cents}
 
     def done(text: str) -> None:
-        refresh(deps, client, actor, locale, info.model_copy(update={"version": None}), view_id, text)
+        deps.background.pdf(refresh, deps, client, actor, locale, info.model_copy(update={"version": None}), view_id, text)
 
     def progress(text: str) -> None:
         client.views_update(view_id=view_id, view=views.notice(locale, text, "title.dispatch"))
@@ -170,4 +175,4 @@ def cancel_now(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: 
     except BriefwerkError as error:
         text = "⚠️ " + error.render(locale)
     announce(deps, body["team"]["id"], info.serial_id)
-    refresh(deps, client, actor, locale, info, view_of(body)["id"], text)
+    deps.background.pdf(refresh, deps, client, actor, locale, info, view_of(body)["id"], text)

@@ -147,6 +147,10 @@ def post_previews(deps: SlackDeps, client: WebClient, actor: Actor, locale: str,
             dm(client, user_id, views.ephemeral(t("preview.none", locale)))
             return
         for letter in chosen:
+            if letter.first_document is None:  # no page to show: say why instead
+                problems = " ".join(p.message.render(locale) for p in letter.problems)
+                dm(client, user_id, views.ephemeral(f"⚠️ {letter.contact.name}: {problems}"))
+                continue
             png = render_window_preview(ports.files.path(letter.first_document.path), profile)
             result = (t("preview.cover", locale) if letter.cover else "") + (
                 " ".join(p.message.render(locale) for p in letter.problems) if letter.fails else t("preview.ok", locale))

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.slack.background import Background
@@ -115,9 +116,12 @@ def _install_failed(args: Any) -> Any:
 def organisation_for(session: Session, team_id: str, name: str) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.slack_team_id == team_id)).first()
     if org is None:
-        org = Organisation(name=name, slack_team_id=team_id)
-        session.add(org)
-        session.commit()
+        session.add(Organisation(name=name, slack_team_id=team_id))
+        try:
+            session.commit()
+        except IntegrityError:  # two first requests at once: the other one created it
+            session.rollback()
+        org = session.exec(select(Organisation).where(Organisation.slack_team_id == team_id)).one()
     return org
 
 
@@ -140,9 +144,12 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
             return next()
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
             org = organisation_for(session, team_id, _team_name(body))
-            staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
+            try:
+                staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
+            except SlackUnavailable:
+                return _refuse(org.locale, ack, respond, "slack_unavailable")
         if staff is None:
-            return _refuse(org.locale, ack, respond)
+            return _refuse(org.locale, ack, respond, "guest_refused")
         context["actor"] = Actor.of(staff)
         context["organisation"] = org
         context["locale"] = staff.locale or org.locale
@@ -157,12 +164,16 @@ def _team_name(body: dict[str, Any]) -> str:
     return team.get("domain") or body.get("team_domain") or "Slack-Workspace"
 
 
+class SlackUnavailable(Exception):
+    """Slack could not tell who someone is right now (rate limit, outage): try again later."""
+
+
 def new_staff(session: Session, org: Organisation, user_id: str, client: WebClient, deps: SlackDeps) -> Staff | None:
     """A workspace member as staff, with name and email from Slack; None for guests and bots."""
     try:
         user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
-        return None
+    except SlackApiError as error:
+        raise SlackUnavailable(error.response.get("error")) from error
     if user.get("is_bot") or user.get("is_restricted") or user.get("is_ultra_restricted"):
         return None
     profile = user.get("profile", {})
@@ -171,15 +182,19 @@ def new_staff(session: Session, org: Organisation, user_id: str, client: WebClie
         email=profile.get("email"), is_admin=user_id in deps.wiring.settings.slack_admins,
     )
     session.add(staff)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same person's first two requests at once: the other one won
+        session.rollback()
+        return _staff(session, org, user_id)
     return staff
 
 
-def _refuse(locale: str, ack: Callable[..., Any] | None, respond: Callable[..., Any] | None) -> None:
+def _refuse(locale: str, ack: Callable[..., Any] | None, respond: Callable[..., Any] | None, why: str) -> None:
     if ack is not None:
         ack()
     if respond is not None:
         try:
-            respond(text=t("guest_refused", locale), response_type="ephemeral")
+            respond(text=t(why, locale), response_type="ephemeral")
         except Exception:  # noqa: BLE001 - no response_url in this request
             log.info("could not tell a refused user why")

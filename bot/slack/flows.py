@@ -62,6 +62,9 @@ def carry_out(deps: SlackDeps, kind: ApprovalKind, actor: Actor, serial_id: int,
             return _link(session, ports, actor, serial_id, locale, deps.wiring.settings.download_link_days)
         except BriefwerkError as error:
             return "⚠️ " + error.render(locale)
+        except Exception:  # the user must hear something; the details go to the log
+            log.exception("%s of serial letter %s failed", kind.value, serial_id)
+            return "⚠️ " + t("unexpected", locale)
 
 
 def _release(session: Session, ports: Ports, actor: Actor, serial_id: int, payload: dict[str, Any], locale: str) -> str:
@@ -130,16 +133,27 @@ def _post_prompts(deps: SlackDeps, team_id: str | None, approval_id: int) -> Non
             session.commit()
             dm(client, requester.slack_user_id, views.ephemeral(refusal))
             return
-        prompts = []
-        for target in targets:
-            posted = (client.chat_postMessage(channel=target, **payload).data if target.startswith(("C", "G"))
-                      else dm(client, target, payload))
-            if posted:
-                prompts.append({"channel": posted["channel"], "ts": posted["ts"]})
+        prompts = [{"channel": posted["channel"], "ts": posted["ts"]}
+                   for target in targets if (posted := _post_prompt(client, target, payload))]
+        if not prompts:
+            refusal = t("approval.not_posted", org.locale)
+            approval.state, approval.outcome = ApprovalState.EXPIRED, refusal
+            dm(client, requester.slack_user_id, views.ephemeral(refusal))
         approval.prompts = prompts
         session.add(approval)
         session.commit()
     announce(deps, team_id, approval.serial_letter_id)
+
+
+def _post_prompt(client: WebClient, target: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A channel (the app must be a member) or a manager's DM; None when Slack refused it."""
+    if not target.startswith(("C", "G")):
+        return dm(client, target, payload)
+    try:
+        return client.chat_postMessage(channel=target, **payload).data
+    except SlackApiError as error:
+        log.warning("could not post an approval prompt to %s: %s", target, error.response.get("error"))
+        return None
 
 
 def finish_decision(deps: SlackDeps, team_id: str | None, approval_id: int) -> None:

@@ -35,7 +35,8 @@ class Notifier:
         if not self._ensure_parent(serial, org):
             return 0
         posted = sum(self._post(event, serial, org) for event in self._unannounced(serial))
-        self._update_parent(serial, org)
+        if posted:  # every state change comes with an event; nothing new, nothing to update
+            self._update_parent(serial, org)
         return posted
 
     def _unannounced(self, serial: SerialLetter) -> list[Event]:

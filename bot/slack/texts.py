@@ -29,9 +29,17 @@ UI: dict[str, dict[str, str]] = {
               "• `/serienbrief 12 protokoll` – evidence record\n• `/serienbrief help` – this help\n"
               "The App Home lists recent serial letters and (for admins) the settings.",
     },
+    "unexpected": {
+        "de": "Das hat nicht geklappt (ein unerwarteter Fehler, er wurde protokolliert). Bitte versuchen Sie es erneut.",
+        "en": "That did not work (an unexpected error, it was logged). Please try again.",
+    },
     "unknown_command": {
         "de": "„{text}“ verstehe ich nicht. `/serienbrief help` zeigt, was geht.",
         "en": "I don't understand “{text}”. `/serienbrief help` shows what works.",
+    },
+    "slack_unavailable": {
+        "de": "Slack konnte gerade nicht bestätigen, wer Sie sind. Bitte versuchen Sie es gleich noch einmal.",
+        "en": "Slack could not confirm who you are just now. Please try again in a moment.",
     },
     "guest_refused": {
         "de": "Gäste und Bots können briefwerk nicht nutzen.",
@@ -314,9 +322,9 @@ UI: dict[str, dict[str, str]] = {
     "approval.approved": {"de": "✅ Genehmigt von {who}", "en": "✅ Approved by {who}"},
     "approval.rejected": {"de": "⛔ Abgelehnt von {who}", "en": "⛔ Rejected by {who}"},
     "approval.expired": {"de": "⌛ Abgelaufen", "en": "⌛ Expired"},
-    "approval.own_request": {
-        "de": "Ihre eigene Anfrage kann nur ein anderer Manager genehmigen.",
-        "en": "Only another manager can decide your own request.",
+    "approval.not_posted": {
+        "de": "Die Genehmigungsanfrage konnte keinem Manager zugestellt werden (ist briefwerk im Freigabe-Kanal?). Bitte wenden Sie sich an einen Admin.",
+        "en": "The approval request could not be delivered to any manager (is briefwerk in the approval channel?). Please ask an admin.",
     },
     "approval.already": {
         "de": "Diese Anfrage wurde bereits entschieden ({state}).", "en": "This request was already decided ({state}).",

@@ -57,6 +57,8 @@ class ViewMeta(BaseModel):
     version: int | None = None
     page: int = 0
     why: int | None = None
+    letters: int | None = None  # the dispatch summary the user saw, for an approval request
+    cost_cents: int | None = None
 
 
 def meta_of(view: dict[str, Any]) -> ViewMeta:
@@ -245,7 +247,9 @@ def dispatch_modal(summary: DispatchSummary | None, serial: SerialLetter, why: i
         blocks += _order_block(summary, locale)
     else:
         blocks.append(section(t("dispatch.computing", locale)))
-    meta = ViewMeta(serial_id=serial.id, version=serial.version, why=why)
+    meta = ViewMeta(serial_id=serial.id, version=serial.version, why=why,
+                    letters=len(summary.plan.letters) if summary else None,
+                    cost_cents=summary.plan.cost_cents if summary else None)
     return modal(t("title.dispatch", locale), blocks, callback_id=Callback.DISPATCH, close=t("close", locale),
                  metadata=meta, external_id=f"dispatch-{serial.id}")
 
@@ -458,7 +462,7 @@ def _approval_details(approval: Approval, locale: str) -> str:
     payload = approval.payload
     if approval.kind is ApprovalKind.RELEASE:
         return t("approval.notify_yes" if payload.get("notify") else "approval.notify_no", locale)
-    if approval.kind is ApprovalKind.ORDER and "letters" in payload:
+    if approval.kind is ApprovalKind.ORDER and payload.get("letters") is not None:
         return t("approval.order_details", locale, letters=payload["letters"], cost=format_euro(payload.get("cost_cents", 0), locale))
     return ""
 

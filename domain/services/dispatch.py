@@ -124,15 +124,18 @@ def configure_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: 
     serial = get_serial_letter(session, actor, serial_id)
     if serial.state in (LetterState.DELETED, LetterState.DISPATCH_ORDERED, LetterState.WITH_PROVIDER, LetterState.PRINTED):
         raise InvalidInput("dispatch.locked", state=Message(f"state.{serial.state.value}"))
-    if expected_version is not None and expected_version != serial.version:
-        raise Conflict("conflict.changed", title=serial.title)
+    version = serial.version if expected_version is None else expected_version
     options = DispatchOptions.model_validate({**options_of(serial).model_dump(), **changes})
     organisation = session.get(Organisation, serial.organisation_id)
     _check_capabilities(options, capabilities_of(ports, organisation), organisation.provider_contact_text)
-    serial.dispatch = options.model_dump(mode="json")
-    serial.version += 1
-    session.add(serial)
+    stored = options.model_dump(mode="json")
+    result = session.exec(update(SerialLetter).where(col(SerialLetter.id) == serial.id, col(SerialLetter.version) == version)
+                          .values(dispatch=stored, version=version + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # a colleague or a second click changed it since the modal showed it
+        session.rollback()
+        raise Conflict("conflict.changed", title=serial.title)
     session.commit()
+    serial.dispatch, serial.version = stored, version + 1
     return _summary(session, ports, serial)
 
 

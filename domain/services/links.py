@@ -68,15 +68,31 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
         letters=len(letters), pages=written.pages, created_by=actor.staff_id,
         expires_at=ports.clock() + timedelta(days=days), recipients=[member.email for member in recipients],
     )
-    session.add(link)
     url = f"{ports.public_url.rstrip('/')}/links/{token}"
-    for member in recipients:
-        ports.mailer.send(download_link_email(organisation, serial, member.name or member.email, member.email, url,
-                                              len(letters), written.pages, link.expires_at))
+    sent = _mail_link(ports, organisation, serial, recipients, url, len(letters), written.pages, link)
+    if not sent:
+        ports.files.delete_folder(folder)  # nobody can use it: names and addresses go at once
+        raise InvalidInput("link.not_sent", who=", ".join(m.email for m in recipients))
+    link.recipients = sent
+    session.add(link)
     record(session, serial, "download_link", actor, letters=len(letters), pages=written.pages,
-           recipients=link.recipients, expires_at=link.expires_at.isoformat())
+           recipients=sent, expires_at=link.expires_at.isoformat())
     session.commit()
-    return LinkResult(link, url, link.recipients, len(letters), written.pages)
+    return LinkResult(link, url, sent, len(letters), written.pages)
+
+
+def _mail_link(ports: Ports, organisation: Organisation, serial: SerialLetter, recipients: list[Staff], url: str,
+               letters: int, pages: int, link: DownloadLink) -> list[str]:
+    """Each recipient on their own: one bad address does not keep the link from the others."""
+    sent = []
+    for member in recipients:
+        try:
+            ports.mailer.send(download_link_email(organisation, serial, member.name or member.email, member.email,
+                                                  url, letters, pages, link.expires_at))
+            sent.append(member.email)
+        except (ValueError, OSError):
+            continue
+    return sent
 
 
 def _filename(serial: SerialLetter) -> str:

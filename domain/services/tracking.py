@@ -731,7 +731,7 @@ def purge_links(session: Session, ports: Ports, retention: timedelta, limit: int
     purged = 0
     while links := locked_rows(session, DownloadLink, where, limit):
         for link in links:
-            ports.files.delete(link.path)
+            ports.files.delete_folder(link.path.rsplit("/", 1)[0])  # the file and its cover sheets
             link.purged_at = now
             session.add(link)
         session.commit()
