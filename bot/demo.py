@@ -8,7 +8,6 @@ import io
 import random
 from dataclasses import dataclass
 
-from domain.pdf.assemble import Pages, PdfSource, write_pdf
 from domain.pdf.layout import LetterSpec, render_letter
 
 PROPERTY = ("LH12", "WEG Lindenhof", "Lindenstraße 12", "10115", "Berlin")
@@ -181,13 +180,3 @@ def house_rules() -> bytes:
                     "werktags ab 7:00 Uhr; melden Sie Glätte bitte dem Hauswart, Herrn Krüger."],
         footer="Hausordnung",
     ))
-
-
-def concatenate(documents: list[bytes]) -> bytes:
-    """One batch PDF, as the letter generator of a property-management program produces it."""
-    sources = [PdfSource(data) for data in documents]
-    buffer = io.BytesIO()
-    write_pdf([Pages(source) for source in sources], buffer, title="Sammeldokument")
-    for source in sources:
-        source.close()
-    return buffer.getvalue()

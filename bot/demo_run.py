@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 from bot.demo import (
     RETURN_LINE,
     business_plan,
-    concatenate,
     demo_csv,
     house_rules,
     invitation,
@@ -38,8 +37,10 @@ from domain.models import (
     RecipientGroup,
     Relation,
     SerialLetter,
+    Shipment,
     Unit,
 )
+from domain.pdf.assemble import concatenate
 from domain.services import dispatch, documents
 from domain.split import ByMarker
 
@@ -178,23 +179,29 @@ def _approve(slack: LocalSlack) -> None:
 
 
 def _summary(slack: LocalSlack, serial_id: int, echo: Echo) -> None:
+    """From what was actually handed over (the order's shipments), not from a new plan."""
     settings = slack.settings
     with slack.deps.wiring.unit_of_work() as (session, ports):
         serial = session.get(SerialLetter, serial_id)
-        plan = dispatch.build_plan(session, ports, serial)
-        order = session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial_id)).first()
-        contacts = plan.contacts
-    letters = {letter.contact.id: letter for letter in plan.letters}
+        plan = dispatch.build_plan(session, ports, serial)  # for each contact's reason only
+        order = session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial_id)
+                             .order_by(DispatchOrder.id.desc())).first()
+        shipments = list(session.exec(select(Shipment).where(Shipment.order_id == order.id))) if order else []
+        labels = {u.id: u.label for u in session.exec(select(Unit).where(Unit.property_id == serial.property_id))}
+    contacts = plan.contacts
+    sent: dict[int, list[Shipment]] = {}
+    for shipment in shipments:
+        sent.setdefault(shipment.contact_id, []).append(shipment)
     echo("\n=== Was wohin ging ===")
-    echo(f"Briefe: {len(plan.letters)}, {plan.pages} Seiten, {plan.sheets} Blatt, {plan.blank_pages} Leerseiten, "
-         f"{plan.cover_sheets} Adressblätter, ca. {format_euro(plan.cost_cents)} netto")
+    echo(f"Briefe: {len(shipments)}, {sum(s.pages for s in shipments)} Seiten, {sum(s.sheets for s in shipments)} Blatt, "
+         f"{sum(s.blank_pages for s in shipments)} Leerseiten, {sum(s.cover_sheet for s in shipments)} Adressblätter, "
+         f"ca. {format_euro(sum(s.cost_cents for s in shipments))} netto")
     for contact_id, decision in sorted(plan.decisions.items(), key=lambda item: contacts[item[0]].name):
         contact = contacts[contact_id]
         portal = ("Portal + E-Mail" if contact.email else "Portal") if contact.portal_registered else "—"
-        post = ""
-        if contact_id in letters:
-            letter = letters[contact_id]
-            post = f" | Brief: {', '.join(letter.unit_labels)}, {letter.pages} S." + (", mit Adressblatt" if letter.cover else "")
+        post = "".join(
+            f" | Brief {s.reference}: {', '.join(labels[u] for u in s.unit_ids)}, {s.pages} S."
+            + (", mit Adressblatt" if s.cover_sheet else "") for s in sent.get(contact_id, []))
         echo(f"  {contact.name:24} {portal:15} | {decision.message.render('de')}{post}")
     home = settings.home.resolve()
     echo(f"\nPostausgang: {home / 'outbox' / (dispatch.order_key(order) if order else '')} (manifest.json)")

@@ -202,7 +202,11 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="strict")
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise InvalidInput("import.encoding", position=error.start) from error
 
 
 def _column_for(header: str) -> str | None:
@@ -264,12 +268,22 @@ def read_json(data: bytes) -> list[dict[str, Any]]:
     return result
 
 
+def _objects(value: Any, where: str) -> list[dict[str, Any]]:
+    """A list of JSON objects, or a clear refusal naming where the shape is wrong."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InvalidInput("import.bad_json", detail=f"{where} must be a list of objects")
+    return value
+
+
 def _flatten(document: dict[str, Any]) -> list[dict[str, Any]]:
-    properties = {str(p.get("id")): p for p in document.get("properties", [])}
-    units = {(str(p.get("id")), str(u.get("id"))): u for p in properties.values() for u in p.get("units", [])}
+    properties = {str(p.get("id")): p for p in _objects(document.get("properties"), "properties")}
+    units = {(str(p.get("id")), str(u.get("id"))): u for p in properties.values()
+             for u in _objects(p.get("units"), f"properties[{p.get('id')}].units")}
     rows: list[dict[str, Any]] = []
-    for contact in document.get("contacts", []):
-        for link in contact.get("units", []):
+    for contact in _objects(document.get("contacts"), "contacts"):
+        for link in _objects(contact.get("units"), f"contacts[{contact.get('id')}].units"):
             prop = properties.get(str(link.get("property")), {})
             unit = units.get((str(link.get("property")), str(link.get("unit"))), {})
             rows.append({

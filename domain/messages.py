@@ -122,6 +122,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "„{unit}“ ist keine Einheit dieser Liegenschaft",
         "en": "“{unit}” is no unit of this property",
     },
+    "split.name_ambiguous": {
+        "de": "„{unit}“ bezeichnet mehrere Einheiten ({units}) – bitte die Bezeichnung verwenden",
+        "en": "“{unit}” names several units ({units}) – please use the label",
+    },
     "split.overlap": {
         "de": "Seite {page} ist sowohl {first} als auch {second} zugeordnet",
         "en": "page {page} is assigned to both {first} and {second}",
@@ -199,6 +203,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Das ist eine Excel-Arbeitsmappe. Bitte als CSV (Trennzeichen-getrennt) speichern und erneut importieren.",
         "en": "This is an Excel workbook. Please save it as CSV and import again.",
     },
+    "import.encoding": {
+        "de": "Die Datei ist weder UTF-8 noch Windows-1252 (unlesbares Zeichen an Stelle {position}). Bitte als UTF-8 speichern.",
+        "en": "The file is neither UTF-8 nor Windows-1252 (unreadable character at position {position}). Please save it as UTF-8.",
+    },
     "import.binary": {
         "de": "Die Datei ist keine Textdatei (CSV oder JSON).",
         "en": "The file is not a text file (CSV or JSON).",
@@ -272,6 +280,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "feature.registered": {"de": "Einwurfeinschreiben", "en": "Registered mail"},
     "feature.colour": {"de": "Farbdruck", "en": "Colour printing"},
     "feature.duplex": {"de": "Beidseitiger Druck", "en": "Duplex printing"},
+    "download.no_address": {
+        "de": "{name} hat keine vollständige Postanschrift – es gibt keine Datei zum Briefversand.",
+        "en": "{name} has no complete postal address – there is no print file.",
+    },
     "download.no_documents": {
         "de": "Für diesen Brief gibt es noch keine Dokumente.",
         "en": "This letter has no documents yet.",

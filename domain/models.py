@@ -8,9 +8,9 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, or_
 from sqlalchemy import Enum as SAEnum
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from domain.addresses import PostalAddress
 
@@ -204,6 +204,11 @@ class Occupancy(SQLModel, table=True):
     relation: Relation = enum_column(Relation, Relation.OWNER)
     position: int = 0
     ended_on: date | None = None
+
+    @staticmethod
+    def current(today: date) -> Any:
+        """SQL condition: the link still holds today (no end, or an end still to come)."""
+        return or_(col(Occupancy.ended_on).is_(None), col(Occupancy.ended_on) > today)
 
 
 class SerialLetter(SQLModel, table=True):

@@ -108,14 +108,26 @@ def _marker_regexes(pattern: str, units: Sequence[UnitKey]) -> tuple[re.Pattern[
     return known_re, any_re
 
 
+def _units_by_name(units: Sequence[UnitKey]) -> dict[str, list[UnitKey]]:
+    """Folded label or id -> the units it names; more than one (one unit's label is another's
+    id) makes every page naming it ambiguous, never silently the last one's."""
+    by_name: dict[str, list[UnitKey]] = {}
+    for unit in units:
+        for name in unit.identifiers():
+            entries = by_name.setdefault(_fold(name), [])
+            if unit not in entries:
+                entries.append(unit)
+    return by_name
+
+
 def _split_by_marker(pattern: str, page_texts: Sequence[str], units: Sequence[UnitKey]) -> SplitResult:
     known_re, any_re = _marker_regexes(pattern, units)
-    by_name = {_fold(name): unit for unit in units for name in unit.identifiers()}
+    by_name = _units_by_name(units)
     result = SplitResult()
     current: UnitKey | None = None
     stop_reason = Message("split.before_first_marker", {"pattern": pattern})
     for page, text in enumerate(page_texts):
-        found = {by_name[_fold(m.group("unit"))].id: by_name[_fold(m.group("unit"))] for m in known_re.finditer(text)}
+        found = {unit.id: unit for m in known_re.finditer(text) for unit in by_name[_fold(m.group("unit"))]}
         if len(found) > 1:
             labels = ", ".join(sorted(u.label for u in found.values()))
             current, stop_reason = None, Message("split.after_ambiguous_page", {"page": page + 1})
@@ -174,13 +186,16 @@ def parse_page_ranges(text: str, page_count: int) -> list[int]:
 
 
 def _split_by_ranges(ranges: dict[str, str], page_count: int, units: Sequence[UnitKey]) -> SplitResult:
-    by_name = {_fold(name): unit for unit in units for name in unit.identifiers()}
+    by_name = _units_by_name(units)
     result = SplitResult()
     owner: dict[int, str] = {}
     for name, text in ranges.items():
-        unit = by_name.get(_fold(name))
-        if unit is None:
+        named = by_name.get(_fold(name), [])
+        if not named:
             raise InvalidInput("split.unknown_unit_in_ranges", unit=name)
+        if len(named) > 1:
+            raise InvalidInput("split.name_ambiguous", unit=name, units=", ".join(u.label for u in named))
+        unit = named[0]
         for page in parse_page_ranges(text, page_count):
             if page in owner:
                 raise InvalidInput("split.overlap", page=page + 1, first=owner[page], second=unit.label)

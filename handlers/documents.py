@@ -16,6 +16,7 @@ from bot.slack.ids import Action, Block, Callback
 from bot.slack.texts import t
 from domain.actors import Actor
 from domain.errors import BriefwerkError
+from domain.pdf.assemble import concatenate
 from domain.services import documents
 from domain.split import ByMarker, ByPageCount, ByRanges
 from handlers.common import action_value, actor_of, locale_of, meta
@@ -100,9 +101,9 @@ def _split(session, ports, actor: Actor, serial_id: int, document_type: str, con
     if method == "files":
         result = documents.upload_unit_files(session, ports.files, actor, serial_id, document_type, contents)
         lines = [t("documents.done", locale, filename=", ".join(contents), assigned=result.assigned_units)]
-    else:
-        lines = []
-        for name, data in contents.items():
-            result = documents.upload_batch(session, ports.files, actor, serial_id, document_type, name, data, rule)
-            lines.append(t("documents.done", locale, filename=name, assigned=result.assigned_units))
+    else:  # several files are parts of one batch, in the order uploaded: split them together
+        name = " + ".join(contents)
+        data = next(iter(contents.values())) if len(contents) == 1 else concatenate(list(contents.values()), title=name)
+        result = documents.upload_batch(session, ports.files, actor, serial_id, document_type, name, data, rule)
+        lines = [t("documents.done", locale, filename=name, assigned=result.assigned_units)]
     return lines + [line.render(locale) for line in result.report()]

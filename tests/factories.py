@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from domain.models import Contact, Occupancy, Organisation, Preference, Property, Relation, Unit
-from bot.demo import concatenate
+from domain.pdf.assemble import concatenate
 from domain.pdf.layout import LetterSpec, render_letter
 
 RETURN_LINE = "Hausverwaltung Sonnenschein GmbH · Hauptstraße 1 · 10115 Berlin"

@@ -83,7 +83,7 @@ def released_letter(session: Session, ports: Ports, clerk: Actor, found: Estate,
     if recipients is RecipientGroup.OWNERS:
         batch = batch_for(found)
     else:
-        from bot.demo import concatenate
+        from domain.pdf.assemble import concatenate
 
         batch = concatenate([unit_letter(["An die Bewohner"], label, 1, title) for label in found.units])
     documents.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch, ByMarker())

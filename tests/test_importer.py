@@ -136,3 +136,13 @@ def test_broken_json_is_refused(session: Session, organisation: Organisation) ->
     with pytest.raises(InvalidInput) as raised:
         run(session, organisation, "x.json", b'{"contacts": [')
     assert "line 1" in raised.value.render("en")
+
+
+def test_undecodable_bytes_and_wrong_json_shapes_are_refused_clearly(session: Session, organisation: Organisation) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        run(session, organisation, "x.csv", b"Objekt-Nr;Name\n1;M\x81ller\n")
+    assert "UTF-8" in raised.value.render("de")
+    for document in ({"contacts": [{"id": "C1", "name": "A", "units": ["WE1"]}]}, {"properties": ["x"], "contacts": []}):
+        with pytest.raises(InvalidInput) as raised:
+            run(session, organisation, "x.json", json.dumps(document).encode())
+        assert "list of objects" in raised.value.render("en")

@@ -422,7 +422,7 @@ def test_an_overview_of_5000_contacts_pages_and_finds(slack: LocalSlack, org, se
 
 
 def test_edit_documents_uploads_and_reports_the_assignment(slack: LocalSlack, letter, session) -> None:
-    from bot.demo import concatenate
+    from domain.pdf.assemble import concatenate
     from tests.factories import unit_letter
 
     serial, found = letter

@@ -97,3 +97,11 @@ def test_page_count_split_covers_every_page(per_unit, page_count) -> None:
     assigned = [page for unit_pages in result.assignments.values() for page in unit_pages]
     assert sorted(assigned + [u.page for u in result.unmatched]) == list(range(page_count))
     assert all(len(p) == per_unit for p in result.assignments.values())
+
+
+def test_an_identifier_naming_two_units_is_never_guessed() -> None:
+    units = [UnitKey(1, "7", "101"), UnitKey(2, "101", "E2")]  # one unit's id is another's label
+    result = split_pages(ByMarker(), ["Einheit: 101", "Einheit: 7"], units)
+    assert result.assignments == {1: [1]} and [u.page for u in result.unmatched] == [0]
+    with pytest.raises(InvalidInput):
+        split_pages(ByRanges(ranges={"101": "1"}), ["", ""], units)

@@ -85,7 +85,7 @@ def test_split_assigns_each_unit_its_pages_and_a_new_split_replaces_it(session, 
 
 def test_unmatched_pages_and_units_without_documents_are_reported(session, ports, clerk, found) -> None:
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung", ["Hausgeldabrechnung"])
-    from bot.demo import concatenate
+    from domain.pdf.assemble import concatenate
 
     pdf = concatenate([attachment(1, "Deckblatt"), unit_letter(["Anna Schäfer"], "WE 01", 1),
                        unit_letter(["Bernd Groß"], "WE 99", 1)])
@@ -127,7 +127,7 @@ def test_release_publishes_every_unit_and_emails_registered_contacts_only(sessio
 
 def test_a_malformed_address_is_reported_and_the_rest_still_mailed(session, ports, clerk, found) -> None:
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Info", ["Info"], RecipientGroup.BOTH)
-    from bot.demo import concatenate
+    from domain.pdf.assemble import concatenate
 
     pdf = concatenate([unit_letter(["x"], label, 1) for label in found.units])
     documents.upload_batch(session, ports.files, clerk, created.id, "Info", "i.pdf", pdf, ByMarker())

@@ -128,7 +128,7 @@ class WebhookPortalStore:
         rows = self.session.exec(
             select(Contact, Occupancy).join(Occupancy, col(Occupancy.contact_id) == Contact.id)
             .where(Occupancy.unit_id == unit_id,
-                   col(Occupancy.ended_on).is_(None) | (col(Occupancy.ended_on) > today))
+                   Occupancy.current(today))
             .order_by(Occupancy.relation, Occupancy.position, Contact.id)
         ).all()
         return [{"external_id": contact.external_id, "relation": occupancy.relation.value}

@@ -42,6 +42,7 @@ __all__ = [
     "PrintJob",
     "SourceRefused",
     "WrittenPdf",
+    "concatenate",
     "pad_for_duplex",
     "write_combined_pdf",
     "write_pdf",
@@ -726,3 +727,15 @@ def write_combined_pdf(
             writer.add(sources.resolve(parts, duplex))
             sources.trim()
     return writer.close()
+
+
+def concatenate(documents: Sequence[bytes], *, title: str = "") -> bytes:
+    """Several PDFs as one, in the order given (parts of one batch uploaded as separate files)."""
+    sources = [PdfSource(data) for data in documents]
+    try:
+        buffer = io.BytesIO()
+        write_pdf([Pages(source) for source in sources], buffer, title=title)
+        return buffer.getvalue()
+    finally:
+        for source in sources:
+            source.close()

@@ -30,6 +30,7 @@ from domain.dispatch import (
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.messages import Message
 from domain.models import (
+    Contact,
     DispatchOrder,
     Letter,
     LetterState,
@@ -38,6 +39,7 @@ from domain.models import (
     SerialLetter,
     Shipment,
     ShipmentState,
+    Unit,
     utcnow,
 )
 from domain.pdf.assemble import BLANK, Blank, FilePages, PrintJob, write_print_files
@@ -420,16 +422,24 @@ def download_print_file(session: Session, ports: Ports, actor: Actor, letter_id:
     """The print file this row's contact would receive under the current dispatch options
     (merged, with cover sheet and blank pages), even if the filter sends them none."""
     serial, row = _row(session, actor, letter_id)
+    contact = session.get(Contact, row.contact_id)
+    if contact.address is None:
+        raise InvalidInput("download.no_address", name=contact.name)
     options = options_of(serial).model_copy(update={"ticked": [row.contact_id], "unticked": []})
     plan = build_plan(session, ports, serial, options, only_contacts={row.contact_id})
     letter = next((item for item in plan.letters if item.contact.id == row.contact_id and row.unit_id in item.unit_ids), None)
     if letter is None or not letter.documents:
         raise InvalidInput("download.no_documents")
-    context = PrintContext.load(session, ports, serial, f"downloads/{serial.id}")
-    job = print_job(ports, context, f"check-{row.id}", letter.contact.address, part_recipes(letter))
-    write_print_files([job], workers=1)
+    folder = f"downloads/{serial.id}/{uuid.uuid4().hex}"  # gone once read: it holds a name and address
+    try:
+        job = print_job(ports, PrintContext.load(session, ports, serial, folder), f"check-{row.id}",
+                        letter.contact.address, part_recipes(letter))
+        write_print_files([job], workers=1)
+        data = job.target.read_bytes()
+    finally:
+        ports.files.delete_folder(folder)
     _count_download(session, row)
-    return f"{serial.title} - {letter.contact.name} - {' '.join(letter.unit_labels)}.pdf", job.target.read_bytes()
+    return f"{serial.title} - {letter.contact.name} - {' '.join(letter.unit_labels)}.pdf", data
 
 
 def download_document(session: Session, ports: Ports, actor: Actor, letter_id: int, document_type: str) -> tuple[str, bytes]:
@@ -439,7 +449,8 @@ def download_document(session: Session, ports: Ports, actor: Actor, letter_id: i
     if document_type not in parts:
         raise InvalidInput("download.no_document_of_type", document_type=document_type)
     _count_download(session, row)
-    return f"{serial.title} - {document_type} - {row.unit_id}.pdf", ports.files.read(parts[document_type].path)
+    unit = session.get(Unit, row.unit_id)
+    return f"{serial.title} - {document_type} - {unit.label}.pdf", ports.files.read(parts[document_type].path)
 
 
 def _count_download(session: Session, row: Letter) -> None:

@@ -4,6 +4,7 @@ general attachments, the overview, and downloads for checking (seed steps 1–2)
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ def create_serial_letter(
     title: str,
     document_types: Sequence[str],
     recipients: RecipientGroup = RecipientGroup.OWNERS,
+    today: date | None = None,
 ) -> SerialLetter:
     """A new draft with one letter per contact and unit of the chosen recipient groups."""
     prop = session.get(Property, property_id)
@@ -61,16 +63,16 @@ def create_serial_letter(
     )
     session.add(serial)
     session.flush()
-    session.add_all(_letters_for(session, serial))
+    session.add_all(_letters_for(session, serial, today))
     session.commit()
     return serial
 
 
-def _letters_for(session: Session, serial: SerialLetter) -> list[Letter]:
+def _letters_for(session: Session, serial: SerialLetter, today: date | None) -> list[Letter]:
     query = (
         select(Occupancy)
         .join(Unit, col(Unit.id) == Occupancy.unit_id)
-        .where(Unit.property_id == serial.property_id, col(Occupancy.ended_on).is_(None))
+        .where(Unit.property_id == serial.property_id, Occupancy.current(today or date.today()))
         .order_by(Unit.position, Unit.id, Occupancy.relation, Occupancy.position)
     )
     letters: dict[tuple[int, int], Letter] = {}
@@ -225,7 +227,8 @@ def _runs(pages: list[int]) -> list[tuple[int, int]]:
 
 def _store_unit_document(session: Session, files: FileStore, serial: SerialLetter, unit_id: int,
                          document_type: str, source: SourceDocument, pdf: PdfSource, pages: list[int]) -> None:
-    path = f"letters/{serial.id}/units/{unit_id}/{_slug(document_type)}.pdf"
+    index = serial.document_types.index(document_type)  # two types may share a slug, never an index
+    path = f"letters/{serial.id}/units/{unit_id}/{index}-{_slug(document_type)}.pdf"
     target = files.target(path)
     written = write_pdf([Pages(pdf, first, last) for first, last in _runs(pages)], target, title=f"{serial.title} – {document_type}")
     session.add(UnitDocument(

@@ -243,7 +243,7 @@ def _may_see(contact: Contact, today: date) -> list[ColumnElement[bool]]:
     holds_now = exists().where(
         Occupancy.unit_id == PortalDocument.unit_id,
         Occupancy.contact_id == contact.id,
-        or_(col(Occupancy.ended_on).is_(None), col(Occupancy.ended_on) > today),
+        Occupancy.current(today),
         _relation_addressed(),
     )
     # a recipient of that serial letter for that unit: a later owner does not see letters
