@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.integrations.pingen import WebhookSignatureInvalid
 from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
 from domain.errors import BriefwerkError
-from bot.integrations.pingen import WebhookSignatureInvalid
 from domain.services import links, tracking
 
 

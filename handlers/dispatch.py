@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.slack import views
 from bot.slack.app import SlackDeps
@@ -20,7 +19,16 @@ from domain.actors import Actor
 from domain.errors import BriefwerkError, Conflict
 from domain.models import ApprovalKind
 from domain.services import dispatch, documents
-from handlers.common import action_value, actor_of, locale_of, meta, selected_values, view_of
+from handlers.common import (
+    action_value,
+    actor_of,
+    contact_options,
+    locale_of,
+    meta,
+    selected_values,
+    update_view,
+    view_of,
+)
 
 SHOWN = 100  # multi-selects show at most this many chosen contacts
 
@@ -45,11 +53,6 @@ def register(app: App, deps: SlackDeps) -> None:
         ack()
         info = meta(body).model_copy(update={"why": int(action_value(body))})
         deps.background.pdf(refresh, deps, client, actor_of(context), locale_of(context), info, view_of(body)["id"], "")
-
-    def contact_options(ack, body: dict[str, Any], context: BoltContext) -> None:
-        with deps.wiring.unit_of_work() as (session, _):
-            rows = documents.search_contacts(session, actor_of(context), meta(body).serial_id, body.get("value", ""))
-        ack(views.contact_options(rows, locale_of(context)))
 
     def order(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
@@ -76,7 +79,7 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(Action.SEND_ON)(change(lambda body: {"send_on": action_value(body) or None}))
     app.action(Action.SEND_NOW)(change(lambda body: {"send_on": None}))
     for action_id in (Action.TICK, Action.UNTICK, Action.WHY):
-        app.options(action_id)(contact_options)
+        app.options(action_id)(contact_options(deps))
     app.action(Action.ORDER)(order)
     app.action(Action.REQUEST_LINK)(request_link)
     app.action(Action.CANCEL)(cancel)
@@ -133,11 +136,7 @@ def refresh(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, info:
         view = views.dispatch_modal(summary, summary.serial, info.why, locale, notice_text)
     except BriefwerkError as error:
         view = views.notice(locale, "⚠️ " + error.render(locale), "title.dispatch")
-    try:
-        client.views_update(view_id=view_id, view=view)
-    except SlackApiError as error:
-        if error.response.get("error") != "not_found":
-            raise
+    update_view(client, view_id, view)
 
 
 def refresh_with_reasons(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, info: ViewMeta, view_id: str) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.slack import views
@@ -19,11 +18,19 @@ from bot.slack.views import ROWS_PER_PAGE
 from domain.actors import Actor
 from domain.errors import BriefwerkError
 from domain.models import Letter, Organisation, Role, Unit
-from domain.ports import Ports
 from domain.pdf.preflight import render_window_preview
+from domain.ports import Ports
 from domain.services import dispatch, documents, release
 from domain.services.preflight import profile_for
-from handlers.common import action_value, actor_of, locale_of, meta, view_of
+from handlers.common import (
+    action_value,
+    actor_of,
+    contact_options,
+    locale_of,
+    meta,
+    update_view,
+    view_of,
+)
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -35,11 +42,6 @@ def register(app: App, deps: SlackDeps) -> None:
         ack()
         show_serial(deps, client, actor_of(context), locale_of(context), meta(body).serial_id,
                     page=int(action_value(body)), view_id=view_of(body)["id"])
-
-    def find_options(ack, body: dict[str, Any], context: BoltContext) -> None:
-        with deps.wiring.unit_of_work() as (session, _):
-            rows = documents.search_contacts(session, actor_of(context), meta(body).serial_id, body.get("value", ""))
-        ack(views.contact_options(rows, locale_of(context)))
 
     def find(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
@@ -60,7 +62,7 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(Action.PICK_SERIAL)(pick)
     app.action(Action.PAGE_PREVIOUS)(page)
     app.action(Action.PAGE_NEXT)(page)
-    app.options(Action.FIND_CONTACT)(find_options)
+    app.options(Action.FIND_CONTACT)(contact_options(deps))
     app.action(Action.FIND_CONTACT)(find)
     app.action(Action.ROW_MENU)(row_menu)
     app.action(Action.SHOW_PREVIEWS)(previews)
@@ -82,15 +84,7 @@ def _fill_serial(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, 
             view = views.serial_modal(overview, Role.ADMIN in actor.roles, locale, notice_text)
     except BriefwerkError as error:
         view = views.notice(locale, error.render(locale))
-    _update(client, view_id, view)
-
-
-def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
-    try:
-        client.views_update(view_id=view_id, view=view)
-    except SlackApiError as error:
-        if error.response.get("error") != "not_found":  # the user closed the modal meanwhile
-            raise
+    update_view(client, view_id, view)
 
 
 def row_action(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Actor, locale: str) -> None:

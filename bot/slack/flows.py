@@ -17,7 +17,15 @@ from bot.slack.notifier import Notifier
 from bot.slack.texts import t
 from domain.actors import Actor
 from domain.errors import BriefwerkError, InvalidInput
-from domain.models import Approval, ApprovalKind, ApprovalState, Organisation, SerialLetter, Shipment, Staff
+from domain.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalState,
+    Organisation,
+    SerialLetter,
+    Shipment,
+    Staff,
+)
 from domain.ports import Ports
 from domain.services import approvals, dispatch, links, release
 

@@ -25,7 +25,8 @@ from bot.slack.blocks import (
     plain,
     section,
 )
-from bot.slack.ids import Action, Block as B, Callback
+from bot.slack.ids import Action, Callback
+from bot.slack.ids import Block as B
 from bot.slack.texts import t
 from domain.costs import format_euro
 from domain.dispatch import ButtonState, Row, letter_problem_line
