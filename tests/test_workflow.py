@@ -398,7 +398,9 @@ def test_the_evidence_record_proves_what_went_to_whom(session, ports, clerk, fou
     order = dispatch.order_dispatch(session, ports, clerk, serial.id)
     dispatch.run_order(session, ports, order.id)
     record = evidence.evidence_record(session, clerk, serial.id)
-    assert [h.kind for h in record.timeline][:3] == ["released", "notified", "ordered"]
+    kinds = [h.kind for h in record.timeline]
+    assert kinds[:3] == ["created", "documents_uploaded", "attachment_added"]
+    assert kinds[3:6] == ["released", "notified", "ordered"]
     assert {letter.recipient for letter in record.letters} == {"Anna Schäfer", "Bernd Groß", "Clara Groß"}
     for letter in record.letters:
         shipment = session.exec(select(Shipment).where(Shipment.reference == letter.reference)).one()

@@ -353,7 +353,14 @@ UI: dict[str, dict[str, str]] = {
         "en": "🧾 The evidence record is on its way to your direct messages.",
     },
     "event.created": {"de": "📝 Angelegt von {who}", "en": "📝 Created by {who}"},
-    "event.documents_uploaded": {"de": "📄 {who} hat Dokumente hochgeladen ({filename})", "en": "📄 {who} uploaded documents ({filename})"},
+    "event.documents_uploaded": {
+        "de": "📄 {who} hat {document_type} hochgeladen ({filename}): {units} Einheiten zugeordnet",
+        "en": "📄 {who} uploaded {document_type} ({filename}): {units} units assigned",
+    },
+    "event.attachment_added": {
+        "de": "📎 {who} hat den allgemeinen Anhang {filename} ({pages} Seiten) hinzugefügt",
+        "en": "📎 {who} added the general attachment {filename} ({pages} pages)",
+    },
     "event.released": {
         "de": "🌐 Im Kundenportal freigegeben von {who}: {units} Einheiten, {contacts} Kontakte",
         "en": "🌐 Released to the portal by {who}: {units} units, {contacts} contacts",

@@ -32,6 +32,7 @@ from domain.models import (
 from domain.pdf.assemble import Pages, PdfSource, write_pdf
 from domain.pdf.text import page_count_of, page_texts
 from domain.ports import FileStore
+from domain.services.events import record
 from domain.split import ByMarker, ByPageCount, ByRanges, SplitResult, UnitKey, match_files_to_units, split_pages
 
 def get_serial_letter(session: Session, actor: Actor, serial_id: int) -> SerialLetter:
@@ -64,6 +65,7 @@ def create_serial_letter(
     session.add(serial)
     session.flush()
     session.add_all(_letters_for(session, serial, today))
+    record(session, serial, "created", actor, title=serial.title)
     session.commit()
     return serial
 
@@ -145,6 +147,8 @@ def upload_batch(
             _store_unit_document(session, files, serial, unit_id, document_type, source, pdf, unit_pages)
     finally:
         pdf.close()
+    record(session, serial, "documents_uploaded", actor, filename=filename, document_type=document_type,
+           units=len(result.assignments), unmatched_pages=len(result.unmatched))
     session.commit()
     labels = {u.id: u.label for u in units}
     return UploadResult(document_type, result, len(result.assignments), unit_labels=labels)
@@ -174,6 +178,9 @@ def upload_unit_files(
             _store_unit_document(session, files, serial, unit_id, document_type, source, pdf, list(range(counts[name])))
         finally:
             pdf.close()
+    names = list(matched.values())
+    record(session, serial, "documents_uploaded", actor, filename=", ".join(names) if len(names) <= 3 else f"{len(names)} Dateien",
+           document_type=document_type, units=len(matched), unmatched_pages=0)
     session.commit()
     split = SplitResult(assignments={unit_id: [] for unit_id in matched})
     split.units_without_document = [u.id for u in units if u.id not in matched]
@@ -251,6 +258,7 @@ def add_attachment(session: Session, files: FileStore, actor: Actor, serial_id: 
             session.delete(old)
     source = _store_source(session, files, actor, serial, SourceKind.ATTACHMENT, None, filename, data, pages)
     source.position = position
+    record(session, serial, "attachment_added", actor, filename=filename, pages=pages)
     session.commit()
     return source
 
