@@ -11,7 +11,16 @@ from sqlmodel import Session, col, select
 from domain.actors import Actor
 from domain.errors import Conflict, NotAllowed, NotFound
 from domain.messages import Message
-from domain.models import Approval, ApprovalKind, ApprovalState, Organisation, Role, SerialLetter, Staff, utcnow
+from domain.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalState,
+    Organisation,
+    Role,
+    SerialLetter,
+    Staff,
+    utcnow,
+)
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
 

@@ -4,10 +4,10 @@ general attachments, the overview, and downloads for checking (seed steps 1–2)
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session, col, delete, select
 
@@ -17,8 +17,8 @@ from domain.errors import InvalidInput, NotFound
 from domain.messages import Message
 from domain.models import (
     Contact,
-    LetterState,
     Letter,
+    LetterState,
     Occupancy,
     Property,
     RecipientGroup,
@@ -33,7 +33,16 @@ from domain.pdf.assemble import Pages, PdfSource, write_pdf
 from domain.pdf.text import page_count_of, page_texts
 from domain.ports import FileStore
 from domain.services.events import record
-from domain.split import ByMarker, ByPageCount, ByRanges, SplitResult, UnitKey, match_files_to_units, split_pages
+from domain.split import (
+    ByMarker,
+    ByPageCount,
+    ByRanges,
+    SplitResult,
+    UnitKey,
+    match_files_to_units,
+    split_pages,
+)
+
 
 def get_serial_letter(session: Session, actor: Actor, serial_id: int) -> SerialLetter:
     serial = session.get(SerialLetter, serial_id)
@@ -329,8 +338,7 @@ def overview_page(session: Session, actor: Actor, serial_id: int, page: int = 0,
     pages = max(1, -(-len(rows) // size))
     page = min(max(page, 0), pages - 1)
     prop = session.get(Property, serial.property_id)
-    released = set(session.exec(select(UnitRelease.unit_id).where(
-        UnitRelease.serial_letter_id == serial.id, col(UnitRelease.withdrawn_at).is_(None))))
+    released = released_units(session, serial.id)
     with_documents = set(session.exec(select(UnitDocument.unit_id).where(UnitDocument.serial_letter_id == serial.id)))
     return OverviewPage(
         serial=serial, property_name=prop.name if prop else "", rows=rows[page * size:(page + 1) * size],
@@ -339,6 +347,12 @@ def overview_page(session: Session, actor: Actor, serial_id: int, page: int = 0,
         checked=sum(1 for r in rows if r.downloads), released_units=released, units_with_documents=with_documents,
         attachments=[a.filename for a in attachments_of(session, serial.id)],
     )
+
+
+def released_units(session: Session, serial_id: int) -> set[int]:
+    """Units whose documents of this serial letter the portal shows now."""
+    return set(session.exec(select(UnitRelease.unit_id).where(
+        UnitRelease.serial_letter_id == serial_id, col(UnitRelease.withdrawn_at).is_(None))))
 
 
 def page_of_contact(session: Session, actor: Actor, serial_id: int, contact_id: int, size: int = 25) -> int:

@@ -17,6 +17,7 @@ from domain.models import DownloadLink, Organisation, SerialLetter, Staff
 from domain.notifications import download_link_email
 from domain.pdf.pdfa import PdfaSources, write_pdfa
 from domain.ports import Ports
+from domain.services.approvals import managers_of
 from domain.services.dispatch import PrintContext, build_plan, part_recipes, print_parts_of
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
@@ -38,7 +39,7 @@ def token_hash(token: str) -> str:
 def link_recipients(session: Session, organisation: Organisation, actor: Actor) -> list[Staff]:
     """With manager approval on only the managers receive links; otherwise the requester."""
     if organisation.manager_approval:
-        staff = session.exec(select(Staff).where(Staff.organisation_id == organisation.id, Staff.is_manager)).all()
+        staff = managers_of(session, organisation.id)
     else:
         staff = [session.get(Staff, actor.staff_id)]
     with_email = [member for member in staff if member and member.email]

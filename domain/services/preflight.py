@@ -3,7 +3,9 @@ against the stored documents."""
 
 from __future__ import annotations
 
-from domain.dispatch import DispatchOptions, LetterCheck, PlannedLetter
+from itertools import takewhile
+
+from domain.dispatch import DispatchOptions, DocPart, LetterCheck, PlannedLetter
 from domain.pdf.preflight import Preflight, PreflightReport
 from domain.pdf.profiles import ProviderProfile, get_profile
 from domain.ports import Capabilities, FileStore
@@ -13,10 +15,9 @@ def profile_for(capabilities: Capabilities) -> ProviderProfile:
     return get_profile(capabilities.profile)
 
 
-def cover_pages(letter: PlannedLetter, options: DispatchOptions) -> int:
-    if not letter.cover:
-        return 0
-    return 2 if options.duplex else 1
+def cover_pages(letter: PlannedLetter) -> int:
+    """The cover sheet and its blank back, as `print_parts` put them before the documents."""
+    return sum(part.page_count for part in takewhile(lambda part: not isinstance(part, DocPart), letter.parts))
 
 
 def letter_check(preflight: Preflight, files: FileStore) -> LetterCheck:
@@ -24,7 +25,7 @@ def letter_check(preflight: Preflight, files: FileStore) -> LetterCheck:
         paths = [files.path(part.path) for part in (*letter.documents, *letter.attachments)]
         return preflight.check_letter(
             paths, recipient=letter.contact.address, registered=options.registered,
-            pages=letter.pages, cover_pages=cover_pages(letter, options),
+            pages=letter.pages, cover_pages=cover_pages(letter),
         )
 
     return check

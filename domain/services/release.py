@@ -11,8 +11,8 @@ from domain.actors import Actor
 from domain.errors import Conflict, InvalidInput
 from domain.models import (
     Contact,
-    LetterState,
     Letter,
+    LetterState,
     Organisation,
     Role,
     SerialLetter,
@@ -23,7 +23,7 @@ from domain.models import (
 )
 from domain.notifications import new_documents_email
 from domain.ports import PortalDoc, Ports
-from domain.services.documents import attachments_of, get_serial_letter
+from domain.services.documents import attachments_of, get_serial_letter, released_units, units_of
 from domain.services.events import move, record
 
 
@@ -44,7 +44,7 @@ def release(session: Session, ports: Ports, actor: Actor, serial_id: int, notify
     documents = _documents_by_unit(session, serial)
     if not documents:
         raise InvalidInput("release.no_documents", title=serial.title)
-    released = _released_units(session, serial.id)
+    released = released_units(session, serial.id)
     to_publish = sorted(set(documents) - released)
     if not to_publish:
         raise Conflict("release.already", title=serial.title)
@@ -78,13 +78,6 @@ def _documents_by_unit(session: Session, serial: SerialLetter) -> dict[int, list
     return by_unit
 
 
-def _released_units(session: Session, serial_id: int) -> set[int]:
-    rows = session.exec(select(UnitRelease.unit_id).where(
-        UnitRelease.serial_letter_id == serial_id, col(UnitRelease.withdrawn_at).is_(None)
-    ))
-    return set(rows)
-
-
 def _mark_released(session: Session, serial_id: int, unit_id: int, actor: Actor) -> None:
     row = session.exec(select(UnitRelease).where(UnitRelease.serial_letter_id == serial_id, UnitRelease.unit_id == unit_id)).first()
     if row is None:
@@ -103,8 +96,7 @@ def _contacts_of_units(session: Session, serial_id: int, unit_ids: list[int]) ->
 
 
 def _units_without_documents(session: Session, serial: SerialLetter, documents: dict[int, list[PortalDoc]]) -> list[str]:
-    units = session.exec(select(Unit).where(Unit.property_id == serial.property_id).order_by(Unit.position)).all()
-    return [unit.label for unit in units if unit.id not in documents]
+    return [unit.label for unit in units_of(session, serial.property_id) if unit.id not in documents]
 
 
 def _notify(session: Session, ports: Ports, serial: SerialLetter, contacts: list[Contact], result: ReleaseResult) -> None:
@@ -134,7 +126,7 @@ def unrelease_unit(session: Session, ports: Ports, actor: Actor, serial_id: int,
     unit = session.get(Unit, unit_id)
     record(session, serial, "unit_withdrawn", actor, unit=unit.label if unit else unit_id, documents=removed)
     session.flush()
-    if serial.state is LetterState.RELEASED and not _released_units(session, serial.id):
+    if serial.state is LetterState.RELEASED and not released_units(session, serial.id):
         move(session, serial, LetterState.DRAFT, "unrelease")
     session.commit()
     return removed
@@ -146,7 +138,7 @@ def delete_serial_letter(session: Session, ports: Ports, actor: Actor, serial_id
     serial = get_serial_letter(session, actor, serial_id)
     move(session, serial, LetterState.DELETED, "delete", expected_version)
     removed = 0
-    for unit_id in _released_units(session, serial.id):
+    for unit_id in released_units(session, serial.id):
         removed += ports.portal.withdraw(unit_id, serial.id)
     for row in session.exec(select(UnitRelease).where(UnitRelease.serial_letter_id == serial.id, col(UnitRelease.withdrawn_at).is_(None))):
         row.withdrawn_at, row.withdrawn_by = utcnow(), actor.staff_id
