@@ -41,7 +41,7 @@ from domain.models import (
     Unit,
 )
 from domain.pdf.assemble import concatenate
-from domain.services import dispatch, documents
+from domain.services import dispatch, documents, intake
 from domain.split import ByMarker
 
 Echo = Callable[[str], None]
@@ -150,12 +150,12 @@ def _upload(session: Session, ports: Any, clerk: Any, serial_id: int, prop: Prop
         share = rng.randint(18, 52) if unit.kind == "Wohnung" else 4
         statements.append(statement(lines, unit.label, share, pages=rng.choice([2, 3])))
         plans[f"Wirtschaftsplan_{unit.label.replace(' ', '_')}.pdf"] = business_plan(lines, unit.label, share)
-    batch = documents.upload_batch(session, ports.files, clerk, serial_id, STATEMENT, "Hausgeldabrechnung_2025.pdf",
+    batch = intake.upload_batch(session, ports.files, clerk, serial_id, STATEMENT, "Hausgeldabrechnung_2025.pdf",
                                    concatenate(statements), ByMarker(pattern="Einheit: {unit}"))
-    per_unit = documents.upload_unit_files(session, ports.files, clerk, serial_id, PLAN, plans)
-    documents.add_attachment(session, ports.files, clerk, serial_id, "Einladung_Eigentuemerversammlung.pdf", invitation())
-    documents.add_attachment(session, ports.files, clerk, serial_id, "Hinweise_Hausordnung.pdf", house_rules())
-    return batch.assigned_units, per_unit.assigned_units
+    per_unit = intake.upload_unit_files(session, ports.files, clerk, serial_id, PLAN, plans)
+    intake.add_attachment(session, ports.files, clerk, serial_id, "Einladung_Eigentuemerversammlung.pdf", invitation())
+    intake.add_attachment(session, ports.files, clerk, serial_id, "Hinweise_Hausordnung.pdf", house_rules())
+    return len(batch.assigned), len(per_unit.assigned)
 
 
 def _check_two_letters(slack: LocalSlack) -> None:

@@ -237,6 +237,96 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Unknown document type “{document_type}” (available: {types}).",
     },
     "upload.file_rejected": {"de": "{filename}: {reason}", "en": "{filename}: {reason}"},
+    "upload.too_large": {
+        "de": "{filename} ist größer als {limit} MB und wird nicht angenommen.",
+        "en": "{filename} is larger than {limit} MB and is not accepted.",
+    },
+    "split.unmatched_page_in_file": {
+        "de": "Seite {page} ({filename}, S. {file_page}) gehört zu keiner Einheit: {reason}",
+        "en": "page {page} ({filename}, p. {file_page}) belongs to no unit: {reason}",
+    },
+    # --- intake: a new serial letter and its documents -----------------------------------
+    "what.property": {"de": "Liegenschaft", "en": "Property"},
+    "what.attachment": {"de": "Anhang", "en": "Attachment"},
+    "what.serial_letter": {"de": "Serienbrief", "en": "Serial letter"},
+    "what.organisation": {"de": "Organisation", "en": "Organisation"},
+    "create.title_too_long": {
+        "de": "Der Titel ist zu lang (höchstens {limit} Zeichen).",
+        "en": "The title is too long (at most {limit} characters).",
+    },
+    "create.too_many_types": {
+        "de": "Höchstens {most} Dokumenttypen mit je höchstens {length} Zeichen.",
+        "en": "At most {most} document types of at most {length} characters each.",
+    },
+    "create.no_units": {
+        "de": "Die Liegenschaft „{property}“ hat keine Einheiten. Importieren Sie zuerst ihre Stammdaten (Einheiten und Kontakte).",
+        "en": "The property “{property}” has no units. Import its master data (units and contacts) first.",
+    },
+    "create.no_files": {
+        "de": "Für den Dokumenttyp „{document_type}“ fehlt die Datei.",
+        "en": "The document type “{document_type}” has no file.",
+    },
+    "create.title_exists": {
+        "de": "Es gibt schon einen Serienbrief „{title}“ für diese Liegenschaft (Nr. {ids}).",
+        "en": "There is already a serial letter “{title}” for this property (no. {ids}).",
+    },
+    "intake.conflict": {
+        "de": "{count} Einheiten haben schon ein Dokument „{document_type}“ (aus {files}): {units}. Bitte wählen Sie, ob die neuen Dateien diese ersetzen oder die bisherigen bleiben.",
+        "en": "{count} units already have a “{document_type}” document (from {files}): {units}. Please choose whether the new files replace them or the earlier ones stay.",
+    },
+    "intake.kept": {
+        "de": "{count} Einheiten behalten ihr bisheriges Dokument: {units}",
+        "en": "{count} units keep their earlier document: {units}",
+    },
+    "intake.replaced": {
+        "de": "{count} Einheiten haben ein neues Dokument statt des bisherigen: {units}",
+        "en": "{count} units got a new document instead of the earlier one: {units}",
+    },
+    "intake.nothing_assigned": {
+        "de": "„{document_type}“: keine Seite ließ sich einer Einheit zuordnen, es wurde nichts gespeichert. {reasons}",
+        "en": "“{document_type}”: no page could be assigned to a unit, nothing was stored. {reasons}",
+    },
+    "intake.same_unit_twice": {
+        "de": "„{document_type}“: {filename} und {other} gehören zur selben Einheit. Bitte laden Sie nur eine der beiden hoch.",
+        "en": "“{document_type}”: {filename} and {other} belong to the same unit. Please upload only one of them.",
+    },
+    "intake.progress_reading": {
+        "de": "„{document_type}“: Seite {done} von {total} gelesen …",
+        "en": "“{document_type}”: read page {done} of {total} …",
+    },
+    "intake.progress_writing": {
+        "de": "„{document_type}“: Dokument {done} von {total} gespeichert …",
+        "en": "“{document_type}”: stored document {done} of {total} …",
+    },
+    "zip.unreadable": {
+        "de": "{filename} ist kein lesbares ZIP-Archiv ({detail}).",
+        "en": "{filename} is not a readable ZIP archive ({detail}).",
+    },
+    "zip.empty": {"de": "{filename} enthält keine PDF-Datei.", "en": "{filename} holds no PDF file."},
+    "zip.too_large": {
+        "de": "{filename} entpackt mehr als {limit} MB und wird nicht angenommen.",
+        "en": "{filename} unpacks to more than {limit} MB and is not accepted.",
+    },
+    "zip.too_many": {
+        "de": "{filename} enthält {count} Dateien; höchstens {limit} werden angenommen.",
+        "en": "{filename} holds {count} files; at most {limit} are accepted.",
+    },
+    "zip.unsafe_names": {
+        "de": "{filename} enthält Dateinamen, die aus dem Archiv hinausführen: {entries}",
+        "en": "{filename} holds file names that lead out of the archive: {entries}",
+    },
+    "zip.folders": {
+        "de": "{filename} enthält mehrere Ordner oder Ordner in Ordnern: {entries}. Bitte legen Sie alle PDFs in eine Ebene.",
+        "en": "{filename} holds several folders or folders inside folders: {entries}. Please put all PDFs on one level.",
+    },
+    "zip.not_pdf": {
+        "de": "{filename} enthält Dateien, die keine PDFs sind: {entries}",
+        "en": "{filename} holds files that are not PDFs: {entries}",
+    },
+    "zip.same_name": {
+        "de": "{filename} enthält denselben Dateinamen mehrfach: {entries}",
+        "en": "{filename} holds the same file name more than once: {entries}",
+    },
     "release.no_documents": {
         "de": "„{title}“ hat noch keine Dokumente für Einheiten – nichts freizugeben.",
         "en": "“{title}” has no unit documents yet – nothing to release.",
@@ -621,6 +711,30 @@ class Message:
 
     def render(self, locale: str = DEFAULT_LOCALE) -> str:
         return render(self.key, locale, **self.facts)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe form that `from_json` turns back into the same message (stored reports)."""
+        return {"key": self.key, "facts": {name: _fact_json(value) for name, value in self.facts.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Message:
+        return cls(data["key"], {name: _fact_from_json(value) for name, value in data.get("facts", {}).items()})
+
+
+def _fact_json(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"message": value.to_json()}
+    if isinstance(value, (list, tuple)):
+        return [_fact_json(item) for item in value]
+    return value
+
+
+def _fact_from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "message" in value:
+        return Message.from_json(value["message"])
+    if isinstance(value, list):
+        return [_fact_from_json(item) for item in value]
+    return value
 
 
 def render(key: str, locale: str = DEFAULT_LOCALE, /, **facts: Any) -> str:

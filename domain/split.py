@@ -7,7 +7,7 @@ document is reported with its reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Annotated, Literal
@@ -77,13 +77,16 @@ class SplitResult:
         return not self.unmatched and not self.units_without_document
 
 
-def split_pages(rule: ByMarker | ByPageCount | ByRanges, page_texts: Sequence[str], units: Sequence[UnitKey]) -> SplitResult:
+def split_pages(rule: ByMarker | ByPageCount | ByRanges, page_count: int, page_texts: Iterable[str] | None,
+                units: Sequence[UnitKey]) -> SplitResult:
+    """Cuts `page_count` pages by `rule`; only the marker rule reads `page_texts` (one pass, so
+    a generator keeps a 90,000-page batch out of memory)."""
     if isinstance(rule, ByMarker):
-        result = _split_by_marker(rule.pattern, page_texts, units)
+        result = _split_by_marker(rule.pattern, page_texts or [], units)
     elif isinstance(rule, ByPageCount):
-        result = _split_by_count(rule.pages_per_unit, len(page_texts), units)
+        result = _split_by_count(rule.pages_per_unit, page_count, units)
     else:
-        result = _split_by_ranges(rule.ranges, len(page_texts), units)
+        result = _split_by_ranges(rule.ranges, page_count, units)
     result.units_without_document = [u.id for u in units if u.id not in result.assignments]
     return result
 
@@ -95,17 +98,54 @@ def _flexible(text: str) -> str:
     return r"\s*".join(re.escape(part) for part in text.split()) if text.strip() else ""
 
 
-def _marker_regexes(pattern: str, units: Sequence[UnitKey]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    before, after = pattern.split("{unit}")
-    names = sorted({name for unit in units for name in unit.identifiers()}, key=len, reverse=True)
-    known = "|".join(_flexible(name) for name in names) or r"(?!x)x"
-    prefix, suffix = _flexible(before), _flexible(after)
-    known_re = re.compile(rf"(?<!\w){prefix}\s*(?P<unit>{known})(?!\w)\s*{suffix}", re.IGNORECASE)
-    # With literal text around the placeholder, a marker naming an unknown unit is detectable.
-    any_re = None
-    if prefix or suffix:
-        any_re = re.compile(rf"(?<!\w){prefix}\s*(?P<unit>[\w./-]+(?:\s\d+)?)\s*{suffix}", re.IGNORECASE)
-    return known_re, any_re
+class _MarkerReader:
+    """Finds the units a page's markers name. Unit names are looked up word by word in a table,
+    not alternated in one regex: with 10,000 units such a regex would try every name at every
+    position of every page."""
+
+    WORDS = 6  # the longest unit name a marker may hold, in words
+
+    def __init__(self, pattern: str, units: Sequence[UnitKey]) -> None:
+        before, after = pattern.split("{unit}")
+        self.by_name = _units_by_name(units)
+        self.prefix = re.compile(rf"(?<!\w){_flexible(before)}", re.IGNORECASE) if before.strip() else None
+        self.suffix = re.compile(_flexible(after), re.IGNORECASE) if after.strip() else None
+        # With literal text around the placeholder, a marker naming an unknown unit is detectable.
+        self.unknown = None
+        if before.strip() or after.strip():
+            self.unknown = re.compile(
+                rf"(?<!\w){_flexible(before)}\s*(?P<unit>[\w./-]+(?:\s\d+)?)\s*{_flexible(after)}", re.IGNORECASE)
+
+    def units_on(self, text: str) -> dict[int, UnitKey]:
+        found: dict[int, UnitKey] = {}
+        starts = (m.end() for m in self.prefix.finditer(text)) if self.prefix else _word_starts(text)
+        for start in starts:
+            for unit in self._named_at(text, start):
+                found[unit.id] = unit
+        return found
+
+    def _named_at(self, text: str, start: int) -> list[UnitKey]:
+        """The units named right at `start`: up to the suffix where the pattern has one, else the
+        longest run of words that is a unit's name."""
+        window = text[start:start + 200]
+        if self.suffix is not None:
+            end = self.suffix.search(window)
+            return self.by_name.get(_fold(window[:end.start()]), []) if end else []
+        words = [word.group() for word in _WORD.finditer(window)][: self.WORDS]
+        for count in range(len(words), 0, -1):
+            name = "".join(words[:count]).casefold()
+            named = self.by_name.get(name) or self.by_name.get(name.rstrip(TRAILING))
+            if named:
+                return named
+        return []
+
+
+TRAILING = ".,;:!?)]}\"'“”„"  # punctuation after a name in running text
+_WORD = re.compile(r"\S+")
+
+
+def _word_starts(text: str) -> Iterator[int]:
+    return (m.start() for m in _WORD.finditer(text))
 
 
 def _units_by_name(units: Sequence[UnitKey]) -> dict[str, list[UnitKey]]:
@@ -120,14 +160,13 @@ def _units_by_name(units: Sequence[UnitKey]) -> dict[str, list[UnitKey]]:
     return by_name
 
 
-def _split_by_marker(pattern: str, page_texts: Sequence[str], units: Sequence[UnitKey]) -> SplitResult:
-    known_re, any_re = _marker_regexes(pattern, units)
-    by_name = _units_by_name(units)
+def _split_by_marker(pattern: str, page_texts: Iterable[str], units: Sequence[UnitKey]) -> SplitResult:
+    reader = _MarkerReader(pattern, units)
     result = SplitResult()
     current: UnitKey | None = None
     stop_reason = Message("split.before_first_marker", {"pattern": pattern})
     for page, text in enumerate(page_texts):
-        found = {unit.id: unit for m in known_re.finditer(text) for unit in by_name[_fold(m.group("unit"))]}
+        found = reader.units_on(text)
         if len(found) > 1:
             labels = ", ".join(sorted(u.label for u in found.values()))
             current, stop_reason = None, Message("split.after_ambiguous_page", {"page": page + 1})
@@ -138,7 +177,7 @@ def _split_by_marker(pattern: str, page_texts: Sequence[str], units: Sequence[Un
             if unit.id in result.assignments and current is not unit:
                 result.warnings.append(Message("split.unit_twice", {"unit": unit.label, "page": page + 1}))
             current = unit
-        elif any_re is not None and (unknown := any_re.search(text)):
+        elif reader.unknown is not None and (unknown := reader.unknown.search(text)):
             name = unknown.group("unit")
             current, stop_reason = None, Message("split.after_unknown_marker", {"unit": name, "page": page + 1})
             result.unmatched.append(Unmatched(page, Message("split.unknown_unit", {"unit": name})))

@@ -16,8 +16,9 @@ from bot.slack.ids import Action, Block, Callback
 from bot.slack.texts import t
 from domain.actors import Actor
 from domain.errors import BriefwerkError
+from domain.messages import Message
 from domain.pdf.assemble import concatenate
-from domain.services import documents
+from domain.services import documents, intake
 from domain.split import ByMarker, ByPageCount, ByRanges
 from handlers.common import action_value, actor_of, locale_of, meta
 from handlers.overview import show_serial
@@ -84,7 +85,7 @@ def upload(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Acto
             serial = documents.get_serial_letter(session, actor, info.serial_id)
             if kind == "attachment":
                 for name, data in contents.items():
-                    added = documents.add_attachment(session, ports.files, actor, serial.id, name, data)
+                    added = intake.add_attachment(session, ports.files, actor, serial.id, name, data)
                     lines.append(t("documents.attachment_done", locale, filename=name, pages=added.page_count))
             else:
                 document_type = serial.document_types[int(kind)]
@@ -99,11 +100,17 @@ def upload(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Acto
 def _split(session, ports, actor: Actor, serial_id: int, document_type: str, contents: dict[str, bytes],
            method: str, rule: Any, locale: str) -> list[str]:
     if method == "files":
-        result = documents.upload_unit_files(session, ports.files, actor, serial_id, document_type, contents)
-        lines = [t("documents.done", locale, filename=", ".join(contents), assigned=result.assigned_units)]
+        result = intake.upload_unit_files(session, ports.files, actor, serial_id, document_type, contents,
+                                          mode=intake.Mode.REPLACE)
+        lines = [t("documents.done", locale, filename=", ".join(contents), assigned=len(result.assigned))]
     else:  # several files are parts of one batch, in the order uploaded: split them together
         name = " + ".join(contents)
         data = next(iter(contents.values())) if len(contents) == 1 else concatenate(list(contents.values()), title=name)
-        result = documents.upload_batch(session, ports.files, actor, serial_id, document_type, name, data, rule)
-        lines = [t("documents.done", locale, filename=name, assigned=result.assigned_units)]
-    return lines + [line.render(locale) for line in result.report()]
+        result = intake.upload_batch(session, ports.files, actor, serial_id, document_type, name, data, rule,
+                                     mode=intake.Mode.REPLACE)
+        lines = [t("documents.done", locale, filename=name, assigned=len(result.assigned))]
+    report = intake.split_report(session, actor, serial_id)
+    missing = next(kind.missing for kind in report.types if kind.document_type == document_type)
+    return lines + [line.render(locale) for line in result.notes()] + [
+        Message("split.unit_without_document", {"unit": unit, "document_type": document_type}).render(locale)
+        for unit in missing]

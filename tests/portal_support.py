@@ -27,7 +27,7 @@ from bot.wiring import Wiring
 from domain.actors import Actor
 from domain.models import RecipientGroup, SerialLetter
 from domain.ports import Ports
-from domain.services import documents, release
+from domain.services import documents, intake, release
 from domain.split import ByMarker
 from tests.factories import Estate, attachment, batch_for, unit_letter
 
@@ -86,8 +86,8 @@ def released_letter(session: Session, ports: Ports, clerk: Actor, found: Estate,
         from domain.pdf.assemble import concatenate
 
         batch = concatenate([unit_letter(["An die Bewohner"], label, 1, title) for label in found.units])
-    documents.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch, ByMarker())
-    documents.add_attachment(session, ports.files, clerk, serial.id, "Einladung.pdf", attachment(1))
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch, ByMarker())
+    intake.add_attachment(session, ports.files, clerk, serial.id, "Einladung.pdf", attachment(1))
     release.release(session, ports, clerk, serial.id, notify=False)
     return serial
 

@@ -34,7 +34,7 @@ from domain.actors import Actor
 from domain.models import Contact, Organisation, RecipientGroup, SerialLetter
 from domain.notifications import download_link_email, new_documents_email
 from domain.ports import Ports
-from domain.services import documents, release
+from domain.services import documents, intake, release
 from domain.split import ByMarker
 from tests.factories import Estate, attachment, batch_for, estate
 
@@ -397,8 +397,8 @@ def found(session: Session, organisation: Organisation) -> Estate:
 
 def released_serial(session: Session, ports: Ports, clerk: Actor, found: Estate, group: RecipientGroup) -> SerialLetter:
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"], group)
-    documents.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
-    documents.add_attachment(session, ports.files, clerk, created.id, "Einladung.pdf", attachment(1))
+    intake.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
+    intake.add_attachment(session, ports.files, clerk, created.id, "Einladung.pdf", attachment(1))
     return created
 
 

@@ -365,13 +365,13 @@ def test_a_later_owner_does_not_see_letters_written_to_the_one_before(session, p
     from datetime import date
 
     from domain.models import Contact, Occupancy, PortalDocument, Relation
-    from domain.services import documents, portal, release
+    from domain.services import documents, intake, portal, release
     from domain.split import ByMarker
     from tests.factories import batch_for, estate
 
     found = estate(session, organisation)
     serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
-    documents.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
     release.release(session, ports, clerk, serial.id, notify=False)
     newcomer = Contact(organisation_id=organisation.id, external_id="K9", name="Nina Neu", street="Weg 1",
                        postcode="10115", city="Berlin", email="nina@example.de", portal_registered=True)

@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.wiring import Wiring
 from domain.models import PortalDocument, WebhookDelivery
 from domain.ports import Ports
-from domain.services import documents, release
+from domain.services import documents, intake, release
 from domain.split import ByMarker
 from tests.factories import batch_for, estate
 from tests.portal_support import released_letter
@@ -123,7 +123,7 @@ def test_release_queues_one_signed_call_per_unit_in_its_own_transaction(session,
 
 def test_a_release_that_fails_queues_nothing(session, webhook_ports, clerk, found) -> None:
     serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung", ["Hausgeldabrechnung"])
-    documents.upload_batch(session, webhook_ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf",
+    intake.upload_batch(session, webhook_ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf",
                            batch_for(found), ByMarker())
     store, published = webhook_ports.portal, []
 

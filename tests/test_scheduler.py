@@ -65,7 +65,7 @@ from domain.ports import (
     ShipmentRequest,
 )
 from domain.recipients import RecipientFilter
-from domain.services import approvals, dispatch, documents, release, tracking
+from domain.services import approvals, dispatch, documents, intake, release, tracking
 from domain.split import ByMarker
 from tests.conftest import empty_tables
 from tests.factories import attachment, batch_for, estate
@@ -207,8 +207,8 @@ def serial(session: Session, ports: Ports, clerk: Actor, memory_org: Organisatio
     """Released, to all contacts: four letters (Anna twice, Bernd, Clara; Dora has no address)."""
     found = estate(session, memory_org)
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
-    documents.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
-    documents.add_attachment(session, ports.files, clerk, created.id, "Einladung.pdf", attachment(1))
+    intake.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
+    intake.add_attachment(session, ports.files, clerk, created.id, "Einladung.pdf", attachment(1))
     release.release(session, ports, clerk, created.id, notify=False)
     dispatch.configure_dispatch(session, ports, clerk, created.id, {"filter": RecipientFilter.ALL})
     return created
@@ -435,7 +435,7 @@ def test_status_changes_are_recorded_once_and_move_the_serial_letter(session, po
 def test_the_outbox_is_never_polled(session, ports, clerk, organisation, engine, home, clock) -> None:
     found = estate(session, organisation)
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Info", ["Info"])
-    documents.upload_batch(session, ports.files, clerk, created.id, "Info", "b.pdf", batch_for(found), ByMarker())
+    intake.upload_batch(session, ports.files, clerk, created.id, "Info", "b.pdf", batch_for(found), ByMarker())
     release.release(session, ports, clerk, created.id, notify=False)
     order = dispatch.order_dispatch(session, ports, clerk, created.id)
     dispatch.run_order(session, ports, order.id)

@@ -32,7 +32,7 @@ from domain.models import (
     Unit,
 )
 from domain.ports import FileStore
-from domain.services import documents
+from domain.services import documents, intake
 from domain.split import ByMarker
 from tests.factories import attachment, batch_for, estate
 
@@ -72,8 +72,8 @@ def letter(session: Session, org: Organisation, slack: LocalSlack):
     clerk = Actor.of(staff)
     files = FileStore(slack.settings.home / "files")
     serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
-    documents.upload_batch(session, files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
-    documents.add_attachment(session, files, clerk, serial.id, "Einladung.pdf", attachment(3))
+    intake.upload_batch(session, files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
+    intake.add_attachment(session, files, clerk, serial.id, "Einladung.pdf", attachment(3))
     return serial, found
 
 

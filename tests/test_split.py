@@ -12,37 +12,42 @@ from domain.split import ByMarker, ByPageCount, ByRanges, UnitKey, match_files_t
 UNITS = [UnitKey(i, f"WE {i:02d}", f"E{i}") for i in range(1, 6)]
 
 
+def split(rule, texts, units):
+    """The texts as a one-pass generator, as the pipeline hands them over."""
+    return split_pages(rule, len(texts), iter(texts), units)
+
+
 def test_marker_starts_a_unit_and_unmarked_pages_continue_it() -> None:
     texts = ["Einheit: WE 01", "Seite 2", "Einheit: WE 02", "Einheit: WE 03", "Seite 2", "Seite 3"]
-    result = split_pages(ByMarker(), texts, UNITS)
+    result = split(ByMarker(), texts, UNITS)
     assert result.assignments == {1: [0, 1], 2: [2], 3: [3, 4, 5]}
     assert result.units_without_document == [4, 5]
     assert result.unmatched == []
 
 
 def test_pages_before_the_first_marker_are_reported() -> None:
-    result = split_pages(ByMarker(), ["Deckblatt", "Einheit: WE 01"], UNITS)
+    result = split(ByMarker(), ["Deckblatt", "Einheit: WE 01"], UNITS)
     assert [u.page for u in result.unmatched] == [0]
     assert "ersten Seite mit einer Einheits-Markierung" in result.unmatched[0].reason.render("de")
 
 
 def test_unknown_unit_pages_are_never_glued_to_the_previous_unit() -> None:
     texts = ["Einheit: WE 01", "Einheit: WE 99", "Seite 2 von WE 99", "Einheit: WE 02"]
-    result = split_pages(ByMarker(), texts, UNITS)
+    result = split(ByMarker(), texts, UNITS)
     assert result.assignments == {1: [0], 2: [3]}
     assert [u.page for u in result.unmatched] == [1, 2]
     assert "WE 99" in result.unmatched[0].reason.render("en")
 
 
 def test_a_page_naming_two_units_is_ambiguous() -> None:
-    result = split_pages(ByMarker(pattern="{unit}"), ["WE 01 und WE 02"], UNITS)
+    result = split(ByMarker(pattern="{unit}"), ["WE 01 und WE 02"], UNITS)
     assert result.assignments == {}
     assert "WE 01, WE 02" in result.unmatched[0].reason.render("de")
 
 
 def test_marker_matches_whole_labels_only() -> None:
     units = [UnitKey(1, "WE 1", "a"), UnitKey(11, "WE 11", "b")]
-    result = split_pages(ByMarker(), ["Einheit: WE 11", "Einheit: WE 1"], units)
+    result = split(ByMarker(), ["Einheit: WE 11", "Einheit: WE 1"], units)
     assert result.assignments == {11: [0], 1: [1]}
 
 
@@ -52,21 +57,21 @@ def test_pattern_needs_exactly_one_placeholder() -> None:
 
 
 def test_fixed_page_count_reports_leftovers_and_short_chunks() -> None:
-    result = split_pages(ByPageCount(pages_per_unit=2), [""] * 9, UNITS[:4])
+    result = split(ByPageCount(pages_per_unit=2), [""] * 9, UNITS[:4])
     assert result.assignments == {1: [0, 1], 2: [2, 3], 3: [4, 5], 4: [6, 7]}
     assert [u.page for u in result.unmatched] == [8]
-    short = split_pages(ByPageCount(pages_per_unit=3), [""] * 7, UNITS[:3])
+    short = split(ByPageCount(pages_per_unit=3), [""] * 7, UNITS[:3])
     assert short.assignments == {1: [0, 1, 2], 2: [3, 4, 5]}
     assert [u.page for u in short.unmatched] == [6]
     assert short.units_without_document == [3]
 
 
 def test_ranges_assign_exactly_and_refuse_overlaps() -> None:
-    result = split_pages(ByRanges(ranges={"WE 01": "1-2", "E2": "3, 5"}), [""] * 5, UNITS)
+    result = split(ByRanges(ranges={"WE 01": "1-2", "E2": "3, 5"}), [""] * 5, UNITS)
     assert result.assignments == {1: [0, 1], 2: [2, 4]}
     assert [u.page for u in result.unmatched] == [3]
     with pytest.raises(InvalidInput) as raised:
-        split_pages(ByRanges(ranges={"WE 01": "1-3", "WE 02": "3-4"}), [""] * 5, UNITS)
+        split(ByRanges(ranges={"WE 01": "1-3", "WE 02": "3-4"}), [""] * 5, UNITS)
     assert "Seite 3" in raised.value.render("de")
     with pytest.raises(InvalidInput):
         parse_page_ranges("4-9", 5)
@@ -84,7 +89,7 @@ def test_files_match_units_by_their_name_ending() -> None:
 @given(st.lists(st.one_of(st.sampled_from(UNITS), st.none()), max_size=30))
 def test_every_page_is_assigned_or_reported_exactly_once(pages) -> None:
     texts = [f"Einheit: {unit.label}" if unit else "Fortsetzung" for unit in pages]
-    result = split_pages(ByMarker(), texts, UNITS)
+    result = split(ByMarker(), texts, UNITS)
     assigned = [page for unit_pages in result.assignments.values() for page in unit_pages]
     reported = [item.page for item in result.unmatched]
     assert sorted(assigned + reported) == list(range(len(texts)))
@@ -93,7 +98,7 @@ def test_every_page_is_assigned_or_reported_exactly_once(pages) -> None:
 
 @given(st.integers(1, 5), st.integers(0, 40))
 def test_page_count_split_covers_every_page(per_unit, page_count) -> None:
-    result = split_pages(ByPageCount(pages_per_unit=per_unit), [""] * page_count, UNITS)
+    result = split(ByPageCount(pages_per_unit=per_unit), [""] * page_count, UNITS)
     assigned = [page for unit_pages in result.assignments.values() for page in unit_pages]
     assert sorted(assigned + [u.page for u in result.unmatched]) == list(range(page_count))
     assert all(len(p) == per_unit for p in result.assignments.values())
@@ -101,7 +106,7 @@ def test_page_count_split_covers_every_page(per_unit, page_count) -> None:
 
 def test_an_identifier_naming_two_units_is_never_guessed() -> None:
     units = [UnitKey(1, "7", "101"), UnitKey(2, "101", "E2")]  # one unit's id is another's label
-    result = split_pages(ByMarker(), ["Einheit: 101", "Einheit: 7"], units)
+    result = split(ByMarker(), ["Einheit: 101", "Einheit: 7"], units)
     assert result.assignments == {1: [1]} and [u.page for u in result.unmatched] == [0]
     with pytest.raises(InvalidInput):
-        split_pages(ByRanges(ranges={"101": "1"}), ["", ""], units)
+        split(ByRanges(ranges={"101": "1"}), ["", ""], units)

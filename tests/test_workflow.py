@@ -29,7 +29,7 @@ from domain.models import (
 )
 from domain.ports import Ports, ProviderLetter, ShipmentRequest
 from domain.recipients import PaperReason, RecipientFilter
-from domain.services import dispatch, documents, release
+from domain.services import dispatch, documents, intake, release
 from domain.split import ByMarker, ByPageCount
 from tests.factories import attachment, batch_for, estate, unit_letter
 
@@ -47,10 +47,10 @@ def found(session: Session, organisation: Organisation):
 def serial(session: Session, ports: Ports, clerk: Actor, found) -> SerialLetter:
     """A serial letter to the owners with statements split by marker and a 3-page attachment."""
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
-    result = documents.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "batch.pdf",
+    result = intake.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "batch.pdf",
                                     batch_for(found), ByMarker())
-    assert result.split.complete, [m.render("en") for m in result.report()]
-    documents.add_attachment(session, ports.files, clerk, created.id, "Einladung.pdf", attachment(3))
+    assert not result.unmatched and len(result.assigned) == 4, [m.render("en") for m in result.notes()]
+    intake.add_attachment(session, ports.files, clerk, created.id, "Einladung.pdf", attachment(3))
     return created
 
 
@@ -76,9 +76,10 @@ def test_split_assigns_each_unit_its_pages_and_a_new_split_replaces_it(session, 
     assert {found.units[label].id for label in found.units} == set(parts)
     we03 = ports.files.read(parts[found.units["WE 03"].id]["Hausgeldabrechnung"].path)
     assert len(texts(we03)) == 2 and "Einheit: WE 03" in texts(we03)[0] and "Bernd Groß" in texts(we03)[0]
-    result = documents.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "neu.pdf",
-                                    batch_for(found, {"WE 01": 3, "WE 02": 3, "WE 03": 3, "WE 04": 3}), ByPageCount(pages_per_unit=3))
-    assert result.assigned_units == 4
+    result = intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "neu.pdf",
+                                 batch_for(found, {"WE 01": 3, "WE 02": 3, "WE 03": 3, "WE 04": 3}), ByPageCount(pages_per_unit=3),
+                                 mode=intake.Mode.REPLACE)
+    assert len(result.assigned) == 4
     parts = documents.unit_document_parts(session, serial)
     assert all(by_type["Hausgeldabrechnung"].page_count == 3 for by_type in parts.values())
 
@@ -89,24 +90,26 @@ def test_unmatched_pages_and_units_without_documents_are_reported(session, ports
 
     pdf = concatenate([attachment(1, "Deckblatt"), unit_letter(["Anna Schäfer"], "WE 01", 1),
                        unit_letter(["Bernd Groß"], "WE 99", 1)])
-    result = documents.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "b.pdf", pdf, ByMarker())
-    report = [line.render("de") for line in result.report()]
+    result = intake.upload_batch(session, ports.files, clerk, created.id, "Hausgeldabrechnung", "b.pdf", pdf, ByMarker())
+    report = [line.render("de") for line in result.notes()]
     assert any(line.startswith("Seite 1 gehört zu keiner Einheit") for line in report)
     assert any("„WE 99“" in line for line in report)
-    assert sum("hat kein Dokument" in line for line in report) == 3
+    stored = intake.split_report(session, clerk, created.id)
+    assert stored.types[0].missing == ["WE 02", "WE 03", "WE 04"]
+    assert [note.page for note in stored.types[0].unmatched] == [1, 3]
 
 
 def test_one_file_per_unit_and_broken_uploads(session, ports, clerk, found) -> None:
     created = documents.create_serial_letter(session, clerk, found.prop.id, "Plan", ["Wirtschaftsplan"])
     files = {f"Wirtschaftsplan_{label.replace(' ', '_')}.pdf": unit_letter(["x"], label, 1) for label in ["WE 01", "WE 03"]}
     files["Sonstiges.pdf"] = unit_letter(["x"], "?", 1)
-    result = documents.upload_unit_files(session, ports.files, clerk, created.id, "Wirtschaftsplan", files)
-    assert result.assigned_units == 2 and [name for name, _ in result.rejected_files] == ["Sonstiges.pdf"]
+    result = intake.upload_unit_files(session, ports.files, clerk, created.id, "Wirtschaftsplan", files)
+    assert len(result.assigned) == 2 and [name for name, _ in result.rejected_files] == ["Sonstiges.pdf"]
     with pytest.raises(InvalidInput) as raised:
-        documents.add_attachment(session, ports.files, clerk, created.id, "kaputt.pdf", b"%PDF-1.7 broken")
+        intake.add_attachment(session, ports.files, clerk, created.id, "kaputt.pdf", b"%PDF-1.7 broken")
     assert "kaputt.pdf" in raised.value.render("de")
     with pytest.raises(InvalidInput):
-        documents.add_attachment(session, ports.files, clerk, created.id, "bild.png", b"\x89PNG")
+        intake.add_attachment(session, ports.files, clerk, created.id, "bild.png", b"\x89PNG")
 
 
 # --- release ----------------------------------------------------------------------------------
@@ -130,7 +133,7 @@ def test_a_malformed_address_is_reported_and_the_rest_still_mailed(session, port
     from domain.pdf.assemble import concatenate
 
     pdf = concatenate([unit_letter(["x"], label, 1) for label in found.units])
-    documents.upload_batch(session, ports.files, clerk, created.id, "Info", "i.pdf", pdf, ByMarker())
+    intake.upload_batch(session, ports.files, clerk, created.id, "Info", "i.pdf", pdf, ByMarker())
     result = release.release(session, ports, clerk, created.id, notify=True)
     assert result.emailed == 2 and [name for name, _ in result.email_failures] == ["Emil Krüger"]
     assert "emil(at)example.de" in result.email_failures[0][1]

@@ -132,10 +132,18 @@ def unrelease_unit(session: Session, ports: Ports, actor: Actor, serial_id: int,
     return removed
 
 
-def delete_serial_letter(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> int:
-    """Admins only: remove every released document from all units, then mark it deleted."""
+def require_creator_or_admin(actor: Actor, serial: SerialLetter) -> None:
+    """A draft is its creator's to rename or delete; anything else needs an admin."""
+    if serial.state is LetterState.DRAFT and serial.created_by == actor.staff_id:
+        return
     actor.require(Role.ADMIN)
+
+
+def delete_serial_letter(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> int:
+    """Admins, and the creator of a draft: remove every released document from all units, then
+    mark it deleted."""
     serial = get_serial_letter(session, actor, serial_id)
+    require_creator_or_admin(actor, serial)
     move(session, serial, LetterState.DELETED, "delete", expected_version)
     removed = 0
     for unit_id in released_units(session, serial.id):

@@ -1,0 +1,67 @@
+"""Which stored files the database points to, a unit of work that leaves no file behind when it
+fails, and the sweep that collects blobs no row points to any more."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlmodel import Session, col, select
+
+from domain.models import DownloadLink, PortalDocument, Shipment, SourceDocument, UnitDocument
+from domain.ports import FileStore
+
+# Every column that names a file of the store. (Print recipes fixed at order time name only
+# documents and attachments, whose rows can no longer change once a letter is released.)
+FILE_COLUMNS = (SourceDocument.path, UnitDocument.path, PortalDocument.path, Shipment.print_path, DownloadLink.path)
+
+
+def referenced(session: Session, keys: Iterable[str]) -> set[str]:
+    """Those of `keys` that a committed row names."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for column in FILE_COLUMNS:
+            found.update(session.exec(select(column).where(col(column).in_(chunk))))
+    return found
+
+
+@contextmanager
+def all_or_nothing(session: Session, files: FileStore) -> Iterator[None]:
+    """Commits the session at the end; on any failure rolls back and removes the blobs this
+    unit of work stored, so a failure halfway leaves no rows and no files."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        discard_uncommitted(session, files)
+        raise
+    files.committed()
+
+
+def discard_uncommitted(session: Session, files: FileStore) -> int:
+    created = files.created()
+    if not created:
+        return 0
+    try:
+        keep = referenced(session, created)
+    except Exception:  # the database is away: keep everything, the sweep collects it later
+        files.committed()
+        return 0
+    return files.discard_created(keep)
+
+
+def sweep(session: Session, files: FileStore, grace_seconds: float) -> int:
+    """Removes blobs that no row names and nobody wrote or claimed within the grace period
+    (a transaction still running has claimed its blobs more recently than that)."""
+    before = time.time_ns() - int(grace_seconds * 1e9)
+    old = [key for key, mtime in files.blobs() if mtime < before]
+    removed = 0
+    for start in range(0, len(old), 500):
+        chunk = old[start:start + 500]
+        named = referenced(session, chunk)
+        removed += sum(files.remove_if_older(key, before) for key in chunk if key not in named)
+    return removed

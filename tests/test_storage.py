@@ -1,0 +1,82 @@
+"""Blobs named by their content: never rewritten, removed only when nobody claims them, and a
+failed unit of work leaves none behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from domain.actors import Actor
+from domain.models import Organisation, SourceDocument, SourceKind
+from domain.ports import FileStore, Ports, blob_key
+from domain.services import documents, storage
+from tests.factories import estate
+
+
+def test_the_same_bytes_are_stored_once_and_never_rewritten(tmp_path: Path) -> None:
+    files = FileStore(tmp_path)
+    key = files.put(b"%PDF-1.7 eins")
+    assert key == blob_key(hashlib.sha256(b"%PDF-1.7 eins").hexdigest())
+    inode = files.path(key).stat().st_ino
+    assert files.put(b"%PDF-1.7 eins") == key
+    assert files.path(key).stat().st_ino == inode  # claimed, not replaced
+    assert files.created() == [key]
+    assert list((tmp_path / "tmp").iterdir()) == []  # no staging file left
+
+
+def test_discard_removes_only_what_nobody_else_claimed(tmp_path: Path) -> None:
+    first, second = FileStore(tmp_path), FileStore(tmp_path)
+    mine = first.put(b"nur meins")
+    shared = first.put(b"geteilt")
+    time.sleep(0.01)
+    assert second.put(b"geteilt") == shared  # another unit of work stores the same bytes meanwhile
+    assert second.created() == []
+    assert first.discard_created(referenced=set()) == 1
+    assert not files_exist(first, mine) and files_exist(first, shared)
+
+
+def test_discard_keeps_what_a_committed_row_names(tmp_path: Path) -> None:
+    files = FileStore(tmp_path)
+    key = files.put(b"schon eingetragen")
+    assert files.discard_created(referenced={key}) == 0
+    assert files_exist(files, key)
+
+
+def files_exist(files: FileStore, key: str) -> bool:
+    return files.path(key).exists()
+
+
+def test_all_or_nothing_leaves_no_rows_and_no_files(session: Session, ports: Ports, organisation: Organisation,
+                                                     clerk: Actor) -> None:
+    found = estate(session, organisation)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung", ["A"])
+    with pytest.raises(RuntimeError):
+        with storage.all_or_nothing(session, ports.files):
+            key = ports.files.put(b"%PDF-1.7 halb")
+            session.add(SourceDocument(serial_letter_id=serial.id, kind=SourceKind.ATTACHMENT, filename="x.pdf",
+                                       path=key, sha256="0", page_count=1))
+            session.flush()
+            raise RuntimeError("disk full")
+    session.expire_all()
+    assert documents.attachments_of(session, serial.id) == []
+    assert not ports.files.path(key).exists()
+
+
+def test_the_sweep_collects_old_unnamed_blobs_only(session: Session, ports: Ports, organisation: Organisation,
+                                                  clerk: Actor) -> None:
+    found = estate(session, organisation)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung", ["A"])
+    named, orphan, young = (ports.files.put(data) for data in (b"named", b"orphan", b"young"))
+    session.add(SourceDocument(serial_letter_id=serial.id, kind=SourceKind.ATTACHMENT, filename="n.pdf", path=named,
+                               sha256="0", page_count=1))
+    session.commit()
+    hour_ago = time.time() - 3600
+    for key in (named, orphan):
+        os.utime(ports.files.path(key), (hour_ago, hour_ago))
+    assert storage.sweep(session, ports.files, grace_seconds=600) == 1
+    assert [ports.files.path(k).exists() for k in (named, orphan, young)] == [True, False, True]
