@@ -1,78 +1,232 @@
-"""The `briefwerk` command line."""
+"""The `briefwerk` command line: the demo, the app and its workers, and the intake for scripts and
+cron (master data, new serial letters). Every refusal is one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot.settings import Settings
-from bot.wiring import Wiring, organisation_named
+from bot.wiring import Wiring
+from domain.messages import CATALOG, render
 
 if TYPE_CHECKING:  # the commands import what they need when they run
     from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlmodel import Session
 
     from bot.slack.app import SlackDeps
+    from domain.actors import Actor
+    from domain.models import Organisation
 
-app = typer.Typer(help="briefwerk: serial letters from generated to portal and mailbox.", no_args_is_help=True)
+app = typer.Typer(help="briefwerk: serial letters from generated to portal and mailbox.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+serial_letters = typer.Typer(help="Serial letters: create one with its documents, list them, show one's split report.",
+                             no_args_is_help=True)
+properties = typer.Typer(help="Properties imported from the ERP.", no_args_is_help=True)
+organisations_cli = typer.Typer(help="Organisations (one per Slack workspace).", no_args_is_help=True)
+app.add_typer(serial_letters, name="serial-letter")
+app.add_typer(properties, name="property")
+app.add_typer(organisations_cli, name="org")
+
+WORDS: dict[str, dict[str, str]] = {
+    "error": {"de": "Fehler: {text}", "en": "Error: {text}"},
+    "unexpected": {
+        "de": "Unerwarteter Fehler ({kind}): {text}. Mit BRIEFWERK_DEBUG=1 erscheinen die Einzelheiten.",
+        "en": "Unexpected error ({kind}): {text}. Set BRIEFWERK_DEBUG=1 for the details.",
+    },
+    "database": {
+        "de": "Die Datenbank ist nicht erreichbar ({url}): {text}",
+        "en": "The database cannot be reached ({url}): {text}",
+    },
+    "no_file": {"de": "{path}: Datei nicht gefunden.", "en": "{path}: file not found."},
+    "unreadable_file": {"de": "{path}: lässt sich nicht lesen ({text}).", "en": "{path}: cannot be read ({text})."},
+    "imported": {
+        "de": "{file}: {rows} Zeilen in „{org}“ importiert – neu: {created}, geändert: {updated}, beendete Zuordnungen: {ended}",
+        "en": "{file}: {rows} rows imported into “{org}” – new: {created}, changed: {updated}, links ended: {ended}",
+    },
+    "preview": {
+        "de": "{file}: Vorschau für „{org}“ ({rows} Zeilen, nichts gespeichert) – neu: {created}, geändert: {updated}, beendete Zuordnungen: {ended}",
+        "en": "{file}: preview for “{org}” ({rows} rows, nothing stored) – new: {created}, changed: {updated}, links ended: {ended}",
+    },
+    "rejected": {
+        "de": "{file}: nichts importiert, {count} Zeilen abgelehnt:",
+        "en": "{file}: nothing imported, {count} rows rejected:",
+    },
+    "counts": {
+        "de": "{properties} Liegenschaften, {units} Einheiten, {contacts} Kontakte, {links} Zuordnungen",
+        "en": "{properties} properties, {units} units, {contacts} contacts, {links} links",
+    },
+    "created": {
+        "de": "Serienbrief Nr. {id} „{title}“ angelegt ({property}, {units} Einheiten).",
+        "en": "Serial letter no. {id} “{title}” created ({property}, {units} units).",
+    },
+    "warning": {"de": "Hinweis: {text}", "en": "Note: {text}"},
+    "one_rule": {
+        "de": "Bitte nur eine Aufteilungsregel angeben: --marker, --pages-per-unit oder --ranges.",
+        "en": "Please give one split rule only: --marker, --pages-per-unit or --ranges.",
+    },
+    "bad_ranges": {
+        "de": "--ranges erwartet JSON wie '{{\"WE 01\": \"1-3\", \"WE 02\": \"4-5\"}}': {text}",
+        "en": "--ranges expects JSON such as '{{\"WE 01\": \"1-3\", \"WE 02\": \"4-5\"}}': {text}",
+    },
+    "bad_type": {
+        "de": "--type erwartet NAME=DATEI (PDF, ZIP oder Ordner) oder NAME mit --unit-files: „{text}“",
+        "en": "--type expects NAME=FILE (PDF, ZIP or folder) or NAME with --unit-files: “{text}”",
+    },
+    "unit_files_for": {
+        "de": "--unit-files „{text}“: zu welchem Dokumenttyp? Schreiben Sie NAME=ORDNER (Typen ohne Datei: {types}).",
+        "en": "--unit-files “{text}”: for which document type? Write NAME=FOLDER (types without a file: {types}).",
+    },
+    "no_types": {"de": "Mindestens ein --type NAME=DATEI angeben.", "en": "Give at least one --type NAME=FILE."},
+    "type_without_file": {
+        "de": "Für den Dokumenttyp „{type}“ fehlt die Datei (NAME=DATEI oder --unit-files NAME=ORDNER).",
+        "en": "The document type “{type}” has no file (NAME=FILE or --unit-files NAME=FOLDER).",
+    },
+    "ignored_files": {
+        "de": "{folder}: {count} Dateien ohne .pdf werden übergangen ({names})",
+        "en": "{folder}: {count} files without .pdf are skipped ({names})",
+    },
+    "empty_folder": {"de": "{folder} enthält keine PDF-Datei.", "en": "{folder} holds no PDF file."},
+    "none": {"de": "Keine Einträge.", "en": "Nothing yet."},
+    "serial_row": {"de": "Nr. {id}  {title}  ·  {property}  ·  {state}  ·  {at}",
+                   "en": "no. {id}  {title}  ·  {property}  ·  {state}  ·  {at}"},
+    "property_row": {"de": "{ref}  {name}  ·  {units} Einheiten", "en": "{ref}  {name}  ·  {units} units"},
+    "org_row": {"de": "{name}  ·  Slack-Team {team}  ·  {properties} Liegenschaften",
+                "en": "{name}  ·  Slack team {team}  ·  {properties} properties"},
+    "not_bound": {"de": "noch nicht verbunden", "en": "not bound yet"},
+    "cli_actor": {"de": "Kommandozeile", "en": "Command line"},
+    "resume": {
+        "de": "Auftrag {order}: {submitted} übergeben, {already} waren schon da, {failed} fehlgeschlagen",
+        "en": "Order {order}: {submitted} handed over, {already} were already there, {failed} failed",
+    },
+}
+CATALOG.update({f"cli.{key}": texts for key, texts in WORDS.items()})
+
+
+class Refused(Exception):
+    """A refusal of the command line itself (bad options), said in the user's language."""
+
+    def __init__(self, key: str, **facts: Any) -> None:
+        super().__init__(key)
+        self.key, self.facts = key, facts
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def say(key: str, **facts: Any) -> str:
+    return render(f"cli.{key}", settings().locale, **facts)
+
+
+def main() -> None:
+    """The console script: every failure becomes one line, never a traceback."""
+    try:
+        app()
+    except Exception as error:  # noqa: BLE001 - the one place that turns failures into a line
+        code, line = _explain(error)
+        if os.environ.get("BRIEFWERK_DEBUG"):
+            raise
+        typer.echo(line, err=True)
+        sys.exit(code)
+
+
+def _explain(error: Exception) -> tuple[int, str]:
+    from sqlalchemy.exc import OperationalError
+
+    from domain.errors import BriefwerkError
+
+    locale = _locale()
+    if isinstance(error, Refused):
+        return 2, render("cli.error", locale, text=render(f"cli.{error.key}", locale, **error.facts))
+    if isinstance(error, BriefwerkError):
+        return 2, render("cli.error", locale, text=error.render(locale))
+    if isinstance(error, FileNotFoundError):
+        return 2, render("cli.error", locale, text=render("cli.no_file", locale, path=error.filename or error))
+    if isinstance(error, OSError):
+        return 2, render("cli.error", locale, text=render("cli.unreadable_file", locale, path=error.filename or "",
+                                                            text=error.strerror or error))
+    if isinstance(error, OperationalError):
+        url = _safe_url()
+        text = " ".join(str(error.orig).split())
+        return 2, render("cli.error", locale, text=render("cli.database", locale, url=url, text=text))
+    return 1, render("cli.unexpected", locale, kind=type(error).__name__, text=" ".join(str(error).split())[:300])
+
+
+def _locale() -> str:
+    try:
+        return settings().locale
+    except Exception:  # noqa: BLE001 - broken settings must not hide the first error
+        return "de"
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(settings().db_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def _json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def _organisation(reference: str | None) -> Iterator[tuple[Wiring, Session, Organisation, Actor]]:
+    """A unit of work in the organisation the command means, acting as the command line."""
+    from domain.services import organisations
+
+    wiring = Wiring(settings())
+    with wiring.unit_of_work() as (session, _):
+        organisation = organisations.for_command_line(session, reference)
+        actor = organisations.system_staff(session, organisation, "cli", say("cli_actor"))
+        yield wiring, session, organisation, actor
+
+
+# --- the app -----------------------------------------------------------------------------
 
 
 @app.command()
 def demo() -> None:
-    """Generate a demo property with letters and drive the whole workflow through the Slack app
-    against a local Slack stand-in, printing what users would see."""
+    """Generate an ERP export and letters, then drive the whole workflow through the Slack app
+    against a local Slack stand-in (import, new serial letter, release, dispatch), printing what
+    users see."""
     from bot.demo_run import run_demo
 
-    run_demo(Settings(), echo=typer.echo)
-
-
-@app.command("import")
-def import_(file: Path, organisation: str = typer.Option("Hausverwaltung", "--org", help="Organisation name")) -> None:
-    """Import properties, units and contacts from a CSV or JSON file (all or nothing)."""
-    from datetime import date
-
-    from domain.errors import InvalidInput
-    from domain.importer import import_file
-
-    wiring = Wiring(Settings())
-    with wiring.unit_of_work() as (session, _):
-        org = organisation_named(session, organisation)
-        try:
-            report = import_file(session, org.id, file.name, file.read_bytes(), date.today())
-        except InvalidInput as error:
-            typer.echo(f"{file.name}: {error.render(wiring.settings.locale)}", err=True)
-            raise typer.Exit(2) from error
-    if not report.ok:
-        typer.echo(f"{file.name}: nichts importiert, {len(report.rejected)} Zeilen abgelehnt:", err=True)
-        for rejected in report.rejected:
-            typer.echo(f"  {rejected.message.render(wiring.settings.locale)}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{file.name}: {report.rows} Zeilen importiert – neu: {report.created}, geändert: {report.updated}, "
-               f"beendete Zuordnungen: {report.ended_links}")
+    run_demo(settings(), echo=typer.echo)
 
 
 @app.command()
 def serve() -> None:
-    """Run the Slack app: HTTP mode (events, OAuth install, health check), or Socket Mode when
-    SLACK_APP_TOKEN is set (the HTTP side then serves the health check)."""
+    """Run the Slack app: HTTP mode (events, OAuth install, intake API, health check), or Socket
+    Mode when SLACK_APP_TOKEN is set (the HTTP side then serves the API and health check)."""
     import uvicorn
 
     from bot.server import asgi_app
     from bot.slack.app import SlackDeps, build_app
     from handlers import register_listeners
 
-    settings = Settings()
-    deps = SlackDeps(Wiring(settings))
+    config = settings()
+    deps = SlackDeps(Wiring(config))
     slack = build_app(deps, register_listeners)
-    if settings.slack_app_token is not None:
+    if config.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        SocketModeHandler(slack, settings.slack_app_token.get_secret_value()).connect()
+        SocketModeHandler(slack, config.slack_app_token.get_secret_value()).connect()
         typer.echo("Socket Mode verbunden")
-    scheduler = _in_process_scheduler(deps) if settings.scheduler_in_process else None
+    scheduler = _in_process_scheduler(deps) if config.scheduler_in_process else None
     try:
-        uvicorn.run(asgi_app(slack, deps), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(asgi_app(slack, deps), host=config.host, port=config.port, log_level="info")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
@@ -92,15 +246,15 @@ def _in_process_scheduler(deps: SlackDeps) -> BackgroundScheduler:
 def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance in leases (default: host-pid)"),
            once: bool = typer.Option(False, "--once", help="Run every job once and exit")) -> None:
     """Run the scheduler alone: hand-over and retries, provider status, notification threads,
-    approval reminders and expiry, link expiry and retention. Several may run against one
-    PostgreSQL database; set BRIEFWERK_SCHEDULER_IN_PROCESS=false for `serve` then."""
+    approval reminders and expiry, link expiry, retention and the file sweep. Several may run
+    against one PostgreSQL database; set BRIEFWERK_SCHEDULER_IN_PROCESS=false for `serve` then."""
     import logging
 
     from bot.scheduler import Worker, default_worker_id, run_blocking, slack_for
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not every run; failures still show
-    wiring = Wiring(Settings())
+    wiring = Wiring(settings())
     instance = Worker(wiring, slack_for(wiring), worker_id or default_worker_id())
     if once:
         done = {job: count for job, count in instance.run_once().items() if count}
@@ -114,9 +268,9 @@ def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance
 @app.command()
 def migrate() -> None:
     """Create or update the database schema."""
-    wiring = Wiring(Settings())
+    wiring = Wiring(settings())
     wiring.engine  # noqa: B018 - building the engine migrates
-    typer.echo(f"Datenbank aktuell: {wiring.settings.db_url}")
+    typer.echo(f"Datenbank aktuell: {_safe_url()}")
 
 
 @app.command("resume-orders")
@@ -127,15 +281,277 @@ def resume_orders() -> None:
     from domain.models import DispatchOrder
     from domain.services.dispatch import run_order
 
-    wiring = Wiring(Settings())
+    wiring = Wiring(settings())
     with wiring.unit_of_work() as (session, ports):
         orders = session.exec(select(DispatchOrder).where(
             col(DispatchOrder.completed_at).is_(None), col(DispatchOrder.cancelled_at).is_(None))).all()
         for order in orders:
             outcome = run_order(session, ports, order.id)
-            typer.echo(f"Auftrag {order.id}: {outcome.submitted} übergeben, {outcome.already_there} waren schon da, "
-                       f"{len(outcome.failed)} fehlgeschlagen")
+            typer.echo(say("resume", order=order.id, submitted=outcome.submitted, already=outcome.already_there,
+                           failed=len(outcome.failed)))
+
+
+# --- master data -------------------------------------------------------------------------
+
+ORG_HELP = "Organisation: its Slack team id or its name (needed only when there are several)"
+
+
+@app.command("import")
+def import_(file: Path = typer.Argument(..., help="CSV or JSON export of properties, units and contacts"),
+            organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
+            dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would change"),
+            as_json: bool = typer.Option(False, "--json", help="Print the result as JSON")) -> None:
+    """Import properties, units and contacts (all or nothing; every rejected row with its line)."""
+    from domain.services import masterdata
+
+    data = file.read_bytes()
+    with _organisation(organisation) as (wiring, session, org, actor):
+        name = org.name
+        if dry_run:
+            report = masterdata.preview(session, org, file.name, data, date.today())
+        else:
+            report = masterdata.run_import(session, org, file.name, data, date.today(), actor, "cli")
+    locale = wiring.settings.locale
+    if as_json:
+        _json({"organisation": name, "applied": report.ok and not dry_run, "rows": report.rows,
+               "created": report.created, "updated": report.updated, "ended_links": report.ended_links,
+               "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected]})
+    elif report.ok:
+        typer.echo(say("preview" if dry_run else "imported", file=file.name, org=name, rows=report.rows,
+                       created=say("counts", **report.created), updated=say("counts", **report.updated),
+                       ended=report.ended_links))
+    else:
+        typer.echo(say("rejected", file=file.name, count=len(report.rejected)), err=True)
+        for rejected in report.rejected:
+            typer.echo(f"  {rejected.message.render(locale)}", err=True)
+    if not report.ok:
+        raise typer.Exit(2)
+
+
+@properties.command("list")
+def list_properties(organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
+                    as_json: bool = typer.Option(False, "--json")) -> None:
+    """The organisation's properties with their ERP numbers and unit counts."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from domain.models import Property, Unit
+
+    with _organisation(organisation) as (_, session, org, _actor):
+        rows = session.exec(select(Property, func.count(Unit.id)).join(Unit, Unit.property_id == Property.id, isouter=True)
+                            .where(Property.organisation_id == org.id).group_by(Property.id)
+                            .order_by(Property.external_id)).all()
+    if as_json:
+        _json([{"id": p.id, "ref": p.external_id, "name": p.name, "units": n} for p, n in rows])
+        return
+    for prop, units in rows:
+        typer.echo(say("property_row", ref=prop.external_id, name=prop.name, units=units))
+    if not rows:
+        typer.echo(say("none"))
+
+
+@organisations_cli.command("list")
+def list_organisations(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every organisation, with the Slack workspace it is bound to."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from domain.models import Organisation, Property
+
+    wiring = Wiring(settings())
+    with wiring.unit_of_work() as (session, _):
+        rows = session.exec(select(Organisation, func.count(Property.id))
+                            .join(Property, Property.organisation_id == Organisation.id, isouter=True)
+                            .group_by(Organisation.id).order_by(Organisation.id)).all()
+    if as_json:
+        _json([{"id": o.id, "name": o.name, "slack_team_id": o.slack_team_id, "properties": n} for o, n in rows])
+        return
+    for org, count in rows:
+        typer.echo(say("org_row", name=org.name, team=org.slack_team_id or say("not_bound"), properties=count))
+    if not rows:
+        typer.echo(say("none"))
+
+
+# --- serial letters ----------------------------------------------------------------------
+
+
+@serial_letters.command("create")
+def create_serial_letter(
+    property_ref: str = typer.Option(..., "--property", help="The property's ERP number (or briefwerk's id)"),
+    title: str = typer.Option(..., "--title"),
+    types: list[str] = typer.Option(..., "--type", help="NAME=FILE.pdf (a batch), NAME=FOLDER or NAME=FILE.zip "
+                                                         "(one file per unit), or NAME with --unit-files"),
+    marker: str | None = typer.Option(None, "--marker", help="Split batches where a page names a unit "
+                                                             "(default: 'Einheit: {unit}')"),
+    pages_per_unit: int | None = typer.Option(None, "--pages-per-unit", min=1, help="Split batches every N pages"),
+    ranges: str | None = typer.Option(None, "--ranges", help='Split batches by page ranges, JSON {"WE 01": "1-3"}'),
+    unit_files: list[str] = typer.Option([], "--unit-files", help="FOLDER or FILE.zip (or NAME=…) of one PDF per unit"),
+    attach: list[Path] = typer.Option([], "--attach", help="A general attachment every recipient gets once"),
+    recipients: str = typer.Option("owners", "--recipients", help="owners, tenants or both"),
+    organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the new id and the split report as JSON"),
+) -> None:
+    """Create a serial letter with its documents and print its id and split report. Either
+    everything is stored or nothing."""
+    from domain.models import RecipientGroup
+    from domain.services import intake
+    from domain.uploads import Upload
+
+    rule = _split_rule(marker, pages_per_unit, ranges)
+    warnings: list[str] = []
+    uploads = []
+    for name, (paths, per_unit) in _document_sources(types, unit_files).items():
+        files = [Upload(path.name, path, path.stat().st_size) for path in _expanded(paths, warnings)]
+        uploads.append(intake.DocumentUpload(name, files, None if per_unit else rule))
+    attachments = [Upload(path.name, path, path.stat().st_size) for path in attach]
+    with _organisation(organisation) as (wiring, session, org, actor):
+        prop = intake.find_property(session, actor, property_ref)
+        taken = intake.same_title(session, actor, prop.id, title)
+        request = intake.NewSerialLetter(prop.id, title, uploads, attachments, RecipientGroup(recipients))
+        serial, outcomes = intake.start_serial_letter(session, wiring.ports(session).files, actor, request,
+                                                      wiring.settings.intake, progress=_progress())
+        report = intake.split_report(session, actor, serial.id)
+    locale = wiring.settings.locale
+    if taken:
+        warnings.insert(0, render("create.title_exists", locale, title=title, ids=", ".join(str(s.id) for s in taken)))
+    notes = {o.document_type: [n.render(locale) for n in o.notes() if n.key not in ("split.unmatched_page", "split.unmatched_page_in_file")]
+             for o in outcomes}
+    if as_json:
+        _json({"id": serial.id, "report": report.to_json(locale), "notes": notes, "warnings": warnings})
+        return
+    typer.echo(say("created", id=serial.id, title=serial.title, property=report.property_name, units=report.units))
+    for line in intake.report_lines(report, locale, most=50):
+        typer.echo(f"  {line}")
+    for line in [line for lines in notes.values() for line in lines] + warnings:
+        typer.echo(say("warning", text=line))
+
+
+def _split_rule(marker: str | None, pages_per_unit: int | None, ranges: str | None) -> Any:
+    from pydantic import ValidationError
+
+    from domain.split import ByMarker, ByPageCount, ByRanges
+
+    given = [value for value in (marker, pages_per_unit, ranges) if value is not None]
+    if len(given) > 1:
+        raise Refused("one_rule")
+    if pages_per_unit is not None:
+        return ByPageCount(pages_per_unit=pages_per_unit)
+    if ranges is not None:
+        try:
+            return ByRanges(ranges=json.loads(ranges))
+        except (json.JSONDecodeError, ValidationError, TypeError) as error:
+            raise Refused("bad_ranges", text=str(error).splitlines()[0]) from error
+    try:
+        return ByMarker(pattern=marker) if marker is not None else ByMarker()
+    except ValidationError as error:
+        from domain.errors import InvalidInput
+
+        raise InvalidInput("split.bad_marker", pattern=marker) from error
+
+
+def _document_sources(types: list[str], unit_files: list[str]) -> dict[str, tuple[list[Path], bool]]:
+    """Document type -> its paths and whether they hold one file per unit, from --type
+    NAME=PATH and --unit-files [NAME=]PATH. PDFs given with --type are parts of one batch;
+    folders, ZIPs and everything given with --unit-files are one file per unit."""
+    sources: dict[str, list[Path]] = {}
+    per_unit: set[str] = set()
+    for entry in types:
+        name, _, path = entry.partition("=")
+        if not name.strip():
+            raise Refused("bad_type", text=entry)
+        sources.setdefault(name.strip(), []).extend([Path(path)] if path else [])
+    if not sources:
+        raise Refused("no_types")
+    for entry in unit_files:
+        name, _, path = entry.rpartition("=") if "=" in entry else ("", "", entry)
+        if not name:
+            without = [kind for kind, paths in sources.items() if not paths]
+            if len(without) != 1:
+                raise Refused("unit_files_for", text=entry, types=", ".join(without) or "–")
+            name = without[0]
+        sources.setdefault(name.strip(), []).append(Path(path))
+        per_unit.add(name.strip())
+    for name, paths in sources.items():
+        if not paths:
+            raise Refused("type_without_file", type=name)
+        for path in paths:
+            if not path.exists():
+                raise FileNotFoundError(2, "not found", str(path))
+            if path.is_dir() or path.suffix.lower() == ".zip":
+                per_unit.add(name)
+    return {name: (paths, name in per_unit) for name, paths in sources.items()}
+
+
+def _expanded(paths: list[Path], warnings: list[str]) -> list[Path]:
+    """Folders become their PDFs (sorted by name); other files stay as they are."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        pdfs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+        others = sorted(p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() != ".pdf")
+        if not pdfs:
+            raise Refused("empty_folder", folder=path)
+        if others:
+            warnings.append(say("ignored_files", folder=path, count=len(others), names=", ".join(others[:5])))
+        found += pdfs
+    return found
+
+
+def _progress() -> Callable[[Any], None] | None:
+    """Progress lines on a terminal; nothing when a script reads the output."""
+    if not sys.stderr.isatty():
+        return None
+    locale = settings().locale
+    return lambda message: typer.echo(f"\r{message.render(locale)}\033[K", err=True, nl=False)
+
+
+@serial_letters.command("list")
+def list_serial_letters(organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
+                        as_json: bool = typer.Option(False, "--json")) -> None:
+    """The organisation's serial letters, newest first."""
+    from sqlmodel import select
+
+    from domain.messages import Message
+    from domain.models import LetterState, Property, SerialLetter
+
+    with _organisation(organisation) as (wiring, session, org, _actor):
+        rows = session.exec(select(SerialLetter, Property).join(Property, Property.id == SerialLetter.property_id)
+                            .where(SerialLetter.organisation_id == org.id, SerialLetter.state != LetterState.DELETED)
+                            .order_by(SerialLetter.id.desc())).all()
+    locale = wiring.settings.locale
+    if as_json:
+        _json([{"id": s.id, "title": s.title, "property": p.external_id, "state": s.state.value,
+                "created_at": s.created_at.isoformat()} for s, p in rows])
+        return
+    for serial, prop in rows:
+        typer.echo(say("serial_row", id=serial.id, title=serial.title, property=prop.name,
+                       state=Message(f"state.{serial.state.value}").render(locale), at=f"{serial.created_at:%d.%m.%Y %H:%M}"))
+    if not rows:
+        typer.echo(say("none"))
+
+
+@serial_letters.command("show")
+def show_serial_letter(serial_id: int = typer.Argument(...),
+                       organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
+                       as_json: bool = typer.Option(False, "--json")) -> None:
+    """A serial letter's split report: units and their pages, pages without a unit, units
+    without a document, attachments."""
+    from domain.messages import Message
+    from domain.services import intake
+
+    with _organisation(organisation) as (wiring, session, _org, actor):
+        report = intake.split_report(session, actor, serial_id)
+    locale = wiring.settings.locale
+    if as_json:
+        _json(report.to_json(locale))
+        return
+    typer.echo(f"Nr. {report.serial_id} „{report.title}“ · {report.property_name} · "
+               f"{Message(f'state.{report.state.value}').render(locale)}")
+    for line in intake.report_lines(report, locale, most=200):
+        typer.echo(f"  {line}")
 
 
 if __name__ == "__main__":
-    app()
+    main()

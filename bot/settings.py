@@ -14,6 +14,7 @@ from bot.integrations.letterxpress import LetterXpressConfig
 from bot.integrations.mail import SmtpConfig
 from bot.integrations.pingen import PingenConfig
 from domain.costs import PriceTable
+from domain.uploads import IntakeLimits
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     pdfa_thorough: bool = False  # check every source fully for PDF/A (≈ 20 ms per letter) before a link
     print_workers: int = 2  # processes writing print files
     outbox_registered: bool = True  # the own provider behind the outbox can send registered mail
+    intake: IntakeLimits = IntakeLimits()  # BRIEFWERK_INTAKE__FILE_MB=… and the other upload limits
     # scheduler (briefwerk worker, or in-process with serve)
     scheduler_in_process: bool = True  # `serve` runs the scheduler too; set false when workers run it
     poll_seconds: int = 300  # how often letters with the provider are asked for news

@@ -92,16 +92,6 @@ class Wiring:
                 raise
 
 
-def organisation_named(session: Session, name: str) -> Organisation:
-    """The organisation of that name, created on first use (CLI and demo)."""
-    organisation = session.exec(select(Organisation).where(Organisation.name == name)).first()
-    if organisation is None:
-        organisation = Organisation(name=name)
-        session.add(organisation)
-        session.commit()
-    return organisation
-
-
 def staff_member(session: Session, organisation: Organisation, user_id: str, name: str, **roles: bool) -> Actor:
     staff = session.exec(select(Staff).where(Staff.organisation_id == organisation.id, Staff.slack_user_id == user_id)).first()
     if staff is None:

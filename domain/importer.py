@@ -362,6 +362,8 @@ def _check_consistency(rows: list[ImportRow], report: ImportReport) -> None:
 
 
 def import_rows(session: Session, organisation_id: int, filename: str, raw_rows: list[dict[str, Any]], today: date) -> ImportReport:
+    """Validates every row, then applies them in the session (flushed, not committed). With one
+    row rejected nothing is applied and the session is rolled back."""
     report = ImportReport(filename)
     rows = parse_rows(raw_rows, report)
     if report.rejected or not rows:
@@ -370,13 +372,20 @@ def import_rows(session: Session, organisation_id: int, filename: str, raw_rows:
         session.rollback()
         return report
     _apply(session, organisation_id, rows, report, today)
-    session.commit()
+    session.flush()
     return report
 
 
+def read_file(filename: str, data: bytes) -> list[dict[str, Any]]:
+    return read_json(data) if filename.lower().endswith(".json") else read_csv(data)
+
+
 def import_file(session: Session, organisation_id: int, filename: str, data: bytes, today: date) -> ImportReport:
-    raw = read_json(data) if filename.lower().endswith(".json") else read_csv(data)
-    return import_rows(session, organisation_id, filename, raw, today)
+    """Reads and imports a file, committing when every row was accepted."""
+    report = import_rows(session, organisation_id, filename, read_file(filename, data), today)
+    if report.ok:
+        session.commit()
+    return report
 
 
 def _upsert(session: Session, model: type, keys: dict[str, Any], values: dict[str, Any], report: ImportReport, kind: str) -> Any:

@@ -245,11 +245,54 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Seite {page} ({filename}, S. {file_page}) gehört zu keiner Einheit: {reason}",
         "en": "page {page} ({filename}, p. {file_page}) belongs to no unit: {reason}",
     },
+    "split.bad_marker": {
+        "de": "Die Markierung „{pattern}“ braucht genau einen Platzhalter {{unit}} (Beispiel: „Einheit: {{unit}}“).",
+        "en": "The marker “{pattern}” needs exactly one {{unit}} placeholder (example: “Einheit: {{unit}}”).",
+    },
+    "split.unmatched_pages": {
+        "de": "Seiten {first}–{last} ({filename}) gehören zu keiner Einheit: {reason}",
+        "en": "pages {first}–{last} ({filename}) belong to no unit: {reason}",
+    },
+    "report.type": {
+        "de": "{document_type}: {units} von {of} Einheiten haben ein Dokument ({pages} Seiten).",
+        "en": "{document_type}: {units} of {of} units have a document ({pages} pages).",
+    },
+    "report.pages_per_unit": {"de": "Seiten je Einheit: {units}", "en": "pages per unit: {units}"},
+    "report.missing": {
+        "de": "{count} Einheiten ohne Dokument: {units}",
+        "en": "{count} units without a document: {units}",
+    },
+    "report.attachments": {"de": "Allgemeine Anhänge (Seiten): {files}", "en": "General attachments (pages): {files}"},
+    # --- organisations ---------------------------------------------------------------------
+    "org.unknown": {
+        "de": "Die Organisation „{ref}“ gibt es nicht. Vorhanden (Name und Slack-Team): {organisations}",
+        "en": "There is no organisation “{ref}”. Known (name and Slack team): {organisations}",
+    },
+    "org.ambiguous": {
+        "de": "Es gibt mehrere Organisationen; bitte eine angeben (Name oder Slack-Team-ID): {organisations}",
+        "en": "There are several organisations; please name one (name or Slack team id): {organisations}",
+    },
+    "org.no_name": {"de": "Der Firmenname fehlt.", "en": "The company name is missing."},
+    "org.name_taken": {
+        "de": "Eine andere Organisation heißt schon „{name}“.",
+        "en": "Another organisation is already called “{name}”.",
+    },
+    "org.bad_address": {
+        "de": "{field}: „{address}“ ist keine gültige E-Mail-Adresse.",
+        "en": "{field}: “{address}” is not a valid email address.",
+    },
+    "org.field.sender_email": {"de": "Absender-Adresse", "en": "Sender address"},
+    "org.field.reply_to": {"de": "Antwort-Adresse", "en": "Reply-to address"},
     # --- intake: a new serial letter and its documents -----------------------------------
     "what.property": {"de": "Liegenschaft", "en": "Property"},
     "what.attachment": {"de": "Anhang", "en": "Attachment"},
     "what.serial_letter": {"de": "Serienbrief", "en": "Serial letter"},
     "what.organisation": {"de": "Organisation", "en": "Organisation"},
+    "what.order": {"de": "Auftrag", "en": "Order"},
+    "what.letter": {"de": "Brief", "en": "Letter"},
+    "what.contact": {"de": "Kontakt", "en": "Contact"},
+    "what.download_link": {"de": "Download-Link", "en": "Download link"},
+    "what.approval": {"de": "Anfrage", "en": "Request"},
     "create.title_too_long": {
         "de": "Der Titel ist zu lang (höchstens {limit} Zeichen).",
         "en": "The title is too long (at most {limit} characters).",

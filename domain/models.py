@@ -102,12 +102,17 @@ def json_list_column() -> Any:
 
 
 class Organisation(SQLModel, table=True):
+    """A property-management company, bound to its Slack workspace. Contacts see its name and
+    sender identity in emails, on cover sheets and in the portal."""
+
     id: int | None = Field(default=None, primary_key=True)
-    name: str
+    name: str = Field(unique=True)  # the company's name as contacts read it
     slack_team_id: str | None = Field(default=None, unique=True, index=True)
     locale: str = "de"
     return_line: str = ""  # sender line printed above the window address
     sender_email: str = "briefwerk@localhost"
+    sender_name: str = ""  # the From name of emails; empty: the company's name
+    reply_to: str = ""  # where contacts' answers to emails go; empty: no Reply-To
     home_country: str = "DE"
     manager_approval: bool = False
     notify_channel: str | None = None  # Slack channel for each serial letter's status thread
@@ -438,3 +443,37 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str = ""
     lease_owner: str | None = None
     lease_until: datetime | None = None
+
+
+class ApiKey(SQLModel, table=True):
+    """An ERP's key to the intake API of one organisation; only the token's hash is stored, and
+    the key acts as its own staff member (`staff_id`) so every event names it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    name: str
+    prefix: str  # the token's first characters, to recognise it in lists
+    token_sha256: str = Field(unique=True, index=True)
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class ImportRun(SQLModel, table=True):
+    """A master-data import that was applied: who ran it, when, from where, and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    filename: str
+    sha256: str
+    route: str  # "slack", "cli" or "api"
+    by_id: int | None = Field(default=None, foreign_key="staff.id")
+    by_name: str = ""
+    at: datetime = Field(default_factory=utcnow)
+    rows: int = 0
+    created: dict[str, Any] = json_column()
+    updated: dict[str, Any] = json_column()
+    ended_links: int = 0

@@ -81,8 +81,10 @@ def _email(organisation: Organisation, to_name: str, to_address: str, template: 
            **facts: object) -> EmailMessage:
     subject, body = TEMPLATES[template][locale if locale in ("de", "en") else _locale(organisation)]
     message = EmailMessage()
-    message["From"] = mailbox(organisation.name, organisation.sender_email)
+    message["From"] = mailbox(organisation.sender_name or organisation.name, organisation.sender_email)
     message["To"] = mailbox(to_name, to_address)
+    if organisation.reply_to:
+        message["Reply-To"] = mailbox(organisation.name, organisation.reply_to)
     _set_subject(message, subject.format(**facts))
     message["Date"] = format_datetime(datetime.now(UTC))  # "+0000": a known zone, unlike "-0000"
     message["Message-ID"] = make_msgid(domain=organisation.sender_email.rpartition("@")[2] or "briefwerk")

@@ -24,6 +24,7 @@ from bot.slack_tables import BOTS, INSTALLATIONS, OAUTH_STATES
 from bot.wiring import Wiring
 from domain.actors import Actor
 from domain.models import Organisation, Staff
+from domain.services import organisations
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def _installed(deps: SlackDeps) -> Callable[[SuccessArgs], Any]:
     def success(args: SuccessArgs) -> Any:
         installation = args.installation
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
-            org = organisation_for(session, installation.team_id, installation.team_name or "Slack-Workspace")
+            org = organisations.for_workspace(session, installation.team_id,
+                                              installation.team_name or organisations.DEFAULT_NAME, adopt_unbound=False)
             staff = _staff(session, org, installation.user_id)
             if staff is None:
                 staff = Staff(organisation_id=org.id, slack_user_id=installation.user_id)
@@ -111,18 +113,6 @@ def _installed(deps: SlackDeps) -> Callable[[SuccessArgs], Any]:
 def _install_failed(args: Any) -> Any:
     log.warning("Slack installation failed: %s", args.reason)
     return args.default.failure(args)
-
-
-def organisation_for(session: Session, team_id: str, name: str) -> Organisation:
-    org = session.exec(select(Organisation).where(Organisation.slack_team_id == team_id)).first()
-    if org is None:
-        session.add(Organisation(name=name, slack_team_id=team_id))
-        try:
-            session.commit()
-        except IntegrityError:  # two first requests at once: the other one created it
-            session.rollback()
-        org = session.exec(select(Organisation).where(Organisation.slack_team_id == team_id)).one()
-    return org
 
 
 def _staff(session: Session, org: Organisation, user_id: str) -> Staff | None:
@@ -143,7 +133,8 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
         if not user_id or not team_id:
             return next()
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
-            org = organisation_for(session, team_id, _team_name(body))
+            org = organisations.for_workspace(session, team_id, _team_name(body),
+                                              adopt_unbound=deps.installation_store is None)
             try:
                 staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
             except SlackUnavailable:
@@ -159,9 +150,9 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
 
 
 def _team_name(body: dict[str, Any]) -> str:
-    """The workspace's domain as a first name for the organisation (admins can rename it)."""
+    """The workspace's domain as a first name for the organisation (admins set the real one)."""
     team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    return team.get("domain") or body.get("team_domain") or "Slack-Workspace"
+    return team.get("domain") or body.get("team_domain") or organisations.DEFAULT_NAME
 
 
 class SlackUnavailable(Exception):

@@ -50,7 +50,7 @@ def decide(session: Session, actor: Actor, approval_id: int, approve: bool) -> A
     Conflict naming the decision already taken."""
     approval = session.get(Approval, approval_id)
     if approval is None or approval.organisation_id != actor.organisation_id:
-        raise NotFound("not_found", what="Anfrage", ref=approval_id)
+        raise NotFound("not_found", what=Message("what.approval"), ref=approval_id)
     actor.require(Role.MANAGER)
     if approval.requested_by == actor.staff_id:
         raise NotAllowed("approval.own_request")

@@ -304,7 +304,7 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
 
     order = session.get(DispatchOrder, order_id)
     if order is None:
-        raise NotFound("not_found", what="Auftrag", ref=order_id)
+        raise NotFound("not_found", what=Message("what.order"), ref=order_id)
     if ports.provider(order.provider) is None:
         raise InvalidInput("order.no_provider", provider=order.provider)
     outcome = OrderOutcome(order)
@@ -413,7 +413,7 @@ def _withdraw_pending(session: Session, shipment: Shipment) -> bool:
 def _row(session: Session, actor: Actor, letter_id: int) -> tuple[SerialLetter, Letter]:
     letter = session.get(Letter, letter_id)
     if letter is None:
-        raise NotFound("not_found", what="Brief", ref=letter_id)
+        raise NotFound("not_found", what=Message("what.letter"), ref=letter_id)
     serial = get_serial_letter(session, actor, letter.serial_letter_id)
     return serial, letter
 

@@ -32,7 +32,7 @@ from domain.services.events import record
 
 def get_serial_letter(session: Session, actor: Actor, serial_id: int) -> SerialLetter:
     serial = session.get(SerialLetter, serial_id)
-    owned(actor, serial, "Serienbrief", serial_id)
+    owned(actor, serial, Message("what.serial_letter"), serial_id)
     return serial
 
 
@@ -186,7 +186,7 @@ def page_of_contact(session: Session, actor: Actor, serial_id: int, contact_id: 
     for index, row in enumerate(overview_rows(session, serial)):
         if row.contact.id == contact_id:
             return index // size
-    raise NotFound("not_found", what="Kontakt", ref=contact_id)
+    raise NotFound("not_found", what=Message("what.contact"), ref=contact_id)
 
 
 def search_contacts(session: Session, actor: Actor, serial_id: int, text: str, limit: int = 100) -> list[Row]:

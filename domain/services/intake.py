@@ -170,7 +170,7 @@ def start_serial_letter(session: Session, files: FileStore, actor: Actor, reques
                         today: date | None = None) -> tuple[SerialLetter, list[UploadOutcome]]:
     """A new draft with every document type's documents and the general attachments, or nothing."""
     prop = session.get(Property, request.property_id)
-    owned(actor, prop, "Liegenschaft", request.property_id)
+    owned(actor, prop, Message("what.property"), request.property_id)
     if not units_of(session, prop.id):
         raise InvalidInput("create.no_units", property=prop.name)
     for upload in request.documents:
@@ -535,6 +535,48 @@ def split_report(session: Session, actor: Actor, serial_id: int) -> SplitReport:
     attachments = sorted((s for s in sources.values() if s.kind is SourceKind.ATTACHMENT), key=lambda s: (s.position, s.id))
     return SplitReport(serial.id, serial.title, serial.property_id, prop.name if prop else "", serial.state,
                        len(units), types, [(a.filename, a.page_count) for a in attachments])
+
+
+def report_lines(report: SplitReport, locale: str, most: int = 20) -> list[str]:
+    """The split report in words, a line per fact, long lists cut after `most` entries (the
+    JSON form has everything)."""
+    lines: list[str] = []
+    for kind in report.types:
+        pages = sum(u.pages for u in kind.units)
+        lines.append(Message("report.type", {"document_type": kind.document_type, "units": len(kind.units),
+                                             "of": report.units, "pages": pages}).render(locale))
+        if kind.units:
+            shown = ", ".join(f"{u.unit} ({u.pages})" for u in kind.units[:most])
+            more = len(kind.units) - most
+            lines.append(Message("report.pages_per_unit", {"units": shown + (f" … (+{more})" if more > 0 else "")}).render(locale))
+        for note in _grouped(kind.unmatched)[:most]:
+            lines.append("⚠️ " + note.render(locale))
+        if kind.missing:
+            lines.append("⚠️ " + Message("report.missing", {"count": len(kind.missing),
+                                                           "units": _listed(kind.missing, most)}).render(locale))
+    if report.attachments:
+        names = ", ".join(f"{name} ({pages})" for name, pages in report.attachments)
+        lines.append(Message("report.attachments", {"files": names}).render(locale))
+    return lines
+
+
+def _grouped(notes: list[PageNote]) -> list[Message]:
+    """Runs of pages with the same reason as one line: 'Seiten 4–9 gehören zu keiner Einheit …'."""
+    runs: list[list[PageNote]] = []
+    for note in notes:
+        last = runs[-1][-1] if runs else None
+        if last and note.page == last.page + 1 and note.filename == last.filename and note.reason == last.reason:
+            runs[-1].append(note)
+        else:
+            runs.append([note])
+    lines = []
+    for run in runs:
+        if len(run) == 1:
+            lines.append(run[0].message())
+        else:
+            lines.append(Message("split.unmatched_pages", {"first": run[0].page, "last": run[-1].page,
+                                                           "filename": run[0].filename, "reason": run[0].reason}))
+    return lines
 
 
 def _stored_note(item: dict[str, Any]) -> PageNote:

@@ -12,6 +12,7 @@ from datetime import timedelta, timezone
 from sqlmodel import Session, select
 
 from domain.actors import Actor
+from domain.messages import Message
 from domain.errors import InvalidInput, NotFound
 from domain.models import DownloadLink, Organisation, SerialLetter, Staff
 from domain.notifications import download_link_email
@@ -106,7 +107,7 @@ def open_download(session: Session, ports: Ports, token: str) -> tuple[DownloadL
     purged links say so."""
     link = session.exec(select(DownloadLink).where(DownloadLink.token_sha256 == token_hash(token))).first()
     if link is None:
-        raise NotFound("not_found", what="Download-Link", ref="…")
+        raise NotFound("not_found", what=Message("what.download_link"), ref="…")
     now = ports.clock()
     expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=timezone.utc)
     if link.purged_at is not None or expires < now or not ports.files.path(link.path).exists():

@@ -1,0 +1,157 @@
+"""The command line as a script or cron job runs it: a real process on the real schema (SQLite and
+PostgreSQL), answers on stdout, one line on stderr and exit code 2 for every refusal."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from domain.models import ImportRun, Organisation, SerialLetter, SourceDocument
+from domain.pdf.assemble import concatenate
+from tests.factories import attachment, unit_letter
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "kontakte.csv"
+Run = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture
+def cli(engine: Engine, tmp_path: Path) -> Run:
+    env = {**os.environ, "BRIEFWERK_HOME": str(tmp_path / "var"), "BRIEFWERK_LOCALE": "de",
+           "BRIEFWERK_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    env.pop("BRIEFWERK_DEBUG", None)
+
+    def run(*args: str, locale: str = "de") -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=tmp_path,
+                              env={**env, "BRIEFWERK_LOCALE": locale}, timeout=120)
+
+    return run
+
+
+def refused(result: subprocess.CompletedProcess) -> str:
+    """A refusal: exit code 2 and exactly one line on stderr, never a traceback."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def files_for(tmp_path: Path) -> dict[str, Path]:
+    """What an ERP hands over for the example property: a batch, one plan per unit, an attachment."""
+    folder = tmp_path / "erp"
+    (folder / "plaene").mkdir(parents=True)
+    batch = folder / "hausgeld.pdf"
+    batch.write_bytes(concatenate([unit_letter(["x"], label, 2) for label in ("WE 01", "WE 02", "WE 03", "TG 01")]))
+    for label in ("WE 01", "WE 02", "WE 03"):
+        (folder / "plaene" / f"Wirtschaftsplan_{label.replace(' ', '_')}.pdf").write_bytes(unit_letter(["x"], label, 1))
+    (folder / "plaene" / "liesmich.txt").write_text("Export vom 30.11.")
+    zipped = folder / "tg.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("Wirtschaftsplan_TG_01.pdf", unit_letter(["x"], "TG 01", 1))
+    invitation = folder / "Einladung.pdf"
+    invitation.write_bytes(attachment(3))
+    return {"batch": batch, "plans": folder / "plaene", "zip": zipped, "invitation": invitation}
+
+
+def test_import_then_a_serial_letter_from_erp_files(cli: Run, tmp_path: Path, engine: Engine) -> None:
+    imported = cli("import", str(EXAMPLE))
+    assert imported.returncode == 0 and "7 Zeilen in „Hausverwaltung“ importiert" in imported.stdout
+    assert "LH12  WEG Lindenhof  ·  4 Einheiten" in cli("property", "list").stdout
+    files = files_for(tmp_path)
+    created = cli("serial-letter", "create", "--property", "LH12", "--title", "Abrechnung 2025",
+                  "--type", f"Hausgeldabrechnung={files['batch']}", "--marker", "Einheit: {unit}",
+                  "--type", "Wirtschaftsplan", "--unit-files", str(files["plans"]), "--unit-files", f"Wirtschaftsplan={files['zip']}",
+                  "--attach", str(files["invitation"]), "--json")
+    assert created.returncode == 0, created.stderr
+    answer = json.loads(created.stdout)
+    report = answer["report"]
+    assert report["complete"] and report["units"] == 4
+    statements, plans = report["document_types"]
+    assert [(u["unit"], u["pages"]) for u in statements["units"]] == [("WE 01", 2), ("WE 02", 2), ("TG 01", 2), ("WE 03", 2)]  # the ERP's unit order
+    assert sorted(u["file"] for u in plans["units"]) == ["Wirtschaftsplan_TG_01.pdf", "Wirtschaftsplan_WE_01.pdf",
+                                                          "Wirtschaftsplan_WE_02.pdf", "Wirtschaftsplan_WE_03.pdf"]
+    assert any("liesmich.txt" in warning for warning in answer["warnings"])
+    with Session(engine) as session:
+        serial = session.get(SerialLetter, answer["id"])
+        assert serial.title == "Abrechnung 2025" and serial.document_types == ["Hausgeldabrechnung", "Wirtschaftsplan"]
+        assert len(session.exec(select(SourceDocument).where(SourceDocument.serial_letter_id == serial.id)).all()) == 6
+        assert [run.route for run in session.exec(select(ImportRun))] == ["cli"]
+    listed = cli("serial-letter", "list")
+    assert f"Nr. {answer['id']}  Abrechnung 2025  ·  WEG Lindenhof  ·  Entwurf" in listed.stdout
+    shown = cli("serial-letter", "show", str(answer["id"]))
+    assert "Hausgeldabrechnung: 4 von 4 Einheiten haben ein Dokument (8 Seiten)." in shown.stdout
+    again = cli("serial-letter", "create", "--property", "LH12", "--title", "abrechnung 2025",
+                "--type", f"Hausgeldabrechnung={files['batch']}")
+    assert again.returncode == 0 and f"Es gibt schon einen Serienbrief „abrechnung 2025“" in again.stdout
+
+
+def test_what_a_split_leaves_over_is_reported(cli: Run, tmp_path: Path) -> None:
+    cli("import", str(EXAMPLE))
+    batch = tmp_path / "b.pdf"
+    batch.write_bytes(concatenate([attachment(1, "Deckblatt"), unit_letter(["x"], "WE 01", 2)]))
+    created = cli("serial-letter", "create", "--property", "LH12", "--title", "Teil", "--type", f"Info={batch}")
+    assert created.returncode == 0, created.stderr
+    assert "Seite 1 gehört zu keiner Einheit: steht vor der ersten Seite mit einer Einheits-Markierung" in created.stdout
+    assert "3 Einheiten ohne Dokument: WE 02, TG 01, WE 03" in created.stdout
+
+
+def test_refusals_are_one_line_and_exit_code_2(cli: Run, tmp_path: Path, engine: Engine) -> None:
+    assert refused(cli("import", "/nonexistent.csv")) == "Fehler: /nonexistent.csv: Datei nicht gefunden."
+    cli("import", str(EXAMPLE))
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"%PDF-1.7 kaputt")
+    base = ["serial-letter", "create", "--property", "LH12", "--title", "X"]
+    assert "kaputt.pdf lässt sich nicht lesen" in refused(cli(*base, "--type", f"A={broken}"))
+    assert "Liegenschaft LH99 wurde nicht gefunden" in refused(cli("serial-letter", "create", "--property", "LH99",
+                                                                   "--title", "X", "--type", f"A={broken}"))
+    assert "nur eine Aufteilungsregel" in refused(cli(*base, "--type", f"A={broken}", "--pages-per-unit", "2",
+                                                      "--marker", "E {unit}"))
+    assert "Property LH99 was not found" in refused(cli("serial-letter", "create", "--property", "LH99", "--title", "X",
+                                                        "--type", f"A={broken}", locale="en"))
+    assert "Serial letter 42 was not found" in refused(cli("serial-letter", "show", "42", locale="en"))
+    with Session(engine) as session:
+        assert session.exec(select(SerialLetter)).all() == []
+
+
+def test_a_bad_import_reports_every_row_and_changes_nothing(cli: Run, tmp_path: Path, engine: Engine) -> None:
+    bad = tmp_path / "kaputt.csv"
+    bad.write_text(EXAMPLE.read_text().replace("Eigentümer;1;\n", "Hausmeister;1;\n", 1))
+    result = cli("import", str(bad), "--org", "Neue Hausverwaltung GmbH")
+    assert result.returncode == 2 and "Zeile 2: relation: 'Hausmeister' is neither Eigentümer nor Mieter" in result.stderr
+    with Session(engine) as session:
+        assert session.exec(select(Organisation)).all() == []  # the organisation came and went with the import
+
+
+def test_which_organisation_an_import_goes_to(cli: Run, engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Organisation(name="Hausverwaltung Sonnenschein", slack_team_id="T0SONNE"))
+        session.commit()
+    assert "in „Hausverwaltung Sonnenschein“ importiert" in cli("import", str(EXAMPLE)).stdout  # the only one
+    with Session(engine) as session:
+        session.add(Organisation(name="Verwaltung Mond", slack_team_id="T0MOND"))
+        session.commit()
+    line = refused(cli("import", str(EXAMPLE)))
+    assert "mehrere Organisationen" in line and "Hausverwaltung Sonnenschein (T0SONNE)" in line and "Verwaltung Mond (T0MOND)" in line
+    assert "in „Verwaltung Mond“" in cli("import", str(EXAMPLE), "--org", "T0MOND").stdout
+    assert "in „Hausverwaltung Sonnenschein“" in cli("import", str(EXAMPLE), "--org", "hausverwaltung sonnenschein").stdout
+    assert "„Tippfehler“ gibt es nicht" in refused(cli("import", str(EXAMPLE), "--org", "Tippfehler"))
+    assert "noch nicht verbunden" not in cli("org", "list").stdout
+
+
+def test_a_dry_run_changes_nothing(cli: Run, engine: Engine) -> None:
+    result = cli("import", str(EXAMPLE), "--dry-run", "--json")
+    answer = json.loads(result.stdout)
+    assert answer["applied"] is False and answer["created"]["contacts"] == 6
+    with Session(engine) as session:
+        assert session.exec(select(Organisation)).all() == []
