@@ -1,5 +1,5 @@
 """`briefwerk serve`: the HTTP side — Slack events and interactions, the OAuth install flow,
-a health check, and the built-in customer portal under /portal (unless the company's own portal
+the intake API for ERPs (/api/v1), a health check, and the built-in customer portal under /portal (unless the company's own portal
 is told by webhook) — as an ASGI app (Starlette) run by uvicorn."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import api
 from bot.integrations.pingen import WebhookSignatureInvalid
 from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
@@ -94,6 +95,7 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
         return Response(status_code=204)
 
     routes: list[BaseRoute] = [
+        *api.routes(deps),
         Route("/webhooks/pingen", pingen_webhook, methods=["POST"]),
         Route("/links/{token}", download, methods=["GET"]),
         Route("/slack/events", events, methods=["POST"]),

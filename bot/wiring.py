@@ -58,9 +58,14 @@ class Wiring:
             return SmtpMailer(self.settings.smtp)
         return FileMailer(self.settings.path("mail"))
 
+    def file_store(self) -> FileStore:
+        """A store over the data home's files; each unit of work gets its own (it tracks the
+        blobs that work created)."""
+        return FileStore(self.settings.path("files"))
+
     def ports(self, session: Session) -> Ports:
         home = self.settings
-        files = FileStore(home.path("files"))
+        files = self.file_store()
         return Ports(
             files=files,
             providers=self.providers,

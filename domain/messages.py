@@ -293,6 +293,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "what.contact": {"de": "Kontakt", "en": "Contact"},
     "what.download_link": {"de": "Download-Link", "en": "Download link"},
     "what.approval": {"de": "Anfrage", "en": "Request"},
+    "what.api_key": {"de": "API-Schlüssel", "en": "API key"},
+    "apikey.no_name": {"de": "Der API-Schlüssel braucht einen Namen (z. B. „ERP DOMUS“).",
+                       "en": "The API key needs a name (e.g. “ERP DOMUS”)."},
+    "apikey.name_too_long": {"de": "Der Name ist zu lang (höchstens {limit} Zeichen).",
+                             "en": "The name is too long (at most {limit} characters)."},
     "create.title_too_long": {
         "de": "Der Titel ist zu lang (höchstens {limit} Zeichen).",
         "en": "The title is too long (at most {limit} characters).",

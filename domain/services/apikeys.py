@@ -1,0 +1,70 @@
+"""API keys for ERPs that push master data and serial letters: created by an admin and shown
+once, stored as a hash, revocable, and bound to one organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from domain.actors import Actor
+from domain.errors import InvalidInput, NotFound
+from domain.messages import Message
+from domain.models import ApiKey, Organisation, Role, Staff, utcnow
+from domain.services import organisations
+
+PREFIX = "bw_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_key(session: Session, actor: Actor, name: str) -> tuple[ApiKey, str]:
+    """A new key; the token is returned this once and never stored."""
+    actor.require(Role.ADMIN)
+    label = " ".join(name.split())
+    if not label:
+        raise InvalidInput("apikey.no_name")
+    if len(label) > 80:
+        raise InvalidInput("apikey.name_too_long", limit=80)
+    organisation = session.get(Organisation, actor.organisation_id)
+    token = PREFIX + secrets.token_urlsafe(32)
+    acting = organisations.system_staff(session, organisation, f"api:{secrets.token_hex(8)}", f"API: {label}")
+    key = ApiKey(organisation_id=organisation.id, staff_id=acting.staff_id, name=label, prefix=token[:10],
+                 token_sha256=_digest(token), created_by=actor.staff_id)
+    session.add(key)
+    session.commit()
+    return key, token
+
+
+def revoke(session: Session, actor: Actor, key_id: int) -> ApiKey:
+    actor.require(Role.ADMIN)
+    key = session.get(ApiKey, key_id)
+    if key is None or key.organisation_id != actor.organisation_id:
+        raise NotFound("not_found", what=Message("what.api_key"), ref=key_id)
+    if key.revoked_at is None:
+        key.revoked_at, key.revoked_by = utcnow(), actor.staff_id
+        session.add(key)
+        session.commit()
+    return key
+
+
+def keys_of(session: Session, organisation_id: int) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.id)))
+
+
+def authenticate(session: Session, token: str, now: datetime | None = None) -> tuple[Organisation, Actor] | None:
+    """The organisation and the acting staff member of a live key; None for anything else."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    key = session.exec(select(ApiKey).where(ApiKey.token_sha256 == _digest(token))).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    session.exec(update(ApiKey).where(col(ApiKey.id) == key.id).values(last_used_at=now or utcnow()))
+    session.commit()
+    staff = session.get(Staff, key.staff_id)
+    return session.get(Organisation, key.organisation_id), Actor.of(staff)
