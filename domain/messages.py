@@ -263,6 +263,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{count} units without a document: {units}",
     },
     "report.attachments": {"de": "Allgemeine Anhänge (Seiten): {files}", "en": "General attachments (pages): {files}"},
+    "slack.file_host": {
+        "de": "{filename} kommt nicht von Slack und wird nicht geladen.",
+        "en": "{filename} does not come from Slack and is not fetched.",
+    },
+    "slack.file_unavailable": {
+        "de": "{filename} ließ sich nicht von Slack laden ({status}). Bitte laden Sie die Datei erneut hoch.",
+        "en": "{filename} could not be fetched from Slack ({status}). Please upload the file again.",
+    },
     # --- organisations ---------------------------------------------------------------------
     "org.unknown": {
         "de": "Die Organisation „{ref}“ gibt es nicht. Vorhanden (Name und Slack-Team): {organisations}",

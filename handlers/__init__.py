@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.app import SlackDeps
-from handlers import approvals, commands, dispatch, documents, home, overview, release
+from handlers import apikeys, approvals, commands, dispatch, home, intake, masterdata, overview, release
 
 
 def register_listeners(app: App, deps: SlackDeps) -> None:
-    for module in (commands, home, overview, documents, release, dispatch, approvals):
+    for module in (commands, home, overview, intake, masterdata, apikeys, release, dispatch, approvals):
         module.register(app, deps)

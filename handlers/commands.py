@@ -16,6 +16,7 @@ from bot.slack.texts import t
 from domain.models import LetterState, SerialLetter
 from handlers.common import actor_of, locale_of
 from handlers.evidence import post_record
+from handlers.intake import open_new_modal
 from handlers.overview import show_serial
 
 SERIAL = re.compile(r"#?(\d+)(?:\s+(\w+))?")
@@ -27,6 +28,10 @@ def register(app: App, deps: SlackDeps) -> None:
         locale = locale_of(context)
         if text.lower() in ("help", "hilfe", "?"):
             ack(response_type="ephemeral", **views.help_message(locale))
+            return
+        if text.lower() in ("neu", "new"):
+            ack()
+            open_new_modal(client, body, locale)
             return
         match = SERIAL.fullmatch(text)
         if text and match is None:

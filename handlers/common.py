@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -9,11 +11,16 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import views
+from bot.slack import intake_views, views
 from bot.slack.app import SlackDeps
+from bot.slack.texts import t
 from bot.slack.views import ViewMeta, meta_of
 from domain.actors import Actor
+from domain.errors import BriefwerkError
+from domain.messages import Message
 from domain.services import documents
+
+log = logging.getLogger(__name__)
 
 
 def actor_of(context: BoltContext) -> Actor:
@@ -65,3 +72,46 @@ def update_view(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
     except SlackApiError as error:
         if error.response.get("error") != "not_found":
             raise
+
+
+class ViewJob:
+    """Background work shown in one modal: a progress line while it runs (at most every EVERY
+    seconds), then its result or why it failed - never a view left loading."""
+
+    SETTLE = 1.0  # Slack applies the submission's own answer first; our updates come after it
+    EVERY = 2.0  # seconds between progress lines: views.update is rate limited
+
+    def __init__(self, client: WebClient, view_id: str, locale: str, title_key: str, text: str) -> None:
+        self.client, self.view_id, self.locale = client, view_id, locale
+        self.title_key, self.text = title_key, text
+        self.started = time.monotonic()
+        self._shown = 0.0
+
+    def progress(self, message: Message) -> None:
+        now = time.monotonic()
+        if now - self._shown >= self.EVERY and now - self.started >= self.SETTLE:
+            self._shown = now
+            update_view(self.client, self.view_id, intake_views.working(self.locale, self.title_key, self.text,
+                                                                 message.render(self.locale)))
+
+    def show(self, view: dict[str, Any]) -> None:
+        time.sleep(max(0.0, self.SETTLE - (time.monotonic() - self.started)))
+        update_view(self.client, self.view_id, view)
+
+
+def run_in_view(deps: SlackDeps, job: ViewJob, work: Callable[[ViewJob], dict[str, Any]],
+                refused: Callable[[BriefwerkError], dict[str, Any]]) -> None:
+    """Runs `work` on the PDF lane; its view, or `refused`'s for a refusal, replaces the
+    progress view. Anything unexpected is logged and told in words."""
+
+    def run() -> None:
+        try:
+            view = work(job)
+        except BriefwerkError as error:
+            view = refused(error)
+        except Exception:  # the user must hear something; the details go to the log
+            log.exception("background work for view %s failed", job.view_id)
+            view = views.notice(job.locale, "⚠️ " + t("unexpected", job.locale))
+        job.show(view)
+
+    deps.background.pdf(run)

@@ -8,12 +8,15 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.slack import views
+from bot.slack import intake_views, views
 from bot.slack.app import SlackDeps, new_staff
+from bot.slack.blocks import escape, section
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.texts import t
 from domain.actors import Actor
+from domain.errors import InvalidInput
 from domain.models import Organisation, Role, Staff
+from domain.services import masterdata, organisations
 from handlers.commands import recent
 from handlers.common import action_value, actor_of, locale_of
 from handlers.overview import show_serial
@@ -55,6 +58,10 @@ def register(app: App, deps: SlackDeps) -> None:
         if not admins:
             ack(response_action="errors", errors={Block.ADMINS: t("settings.need_admin", locale)})
             return
+        refused = save_identity(deps, actor, values, locale)
+        if refused:
+            ack(response_action="errors", errors=refused)
+            return
         ack(response_action="update", view=views.notice(locale, t("settings.saved", locale), "title.settings"))
         save(deps, client, actor, values, admins)
         publish_home(deps, client, context, body["user"]["id"])
@@ -67,8 +74,37 @@ def register(app: App, deps: SlackDeps) -> None:
 
 
 def publish_home(deps: SlackDeps, client: WebClient, context: BoltContext, user_id: str) -> None:
-    actor = actor_of(context)
-    client.views_publish(user_id=user_id, view=views.home(recent(deps, context, 30), Role.ADMIN in actor.roles, locale_of(context)))
+    actor, locale = actor_of(context), locale_of(context)
+    is_admin = Role.ADMIN in actor.roles
+    extra = admin_blocks(deps, actor, locale) if is_admin else []
+    client.views_publish(user_id=user_id, view=views.home(recent(deps, context, 40), is_admin, locale, extra))
+
+
+def admin_blocks(deps: SlackDeps, actor: Actor, locale: str) -> list[dict[str, Any]]:
+    """What admins see under their buttons: a missing sender identity, the last imports."""
+    with deps.wiring.unit_of_work() as (session, _):
+        org = session.get(Organisation, actor.organisation_id)
+        blocks = [section(t("home.identity_missing", locale, name=escape(org.name), sender=org.sender_email))] \
+            if organisations.identity_missing(org) else []
+        return blocks + intake_views.recent_imports(masterdata.recent_imports(session, org.id), locale)
+
+
+IDENTITY_FIELDS = {Block.ORG_NAME: "name", Block.RETURN_LINE: "return_line", Block.SENDER_NAME: "sender_name",
+                   Block.SENDER_EMAIL: "sender_email", Block.REPLY_TO: "reply_to"}
+
+
+def save_identity(deps: SlackDeps, actor: Actor, values: dict[str, Any], locale: str) -> dict[str, str]:
+    """The company's name and sender identity; a refusal is returned as the field's error."""
+    given = {name: values[block]["value"].get("value") or "" for block, name in IDENTITY_FIELDS.items()}
+    try:
+        with deps.wiring.unit_of_work() as (session, _):
+            organisations.set_identity(session, actor, **given)
+    except InvalidInput as error:
+        field = error.message.facts.get("field")
+        block = Block.REPLY_TO if getattr(field, "key", "") == "org.field.reply_to" else (
+            Block.SENDER_EMAIL if field is not None else Block.ORG_NAME)
+        return {block: error.render(locale)}
+    return {}
 
 
 def settings_view(deps: SlackDeps, actor: Actor, locale: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from bot.slack.texts import t
 from bot.slack.views import ROWS_PER_PAGE
 from domain.actors import Actor
 from domain.errors import BriefwerkError
-from domain.models import Letter, Organisation, Role, Unit
+from domain.models import Letter, Organisation, Unit
 from domain.pdf.preflight import render_window_preview
 from domain.ports import Ports
 from domain.services import dispatch, documents, release
@@ -81,7 +81,7 @@ def _fill_serial(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, 
     try:
         with deps.wiring.unit_of_work() as (session, _):
             overview = documents.overview_page(session, actor, serial_id, page, ROWS_PER_PAGE)
-            view = views.serial_modal(overview, Role.ADMIN in actor.roles, locale, notice_text)
+            view = views.serial_modal(overview, actor, locale, notice_text)
     except BriefwerkError as error:
         view = views.notice(locale, error.render(locale))
     update_view(client, view_id, view)

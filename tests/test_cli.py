@@ -3,7 +3,6 @@ PostgreSQL), answers on stdout, one line on stderr and exit code 2 for every ref
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -93,7 +92,7 @@ def test_import_then_a_serial_letter_from_erp_files(cli: Run, tmp_path: Path, en
     assert "Hausgeldabrechnung: 4 von 4 Einheiten haben ein Dokument (8 Seiten)." in shown.stdout
     again = cli("serial-letter", "create", "--property", "LH12", "--title", "abrechnung 2025",
                 "--type", f"Hausgeldabrechnung={files['batch']}")
-    assert again.returncode == 0 and f"Es gibt schon einen Serienbrief „abrechnung 2025“" in again.stdout
+    assert again.returncode == 0 and "Es gibt schon einen Serienbrief „abrechnung 2025“" in again.stdout
 
 
 def test_what_a_split_leaves_over_is_reported(cli: Run, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.slack.ids import Action, Block
 from bot.slack.local import ANNA, CHANNEL, MARKUS, SABINE, TEAM, LocalSlack
 from bot.slackstandin.requests import block_actions
+from domain.actors import Actor
 from domain.models import (
     Contact,
     DispatchOrder,
@@ -324,9 +325,14 @@ def test_individual_selection_searches_contacts(slack: LocalSlack, letter) -> No
 
 
 def test_only_admins_delete_and_delete_empties_the_portal(slack: LocalSlack, letter, session) -> None:
+    from domain.services import release
+
     serial, _ = letter
+    with slack.deps.wiring.unit_of_work() as (other, ports):  # released: no longer Sabine's draft alone
+        staff = other.exec(select(Staff).where(Staff.slack_user_id == SABINE.user_id)).one()
+        release.release(other, ports, Actor.of(staff), serial.id, notify=False)
     view = open_serial(slack, serial.id)
-    assert "Serienbrief löschen" not in texts_of(view)  # Sabine is no admin
+    assert "Serienbrief löschen" not in texts_of(view) and "Entwurf löschen" not in texts_of(view)  # Sabine is no admin
     forged = block_actions(user={"id": SABINE.user_id, "name": "sabine", "team_id": TEAM}, team={"id": TEAM, "domain": "sonne"},
                            api_app_id="A0STANDIN1", actions=[{"action_id": Action.OPEN_DELETE, "block_id": "x", "type": "button",
                                                                "value": str(serial.id), "action_ts": "1"}],
@@ -354,13 +360,22 @@ def test_settings_are_for_admins_and_saved(slack: LocalSlack, org, session) -> N
     home = slack.standin.home_view(ANNA.user_id)
     slack.sim.click(Action.OPEN_SETTINGS, user_id=ANNA.user_id, view_id=home["id"])
     slack.settle()
-    slack.sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id, values={
+    settings = {
         Block.ADMINS: [ANNA.user_id], Block.MANAGERS: [MARKUS.user_id], Block.CHANNEL: CHANNEL,
-        Block.APPROVAL: ["on"], Block.PROVIDER: "outbox", Block.CONTACT_TEXT: "Frau Roth, Tel. 030 123", Block.LOCALE: "en"})
+        Block.APPROVAL: ["on"], Block.PROVIDER: "outbox", Block.CONTACT_TEXT: "Frau Roth, Tel. 030 123", Block.LOCALE: "en",
+        Block.ORG_NAME: "Hausverwaltung Sonnenschein GmbH", Block.SENDER_NAME: "Sonnenschein Kundenservice",
+        Block.SENDER_EMAIL: "post@sonnenschein-hv.de", Block.REPLY_TO: "nicht-antworten"}
+    refused = slack.sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id, values=settings)
+    assert "keine gültige E-Mail-Adresse" in refused.payload["errors"][Block.REPLY_TO]
+    slack.sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id,
+                     values={**settings, Block.REPLY_TO: "kundenservice@sonnenschein-hv.de"})
     slack.settle()
     session.expire_all()
     saved = session.get(Organisation, org.id)
     assert saved.manager_approval and saved.locale == "en" and saved.provider_contact_text == "Frau Roth, Tel. 030 123"
+    assert (saved.name, saved.sender_name, saved.sender_email, saved.reply_to) == (
+        "Hausverwaltung Sonnenschein GmbH", "Sonnenschein Kundenservice", "post@sonnenschein-hv.de",
+        "kundenservice@sonnenschein-hv.de")
     markus = session.exec(select(Staff).where(Staff.slack_user_id == MARKUS.user_id)).one()
     assert markus.is_manager and markus.name == "Markus Manager" and markus.email == MARKUS.email
 
@@ -421,7 +436,8 @@ def test_an_overview_of_5000_contacts_pages_and_finds(slack: LocalSlack, org, se
 # --- edit documents, stale views, install, health -------------------------------------------------
 
 
-def test_edit_documents_uploads_and_reports_the_assignment(slack: LocalSlack, letter, session) -> None:
+def test_edit_documents_asks_before_replacing_a_units_document(slack: LocalSlack, letter, session) -> None:
+    from domain.models import SourceDocument, UnitDocument
     from domain.pdf.assemble import concatenate
     from tests.factories import unit_letter
 
@@ -429,13 +445,42 @@ def test_edit_documents_uploads_and_reports_the_assignment(slack: LocalSlack, le
     view = open_serial(slack, serial.id)
     slack.sim.click(Action.OPEN_DOCUMENTS, user_id=SABINE.user_id, view_id=view["id"])
     slack.settle()
-    pdf = concatenate([unit_letter(["Anna Schäfer"], "WE 01", 2), unit_letter(["Bernd Groß"], "WE 99", 1)])
+    pdf = concatenate([unit_letter(["Anna Schäfer"], "WE 01", 3), unit_letter(["Bernd Groß"], "WE 99", 1)])
     upload = slack.standin.user_upload(SABINE.user_id, "neu.pdf", pdf)
     slack.sim.submit(slack.top_view(SABINE.user_id)["id"], user_id=SABINE.user_id, values={
         Block.FILE: [upload], Block.DOCUMENT_TYPE: "0", Block.SPLIT_METHOD: "marker", Block.SPLIT_VALUE: "Einheit: {unit}"})
     slack.settle()
+    asked = slack.top_view(SABINE.user_id)
+    assert "1 Einheiten haben schon ein Dokument „Hausgeldabrechnung“ (aus b.pdf): WE 01" in texts_of(asked)
+    slack.sim.click(Action.TAKE_NEW, user_id=SABINE.user_id, view_id=asked["id"])
+    slack.settle()
     text = texts_of(slack.top_view(SABINE.user_id))
-    assert "neu.pdf: 1 Einheiten zugeordnet" in text and "„WE 99“" in text and "WE 03 hat kein Dokument" in text
+    assert "Hausgeldabrechnung: 1 Einheiten gespeichert" in text and "„WE 99“" in text
+    assert "ein neues Dokument statt des bisherigen: WE 01" in text
+    session.expire_all()
+    we01 = session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id,
+                                                   UnitDocument.unit_id == found.units["WE 01"].id)).one()
+    assert we01.page_count == 3 and session.get(SourceDocument, we01.source_id).filename == "neu.pdf"
+    root = slack.standin.modal_stack(SABINE.user_id)[0]
+    assert "Abrechnung 2025" in texts_of(root)  # the overview underneath was shown afresh
+
+
+def test_edit_documents_can_replace_a_types_whole_assignment(slack: LocalSlack, letter, session) -> None:
+    from domain.models import UnitDocument
+    from tests.factories import unit_letter
+
+    serial, found = letter
+    view = open_serial(slack, serial.id)
+    slack.sim.click(Action.OPEN_DOCUMENTS, user_id=SABINE.user_id, view_id=view["id"])
+    slack.settle()
+    upload = slack.standin.user_upload(SABINE.user_id, "nur_WE_02.pdf", unit_letter(["x"], "WE 02", 1))
+    slack.sim.submit(slack.top_view(SABINE.user_id)["id"], user_id=SABINE.user_id, values={
+        Block.FILE: [upload], Block.DOCUMENT_TYPE: "0", Block.SPLIT_METHOD: "files", Block.UPLOAD_MODE: "replace"})
+    slack.settle()
+    assert "3 Einheiten ohne Dokument: WE 01, WE 03, WE 04" in texts_of(slack.top_view(SABINE.user_id))
+    session.expire_all()
+    assert [d.unit_id for d in session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id))] == [
+        found.units["WE 02"].id]
 
 
 def test_edit_documents_refuses_a_bad_page_count_inline(slack: LocalSlack, letter) -> None:

@@ -28,7 +28,7 @@ from domain.services import organisations
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ["chat:write", "commands", "files:write", "im:write", "users:read", "users:read.email"]
+BOT_SCOPES = ["chat:write", "commands", "files:read", "files:write", "im:write", "users:read", "users:read.email"]
 
 
 @dataclass

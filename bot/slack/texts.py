@@ -21,11 +21,13 @@ UI: dict[str, dict[str, str]] = {
     "title.settings": {"de": "Einstellungen", "en": "Settings"},
     "help.text": {
         "de": "*briefwerk* – Serienbriefe prüfen, freigeben und versenden.\n"
-              "• `/serienbrief` – Liste der Serienbriefe\n• `/serienbrief 12` – Serienbrief Nr. 12 öffnen\n"
+              "• `/serienbrief` – Liste der Serienbriefe\n• `/serienbrief neu` – neuen Serienbrief anlegen\n"
+              "• `/serienbrief 12` – Serienbrief Nr. 12 öffnen\n"
               "• `/serienbrief 12 protokoll` – Versendungsprotokoll\n• `/serienbrief help` – diese Hilfe\n"
               "Im App-Home finden Sie die letzten Serienbriefe und (als Admin) die Einstellungen.",
         "en": "*briefwerk* – review, release and post serial letters.\n"
-              "• `/serienbrief` – list of serial letters\n• `/serienbrief 12` – open serial letter no. 12\n"
+              "• `/serienbrief` – list of serial letters\n• `/serienbrief neu` – start a new serial letter\n"
+              "• `/serienbrief 12` – open serial letter no. 12\n"
               "• `/serienbrief 12 protokoll` – evidence record\n• `/serienbrief help` – this help\n"
               "The App Home lists recent serial letters and (for admins) the settings.",
     },
@@ -49,7 +51,7 @@ UI: dict[str, dict[str, str]] = {
         "de": "briefwerk ist für diesen Workspace noch nicht eingerichtet.",
         "en": "briefwerk is not set up for this workspace yet.",
     },
-    "picker.none": {"de": "Es gibt noch keine Serienbriefe.", "en": "There are no serial letters yet."},
+    "picker.none": {"de": "Es gibt noch keine Serienbriefe. Legen Sie den ersten an:", "en": "There are no serial letters yet. Start the first one:"},
     "picker.placeholder": {"de": "Serienbrief wählen", "en": "Choose a serial letter"},
     "picker.intro": {"de": "Welchen Serienbrief möchten Sie öffnen?", "en": "Which serial letter do you want to open?"},
     "serial.facts": {
@@ -262,7 +264,7 @@ UI: dict[str, dict[str, str]] = {
         "en": "*{title}* will be deleted: every released document disappears from the customer portal at once. "
               "The evidence record is kept.",
     },
-    "delete.admin_only": {"de": "Serienbriefe löschen dürfen nur Admins.", "en": "Only admins may delete serial letters."},
+    "delete.admin_only": {"de": "Serienbriefe löschen dürfen nur Admins; einen Entwurf auch die Person, die ihn angelegt hat.", "en": "Only admins may delete serial letters; a draft also the person who created it."},
     "delete.done": {
         "de": "🗑️ *{title}* gelöscht, {documents} Dokumente aus dem Portal entfernt.",
         "en": "🗑️ *{title}* deleted, {documents} documents removed from the portal.",
@@ -434,6 +436,177 @@ UI: dict[str, dict[str, str]] = {
         "en": "↩️ Letter {reference} cancelled at the provider ({status})",
     },
     "event.other": {"de": "{kind} ({who}): {data}", "en": "{kind} ({who}): {data}"},
+    "event.renamed": {"de": "✏️ Umbenannt von {who}: „{before}“ → „{title}“", "en": "✏️ Renamed by {who}: “{before}” → “{title}”"},
+    "event.attachment_removed": {"de": "📎 Anhang {filename} entfernt von {who}", "en": "📎 Attachment {filename} removed by {who}"},
+    # --- new serial letter ----------------------------------------------------------------
+    "title.new_serial": {"de": "Neuer Serienbrief", "en": "New serial letter"},
+    "title.intake_result": {"de": "Dokumente", "en": "Documents"},
+    "title.rename": {"de": "Umbenennen", "en": "Rename"},
+    "title.import": {"de": "Stammdaten importieren", "en": "Import master data"},
+    "title.api_keys": {"de": "API-Schlüssel", "en": "API keys"},
+    "button.new_serial": {"de": "➕ Neuer Serienbrief", "en": "➕ New serial letter"},
+    "button.import": {"de": "📥 Stammdaten importieren", "en": "📥 Import master data"},
+    "button.api_keys": {"de": "🔑 API-Schlüssel", "en": "🔑 API keys"},
+    "button.rename": {"de": "Umbenennen", "en": "Rename"},
+    "button.delete_draft": {"de": "Entwurf löschen", "en": "Delete draft"},
+    "button.to_overview": {"de": "Zur Übersicht", "en": "To the overview"},
+    "button.back_to_files": {"de": "Zurück zu den Dateien", "en": "Back to the files"},
+    "button.keep_earlier": {"de": "Bisherige behalten", "en": "Keep the earlier ones"},
+    "button.take_new": {"de": "Neue übernehmen", "en": "Take the new ones"},
+    "button.revoke": {"de": "Widerrufen", "en": "Revoke"},
+    "submit.next": {"de": "Weiter", "en": "Next"},
+    "submit.create": {"de": "Anlegen", "en": "Create"},
+    "submit.import": {"de": "Importieren", "en": "Import"},
+    "submit.check": {"de": "Prüfen", "en": "Check"},
+    "submit.create_key": {"de": "Schlüssel erzeugen", "en": "Create key"},
+    "new.property": {"de": "Liegenschaft", "en": "Property"},
+    "new.property_placeholder": {"de": "Name oder Nummer eingeben …", "en": "Type a name or number …"},
+    "new.property_units": {"de": "{units} Einheiten", "en": "{units} units"},
+    "new.title": {"de": "Titel", "en": "Title"},
+    "new.title_placeholder": {"de": "z. B. Hausgeldabrechnung 2025", "en": "e.g. Service charge statement 2025"},
+    "new.types": {"de": "Dokumenttypen", "en": "Document types"},
+    "new.types_hint": {
+        "de": "Ein Dokumenttyp je Zeile, höchstens 10 – z. B. Hausgeldabrechnung, Wirtschaftsplan, Einladung.",
+        "en": "One document type per line, at most 10 – e.g. statement, budget, invitation.",
+    },
+    "new.recipients": {"de": "Empfänger", "en": "Recipients"},
+    "recipients.owners": {"de": "Eigentümer", "en": "Owners"},
+    "recipients.tenants": {"de": "Mieter", "en": "Tenants"},
+    "recipients.both": {"de": "Eigentümer und Mieter", "en": "Owners and tenants"},
+    "new.no_units": {
+        "de": "Diese Liegenschaft hat keine Einheiten. Importieren Sie zuerst ihre Stammdaten (App-Home → Stammdaten importieren).",
+        "en": "This property has no units. Import its master data first (App Home → Import master data).",
+    },
+    "new.no_properties": {
+        "de": "Noch keine Liegenschaft – ein Admin importiert die Stammdaten im App-Home.",
+        "en": "No property yet – an admin imports the master data in the App Home.",
+    },
+    "new.facts": {
+        "de": "*{title}* · {property} · {units} Einheiten · Empfänger: {recipients}",
+        "en": "*{title}* · {property} · {units} units · recipients: {recipients}",
+    },
+    "new.files_intro": {
+        "de": "Je Dokumenttyp: *ein Sammel-PDF* (wird nach Markierung, Seitenzahl oder Bereichen aufgeteilt) oder "
+              "*eine Datei je Einheit* (PDFs oder ein ZIP; der Dateiname endet auf die Einheit, z. B. Plan_WE_03.pdf). "
+              "Mehr als 10 Einzeldateien: als ZIP, oder später über „Dokumente bearbeiten“ ergänzen.",
+        "en": "Per document type: *one batch PDF* (split by marker, page count or ranges) or *one file per unit* "
+              "(PDFs or a ZIP; the file name ends with the unit, e.g. Plan_WE_03.pdf). More than 10 single files: "
+              "as a ZIP, or add them later with “Edit documents”.",
+    },
+    "new.type_files": {"de": "{type}: Dateien", "en": "{type}: files"},
+    "new.type_method": {"de": "{type}: aufteilen nach", "en": "{type}: split by"},
+    "new.type_setting": {"de": "{type}: Markierung, Seitenzahl oder Bereiche", "en": "{type}: marker, page count or ranges"},
+    "new.attachments": {"de": "Allgemeine Anhänge (jeder Empfänger erhält sie einmal)", "en": "General attachments (every recipient gets them once)"},
+    "new.zip_needs_files": {
+        "de": "Ein ZIP enthält Einzeldateien: bitte „Eine Datei je Einheit“ wählen.",
+        "en": "A ZIP holds single files: please choose “One file per unit”.",
+    },
+    "new.working": {"de": "⏳ Dateien werden geladen, geprüft und aufgeteilt …", "en": "⏳ Fetching, checking and splitting the files …"},
+    "new.created": {
+        "de": "✅ Serienbrief Nr. {id} *{title}* angelegt ({property}, {units} Einheiten).",
+        "en": "✅ Serial letter no. {id} *{title}* created ({property}, {units} units).",
+    },
+    "new.failed": {
+        "de": "⚠️ Nichts wurde angelegt: {reason}\nKorrigieren Sie die Datei und laden Sie sie erneut hoch.",
+        "en": "⚠️ Nothing was created: {reason}\nCorrect the file and upload it again.",
+    },
+    "new.more_lines": {"de": "… und {count} weitere Zeilen", "en": "… and {count} more lines"},
+    "documents.mode": {"de": "Bisherige Zuordnung", "en": "Earlier assignment"},
+    "documents.mode_add": {"de": "Ergänzen – neue Einheiten kommen hinzu", "en": "Add – new units join"},
+    "documents.mode_replace": {"de": "Ersetzen – die Zuordnung dieses Typs neu aufbauen", "en": "Replace – rebuild this type's assignment"},
+    "documents.file_hint": {
+        "de": "Sammel-PDF, Einzel-PDFs oder ZIP mit einer Datei je Einheit (höchstens 10 Dateien je Upload).",
+        "en": "A batch PDF, single PDFs or a ZIP with one file per unit (at most 10 files per upload).",
+    },
+    "documents.conflict_choose": {"de": "Wie soll es weitergehen?", "en": "How do you want to go on?"},
+    "documents.stored": {"de": "✅ {document_type}: {count} Einheiten gespeichert.", "en": "✅ {document_type}: {count} units stored."},
+    "documents.attachments_stored": {"de": "✅ {count} Anhänge gespeichert.", "en": "✅ {count} attachments stored."},
+    "rename.label": {"de": "Neuer Titel", "en": "New title"},
+    "rename.done": {"de": "✏️ Umbenannt in *{title}*.", "en": "✏️ Renamed to *{title}*."},
+    "rename.not_allowed": {
+        "de": "Umbenennen und Löschen eines Entwurfs dürfen nur die Person, die ihn angelegt hat, und Admins.",
+        "en": "Only the person who created a draft and admins may rename or delete it.",
+    },
+    # --- master data ----------------------------------------------------------------------
+    "import.file": {"de": "CSV- oder JSON-Export Ihrer Hausverwaltungssoftware", "en": "CSV or JSON export of your property-management software"},
+    "import.hint": {
+        "de": "Eine Zeile je Kontakt und Einheit (Spalten siehe README). Sie sehen zuerst eine Vorschau; gespeichert wird erst nach „Importieren“.",
+        "en": "One row per contact and unit (columns: see README). You see a preview first; nothing is stored before “Import”.",
+    },
+    "import.working": {"de": "⏳ Die Datei wird gelesen und geprüft …", "en": "⏳ Reading and checking the file …"},
+    "import.preview": {
+        "de": "*{file}* für *{org}*: {rows} Zeilen\n• neu: {created}\n• geändert: {updated}\n• beendete Zuordnungen: {ended}",
+        "en": "*{file}* for *{org}*: {rows} rows\n• new: {created}\n• changed: {updated}\n• links ended: {ended}",
+    },
+    "import.preview_ok": {
+        "de": "Alle Zeilen sind in Ordnung. „Importieren“ übernimmt alles auf einmal.",
+        "en": "Every row is fine. “Import” applies everything at once.",
+    },
+    "import.preview_rejected": {
+        "de": "⚠️ {count} Zeilen abgelehnt – so wird nichts importiert. Bitte korrigieren Sie die Datei und laden Sie sie erneut hoch:",
+        "en": "⚠️ {count} rows rejected – nothing will be imported like this. Please correct the file and upload it again:",
+    },
+    "import.changed_meanwhile": {
+        "de": "Die Datei in Slack ist nicht mehr die geprüfte. Bitte laden Sie sie erneut hoch.",
+        "en": "The file in Slack is no longer the one checked. Please upload it again.",
+    },
+    "import.done": {
+        "de": "✅ *{file}* importiert: {rows} Zeilen – neu: {created}; geändert: {updated}; beendete Zuordnungen: {ended}.",
+        "en": "✅ *{file}* imported: {rows} rows – new: {created}; changed: {updated}; links ended: {ended}.",
+    },
+    "import.counts": {
+        "de": "{properties} Liegenschaften, {units} Einheiten, {contacts} Kontakte, {links} Zuordnungen",
+        "en": "{properties} properties, {units} units, {contacts} contacts, {links} links",
+    },
+    "import.admin_only": {"de": "Stammdaten importieren nur Admins.", "en": "Only admins import master data."},
+    "home.imports": {"de": "*Letzte Importe*", "en": "*Recent imports*"},
+    "home.import_row": {
+        "de": "{at} · {file} · {by} ({route}) · {rows} Zeilen",
+        "en": "{at} · {file} · {by} ({route}) · {rows} rows",
+    },
+    "home.identity_missing": {
+        "de": "⚠️ Absender noch nicht eingerichtet: Kontakte lesen sonst „{name}“ und „{sender}“. Bitte in den Einstellungen Firmenname, Absenderzeile und E-Mail-Absender eintragen.",
+        "en": "⚠️ Sender identity not set up: contacts would read “{name}” and “{sender}”. Please set the company name, sender line and email sender in the settings.",
+    },
+    # --- API keys -------------------------------------------------------------------------
+    "keys.intro": {
+        "de": "Mit einem API-Schlüssel übergibt Ihre Hausverwaltungssoftware Stammdaten und Serienbriefe an briefwerk "
+              "(`{url}api/v1/openapi.json`). Der Schlüssel wird nur einmal angezeigt.",
+        "en": "With an API key your property-management software hands master data and serial letters to briefwerk "
+              "(`{url}api/v1/openapi.json`). The key is shown only once.",
+    },
+    "keys.none": {"de": "Noch kein Schlüssel.", "en": "No key yet."},
+    "keys.row": {
+        "de": "*{name}* · `{prefix}…` · erstellt {created} · zuletzt benutzt {used}",
+        "en": "*{name}* · `{prefix}…` · created {created} · last used {used}",
+    },
+    "keys.revoked_row": {"de": "~{name}~ · `{prefix}…` · widerrufen {revoked}", "en": "~{name}~ · `{prefix}…` · revoked {revoked}"},
+    "keys.never": {"de": "nie", "en": "never"},
+    "keys.name": {"de": "Name des neuen Schlüssels", "en": "Name of the new key"},
+    "keys.name_placeholder": {"de": "z. B. ERP DOMUS", "en": "e.g. ERP DOMUS"},
+    "keys.created": {
+        "de": "🔑 Neuer Schlüssel *{name}* – jetzt kopieren, er wird nicht wieder angezeigt:\n```{token}```",
+        "en": "🔑 New key *{name}* – copy it now, it is not shown again:\n```{token}```",
+    },
+    "keys.revoked": {"de": "Schlüssel *{name}* widerrufen.", "en": "Key *{name}* revoked."},
+    "keys.revoke_confirm": {
+        "de": "Programme mit diesem Schlüssel erhalten danach 401.", "en": "Programs using this key get 401 afterwards.",
+    },
+    "keys.admin_only": {"de": "API-Schlüssel verwalten nur Admins.", "en": "Only admins manage API keys."},
+    # --- identity in the settings ---------------------------------------------------------
+    "settings.org_name": {"de": "Firmenname (sehen Kontakte)", "en": "Company name (contacts see it)"},
+    "settings.return_line": {"de": "Absenderzeile über dem Adressfeld", "en": "Sender line above the address window"},
+    "settings.return_line_hint": {
+        "de": "Erscheint auf Adressblättern, z. B. „Hausverwaltung Muster GmbH · Hauptstraße 1 · 10115 Berlin“.",
+        "en": "Printed on address sheets, e.g. “Muster GmbH · Hauptstraße 1 · 10115 Berlin”.",
+    },
+    "settings.sender_name": {"de": "E-Mail-Absendername", "en": "Email sender name"},
+    "settings.sender_email": {"de": "E-Mail-Absenderadresse", "en": "Email sender address"},
+    "settings.reply_to": {"de": "Antwortadresse (Reply-To)", "en": "Reply-to address"},
+    "settings.sender_hint": {
+        "de": "Leer: der Firmenname. Die Adresse muss Ihr Mailserver versenden dürfen.",
+        "en": "Empty: the company name. Your mail server must be allowed to send from the address.",
+    },
 }
 
 CATALOG.update({f"ui.{key}": texts for key, texts in UI.items()})

@@ -31,6 +31,7 @@ from bot.slack.texts import t
 from domain.costs import format_euro
 from domain.dispatch import ButtonState, Row, letter_problem_line
 from domain.messages import Message
+from domain.actors import Actor
 from domain.models import (
     Approval,
     ApprovalKind,
@@ -40,6 +41,7 @@ from domain.models import (
     LetterState,
     Organisation,
     Preference,
+    Role,
     SerialLetter,
 )
 from domain.recipients import RecipientFilter
@@ -100,19 +102,21 @@ def ephemeral(text: str) -> dict[str, Any]:
 
 
 def picker(serials: list[SerialLetter], locale: str) -> dict[str, Any]:
+    new = button(t("button.new_serial", locale), Action.NEW_SERIAL, style="primary")
     if not serials:
-        return notice(locale, t("picker.none", locale), "title.picker")
+        blocks = [section(t("picker.none", locale)), actions(new, block_id="picker_new")]
+        return modal(t("title.picker", locale), blocks, callback_id=Callback.PICKER, close=t("close", locale))
     choices = [option(f"#{s.id} {s.title}", str(s.id), state_text(s.state, locale)) for s in serials[:100]]
     select = {"type": "static_select", "action_id": Action.PICK_SERIAL, "options": choices,
               "placeholder": plain(t("picker.placeholder", locale), 150)}
-    blocks = [section(t("picker.intro", locale)), actions(select)]
+    blocks = [section(t("picker.intro", locale)), actions(select), actions(new, block_id="picker_new")]
     return modal(t("title.picker", locale), blocks, callback_id=Callback.PICKER, close=t("close", locale))
 
 
 # --- the serial letter and its overview (seed steps 1–2) --------------------------------------
 
 
-def serial_modal(page: OverviewPage, actor_is_admin: bool, locale: str, notice_text: str = "") -> dict[str, Any]:
+def serial_modal(page: OverviewPage, actor: Actor, locale: str, notice_text: str = "") -> dict[str, Any]:
     serial = page.serial
     document_types = serial.document_types
     blocks: list[Block] = [section(escape(notice_text))] if notice_text else []
@@ -124,7 +128,7 @@ def serial_modal(page: OverviewPage, actor_is_admin: bool, locale: str, notice_t
                             registered=page.registered, checked=page.checked)))
     if serial.state is LetterState.DRAFT and page.checked < 2:
         blocks.append(context(t("serial.check_first", locale, checked=page.checked)))
-    blocks.append(_serial_actions(serial, actor_is_admin, locale))
+    blocks.append(_serial_actions(serial, actor, locale))
     blocks.append(divider())
     blocks += [_row_block(row, page, document_types, locale) for row in page.rows]
     if not page.rows:
@@ -134,11 +138,15 @@ def serial_modal(page: OverviewPage, actor_is_admin: bool, locale: str, notice_t
     return modal(t("title.serial", locale), blocks, callback_id=Callback.SERIAL, close=t("close", locale), metadata=meta)
 
 
-def _serial_actions(serial: SerialLetter, actor_is_admin: bool, locale: str) -> Block:
+def _serial_actions(serial: SerialLetter, actor: Actor, locale: str) -> Block:
     value = str(serial.id)
+    is_admin = Role.ADMIN in actor.roles
+    own_draft = serial.state is LetterState.DRAFT and (is_admin or serial.created_by == actor.staff_id)
     elements = []
     if serial.state is LetterState.DRAFT:
         elements.append(button(t("button.documents", locale), Action.OPEN_DOCUMENTS, value))
+    if own_draft:
+        elements.append(button(t("button.rename", locale), Action.OPEN_RENAME, value))
     if serial.state in (LetterState.DRAFT, LetterState.RELEASED):
         elements.append(button(t("button.release", locale), Action.OPEN_RELEASE, value,
                                style="primary" if serial.state is LetterState.DRAFT else None))
@@ -146,8 +154,10 @@ def _serial_actions(serial: SerialLetter, actor_is_admin: bool, locale: str) -> 
         elements.append(button(t("button.dispatch", locale), Action.OPEN_DISPATCH, value,
                                style="primary" if serial.state is LetterState.RELEASED else None))
     elements.append(button(t("button.previews", locale), Action.SHOW_PREVIEWS, value))
-    if actor_is_admin and serial.state is not LetterState.DELETED:
+    if is_admin and serial.state is not LetterState.DELETED:
         elements.append(button(t("button.delete", locale), Action.OPEN_DELETE, value, style="danger"))
+    elif own_draft:
+        elements.append(button(t("button.delete_draft", locale), Action.OPEN_DELETE, value, style="danger"))
     return actions(*elements, block_id="serial_actions")
 
 
@@ -350,25 +360,6 @@ def contact_options(rows: list[Row], locale: str) -> dict[str, Any]:
 # --- documents, delete, settings --------------------------------------------------------------
 
 
-def documents_modal(serial: SerialLetter, locale: str) -> dict[str, Any]:
-    types = [option(kind, str(index)) for index, kind in enumerate(serial.document_types)]
-    types.append(option(t("documents.attachment", locale), "attachment"))
-    methods = [option(t(f"split.{m}", locale), m) for m in ("marker", "pages", "ranges", "files")]
-    blocks: list[Block] = [
-        input_block(t("documents.file", locale), {"type": "file_input", "action_id": "file", "filetypes": ["pdf"], "max_files": 10}, B.FILE),
-        input_block(t("documents.type", locale), {"type": "static_select", "action_id": "type", "options": types,
-                                                  "initial_option": types[0]}, B.DOCUMENT_TYPE),
-        input_block(t("documents.method", locale), {"type": "static_select", "action_id": "method", "options": methods,
-                                                    "initial_option": methods[0]}, B.SPLIT_METHOD),
-        input_block(t("documents.value", locale), {"type": "plain_text_input", "action_id": "value",
-                                                   "initial_value": "Einheit: {unit}"}, B.SPLIT_VALUE,
-                    optional=True, hint=t("documents.value_hint", locale)),
-    ]
-    meta = ViewMeta(serial_id=serial.id, version=serial.version)
-    return modal(t("title.documents", locale), blocks, callback_id=Callback.DOCUMENTS, close=t("close", locale),
-                 submit=t("submit.upload", locale), metadata=meta)
-
-
 def delete_modal(serial: SerialLetter, locale: str) -> dict[str, Any]:
     blocks = [section(t("delete.text", locale, title=escape(serial.title)))]
     meta = ViewMeta(serial_id=serial.id, version=serial.version)
@@ -398,6 +389,18 @@ def settings_modal(org: Organisation, admins: list[str], managers: list[str], pr
     if managers:
         managers_select["initial_users"] = managers
     blocks = [
+        input_block(t("settings.org_name", locale), {"type": "plain_text_input", "action_id": "value", "max_length": 150,
+                    "initial_value": org.name}, B.ORG_NAME),
+        input_block(t("settings.return_line", locale), {"type": "plain_text_input", "action_id": "value", "max_length": 120,
+                    **({"initial_value": org.return_line} if org.return_line else {})}, B.RETURN_LINE, optional=True,
+                    hint=t("settings.return_line_hint", locale)),
+        input_block(t("settings.sender_name", locale), {"type": "plain_text_input", "action_id": "value", "max_length": 150,
+                    **({"initial_value": org.sender_name} if org.sender_name else {})}, B.SENDER_NAME, optional=True,
+                    hint=t("settings.sender_hint", locale)),
+        input_block(t("settings.sender_email", locale), {"type": "email_text_input", "action_id": "value",
+                    "initial_value": org.sender_email}, B.SENDER_EMAIL),
+        input_block(t("settings.reply_to", locale), {"type": "email_text_input", "action_id": "value",
+                    **({"initial_value": org.reply_to} if org.reply_to else {})}, B.REPLY_TO, optional=True),
         input_block(t("settings.admins", locale), admins_select, B.ADMINS),
         input_block(t("settings.managers", locale), managers_select, B.MANAGERS, optional=True),
         input_block(t("settings.channel", locale), channel, B.CHANNEL, optional=True, hint=t("settings.channel_hint", locale)),
@@ -416,17 +419,22 @@ def settings_modal(org: Organisation, admins: list[str], managers: list[str], pr
 # --- App Home ---------------------------------------------------------------------------------
 
 
-def home(serials: list[SerialLetter], is_admin: bool, locale: str) -> dict[str, Any]:
+def home(serials: list[SerialLetter], is_admin: bool, locale: str, admin_blocks: list[Block] | None = None) -> dict[str, Any]:
+    """`admin_blocks`: what only admins see below their buttons (sender hint, recent imports)."""
     blocks: list[Block] = [header("briefwerk"), section(t("home.intro", locale))]
+    new = button(t("button.new_serial", locale), Action.NEW_SERIAL, style="primary")
     if is_admin:
-        blocks.append(actions(button(t("button.settings", locale), Action.OPEN_SETTINGS), _language_select(locale),
+        blocks.append(actions(new, button(t("button.import", locale), Action.OPEN_IMPORT),
+                              button(t("button.api_keys", locale), Action.OPEN_API_KEYS),
+                              button(t("button.settings", locale), Action.OPEN_SETTINGS), _language_select(locale),
                               block_id="home_admin"))
+        blocks += admin_blocks or []
     else:
-        blocks.append(actions(_language_select(locale), block_id="home_user"))
+        blocks.append(actions(new, _language_select(locale), block_id="home_user"))
     blocks.append(divider())
     if not serials:
         blocks.append(section(t("home.none", locale)))
-    for serial in serials[:30]:
+    for serial in serials[:30 if is_admin else 40]:
         text = (f"*#{serial.id} {escape(serial.title)}*\n{STATE_ICON[serial.state]} {state_text(serial.state, locale)}"
                 f" · {t(f'next.{serial.state.value}', locale)}")
         blocks.append(section(text, accessory=button(t("button.open", locale), Action.OPEN_SERIAL, str(serial.id)),

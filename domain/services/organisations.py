@@ -114,7 +114,7 @@ def set_identity(session: Session, actor: Actor, *, name: str, return_line: str,
     if other is not None:
         raise InvalidInput("org.name_taken", name=text)
     for field, address in (("sender_email", sender_email), ("reply_to", reply_to)):
-        if address.strip():
+        if address.strip() and address.strip() != getattr(organisation, field):  # a stored one stays accepted
             _check_address(field, address)
     if not sender_email.strip():
         raise InvalidInput("org.bad_address", field=Message("org.field.sender_email"), address="")
