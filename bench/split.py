@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -61,16 +62,26 @@ def set_up_database(home: Path, units: int) -> dict[str, int]:
         organisation = Organisation(name="Hausverwaltung Bench GmbH")
         session.add(organisation)
         session.flush()
-        staff = Staff(organisation_id=organisation.id, slack_user_id="UBENCH", name="Bench", is_admin=True)
+        staff = Staff(
+            organisation_id=organisation.id, slack_user_id="UBENCH", name="Bench", is_admin=True
+        )
         prop = Property(organisation_id=organisation.id, external_id="P1", name="Lindenstraße 1")
         session.add_all([staff, prop])
         session.flush()
         ids = {"staff_id": staff.id, "property_id": prop.id}
-        session.execute(insert(Unit), [
-            {"property_id": prop.id, "external_id": f"U{number:05d}", "label": label(number), "kind": "Wohnung",
-             "position": number}
-            for number in range(1, units + 1)
-        ])
+        session.execute(
+            insert(Unit),
+            [
+                {
+                    "property_id": prop.id,
+                    "external_id": f"U{number:05d}",
+                    "label": label(number),
+                    "kind": "Wohnung",
+                    "position": number,
+                }
+                for number in range(1, units + 1)
+            ],
+        )
         session.commit()
     engine.dispose()
     return ids
@@ -96,8 +107,14 @@ def write_batch(path: Path, units: int) -> int:
     from pikepdf import Array, Dictionary, Name
 
     pdf = pikepdf.new()
-    font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
-                                        Encoding=Name.WinAnsiEncoding))
+    font = pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type1,
+            BaseFont=Name.Helvetica,
+            Encoding=Name.WinAnsiEncoding,
+        )
+    )
     resources = pdf.make_indirect(Dictionary(Font=Dictionary(F1=font)))
     media_box = Array([0, 0, 595, 842])
     tree = pdf.Root.Pages
@@ -107,10 +124,22 @@ def write_batch(path: Path, units: int) -> int:
         for page in range(count):
             lines = [f"Seite {page + 1} von {count}", *FILLER[: 2 + (number + page) % 4]]
             if page == 0:
-                lines = [f"Einheit: {label(number)}", f"Objekt Lindenstrasse 1, Wohnung {number}", *lines]
-            kids.append(pdf.make_indirect(Dictionary(
-                Type=Name.Page, Parent=tree, MediaBox=media_box, Resources=resources,
-                Contents=pdf.make_stream(_text(lines)))))
+                lines = [
+                    f"Einheit: {label(number)}",
+                    f"Objekt Lindenstrasse 1, Wohnung {number}",
+                    *lines,
+                ]
+            kids.append(
+                pdf.make_indirect(
+                    Dictionary(
+                        Type=Name.Page,
+                        Parent=tree,
+                        MediaBox=media_box,
+                        Resources=resources,
+                        Contents=pdf.make_stream(_text(lines)),
+                    )
+                )
+            )
     tree.Kids = Array(kids)
     tree.Count = len(kids)
     pdf.save(path, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -163,8 +192,15 @@ def ours(home: Path, units: int, ids: dict[str, int], profile: Path | None) -> d
     intake_module.split_pages = timed_split  # a timestamp only; the use case runs unchanged
     with Session(engine) as session:
         actor = Actor.of(session.get(Staff, ids["staff_id"]))
-        request = intake.NewSerialLetter(ids["property_id"], "Bench", [intake.DocumentUpload(
-            DOCUMENT_TYPE, [Upload("batch.pdf", batch, batch.stat().st_size)], ByMarker())])
+        request = intake.NewSerialLetter(
+            ids["property_id"],
+            "Bench",
+            [
+                intake.DocumentUpload(
+                    DOCUMENT_TYPE, [Upload("batch.pdf", batch, batch.stat().st_size)], ByMarker()
+                )
+            ],
+        )
         profiler = None
         if profile is not None:
             import cProfile
@@ -172,8 +208,9 @@ def ours(home: Path, units: int, ids: dict[str, int], profile: Path | None) -> d
             profiler = cProfile.Profile()
             profiler.enable()
         started = time.perf_counter()
-        serial, outcomes = intake.start_serial_letter(session, files, actor, request, IntakeLimits(file_mb=4096),
-                                                      progress=progress)
+        serial, outcomes = intake.start_serial_letter(
+            session, files, actor, request, IntakeLimits(file_mb=4096), progress=progress
+        )
         seconds = time.perf_counter() - started
         if profiler is not None:
             profiler.disable()
@@ -184,7 +221,9 @@ def ours(home: Path, units: int, ids: dict[str, int], profile: Path | None) -> d
         assert outcome.unmatched == [], outcome.unmatched[:5]
         by_label = {assigned.unit: assigned.pages for assigned in outcome.assigned}
         assert all(by_label[label(n)] == unit_pages(n) for n in range(1, units + 1))
-        stored = session.exec(select(UnitDocument.id).where(UnitDocument.serial_letter_id == serial.id)).all()
+        stored = session.exec(
+            select(UnitDocument.id).where(UnitDocument.serial_letter_id == serial.id)
+        ).all()
         assert len(stored) == units, (len(stored), units)
     pages = sum(unit_pages(n) for n in range(1, units + 1))
     reading = marks["read"] - started
@@ -195,11 +234,15 @@ def ours(home: Path, units: int, ids: dict[str, int], profile: Path | None) -> d
         "peak_mb": round(peak_kb / 1024),
         "reading_seconds": round(reading, 2),
         "writing_seconds": round(seconds - reading, 2),
-        "first_250_written_after_s": round(marks["first_written"] - started, 2) if "first_written" in marks else None,
+        "first_250_written_after_s": round(marks["first_written"] - started, 2)
+        if "first_written" in marks
+        else None,
     }
 
 
-def naive_pypdf_text(home: Path, units: int, ids: dict[str, int], profile: Path | None) -> dict[str, object]:
+def naive_pypdf_text(
+    home: Path, units: int, ids: dict[str, int], profile: Path | None
+) -> dict[str, object]:
     from pypdf import PdfReader
 
     started = time.perf_counter()
@@ -208,8 +251,11 @@ def naive_pypdf_text(home: Path, units: int, ids: dict[str, int], profile: Path 
     seconds = time.perf_counter() - started
     assert found == units, (found, units)
     pages = len(reader.pages)
-    return {"seconds": round(seconds, 2), "pages_per_s": round(pages / seconds),
-            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "seconds": round(seconds, 2),
+        "pages_per_s": round(pages / seconds),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def run_child(run: str, home: Path, units: int, ids: dict[str, int], profile: Path | None) -> None:
@@ -228,8 +274,12 @@ def run_child(run: str, home: Path, units: int, ids: dict[str, int], profile: Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=1000)
-    parser.add_argument("--skip-naive", action="store_true", help="no pypdf run (slow at 90,000 pages)")
-    parser.add_argument("--profile", type=Path, help="write cProfile stats of the ours run here (slows it)")
+    parser.add_argument(
+        "--skip-naive", action="store_true", help="no pypdf run (slow at 90,000 pages)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="write cProfile stats of the ours run here (slows it)"
+    )
     parser.add_argument("--child", choices=RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--ids", help=argparse.SUPPRESS)
@@ -249,11 +299,22 @@ def main() -> None:
         result["setup_seconds"] = round(time.perf_counter() - started, 1)
         runs = [run for run in RUNS if not (args.skip_naive and run == "naive_pypdf_text")]
         for run in runs:
-            command = [sys.executable, __file__, "--child", run, "--home", str(home), "--units", str(args.units),
-                       "--ids", json.dumps(ids)]
+            os.sync()  # the batch's dirty pages must not be written back during a run
+            command = [
+                sys.executable,
+                __file__,
+                "--child",
+                run,
+                "--home",
+                str(home),
+                "--units",
+                str(args.units),
+                "--ids",
+                json.dumps(ids),
+            ]
             if args.profile is not None and run == "ours":
                 command += ["--profile", str(args.profile.resolve())]
-            child = subprocess.run(command, capture_output=True, text=True)
+            child = subprocess.run(command, check=False, capture_output=True, text=True)
             if child.returncode:
                 sys.exit(f"{run} failed:\n{child.stderr}")
             result[run] = json.loads(child.stdout.strip().splitlines()[-1])

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from domain.pdf.layout import LetterSpec, render_letter
 
 PROPERTY = ("LH12", "WEG Lindenhof", "Lindenstraße 12", "10115", "Berlin")
-RETURN_LINE = "Hausverwaltung Sonnenschein GmbH · Hauptstraße 1 · 10115 Berlin"
+COMPANY = "Hausverwaltung Sonnenschein GmbH"
+RETURN_LINE = f"{COMPANY} · Hauptstraße 1 · 10115 Berlin"
 FIRST = ["Anna", "Jürgen", "Gisela", "Mehmet", "Sophie", "Klaus", "Björn", "Käthe", "Lukas", "Marta",
          "Günther", "Heike", "Sören", "Ilse", "Tobias", "Jörg", "Renate", "Ömer", "Paula", "Dieter"]
 LAST = ["Schäfer", "Weiß", "Müller", "Öztürk", "Krüger", "Hoffmann", "Baumgärtner", "Groß", "Köhler",
@@ -90,6 +91,55 @@ def demo_people(rng: random.Random) -> tuple[list[DemoContact], dict[str, list[t
     for unit_id, _, _ in units[1:26:2] + units[0:6:2]:  # 16 rented apartments
         links[unit_id].append((person(here=f"WE {unit_id[1:]}").number, "Mieter"))
     return contacts, links
+
+
+def first_owners(seed: int = 7) -> dict[str, list[str]]:
+    """Each unit's label -> the window lines of its first owner, to whom its documents are
+    addressed (as generators do); the same people as `demo_csv(seed)`."""
+    from domain.addresses import PostalAddress
+
+    contacts, links = demo_people(random.Random(seed))
+    by_number = {c.number: c for c in contacts}
+    lines: dict[str, list[str]] = {}
+    for unit_id, label, _ in demo_units():
+        owner = by_number[links[unit_id][0][0]]
+        if owner.street:
+            lines[label] = PostalAddress(name=owner.name, addition=owner.addition, street=owner.street,
+                                         postcode=owner.postcode, city=owner.city, country=owner.country).window_lines()
+        else:
+            lines[label] = [owner.name, label]
+    return lines
+
+
+@dataclass
+class DemoDocuments:
+    """What the property-management software writes for one serial letter: a batch PDF of the
+    statements, a ZIP with one business plan per unit, and two general attachments."""
+
+    statements: bytes
+    plans_zip: bytes
+    invitation: bytes
+    house_rules: bytes
+
+
+def demo_documents(seed: int = 11) -> DemoDocuments:
+    import zipfile
+
+    from domain.pdf.assemble import concatenate
+
+    rng = random.Random(seed)
+    owners = first_owners()
+    statements, plans = [], {}
+    for _, label, kind in demo_units():
+        lines = owners[label]
+        share = rng.randint(18, 52) if kind == "Wohnung" else 4
+        statements.append(statement(lines, label, share, pages=rng.choice([2, 3])))
+        plans[f"Wirtschaftsplan_{label.replace(' ', '_')}.pdf"] = business_plan(lines, label, share)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in plans.items():
+            archive.writestr(name, data)
+    return DemoDocuments(concatenate(statements), buffer.getvalue(), invitation(), house_rules())
 
 
 def demo_csv(seed: int = 7) -> bytes:

@@ -1,48 +1,25 @@
-"""The demo's run: a property with letters is generated (as the property-management software
-would), then the whole workflow is driven through the Slack app against the local stand-in —
-settings, overview, spot checks, release with email, manager approval, dispatch by preference
-with merge and duplex optimisation, order — printing what users would see, then a summary of
-what went where."""
+"""The demo's run: what a property-management program hands over is generated (the master-data
+export, a batch PDF, a ZIP of per-unit files, attachments), then everything is driven through
+the Slack app against the local stand-in — settings with the company's identity, the master-data
+import in the App Home, "Neuer Serienbrief", overview, spot checks, release with email, manager
+approval, dispatch by preference with merge and duplex optimisation, order — printing what users
+would see, then a summary of what went where."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from bot.demo import (
-    RETURN_LINE,
-    business_plan,
-    demo_csv,
-    house_rules,
-    invitation,
-    statement,
-)
+from bot.demo import COMPANY, RETURN_LINE, DemoDocuments, demo_csv, demo_documents
 from bot.settings import Settings
 from bot.slack.ids import Action, Block
 from bot.slack.local import ANNA, CHANNEL, MARKUS, SABINE, LocalSlack
 from bot.slackstandin.render import render_call
-from bot.wiring import staff_member
 from domain.costs import format_euro
-from domain.importer import import_file
-from domain.models import (
-    Contact,
-    DispatchOrder,
-    Occupancy,
-    Organisation,
-    Property,
-    RecipientGroup,
-    Relation,
-    SerialLetter,
-    Shipment,
-    Unit,
-)
-from domain.pdf.assemble import concatenate
-from domain.services import dispatch, documents, intake
-from domain.split import ByMarker
+from domain.models import DispatchOrder, SerialLetter, Shipment, Unit
+from domain.services import dispatch
 
 Echo = Callable[[str], None]
 STATEMENT, PLAN = "Hausgeldabrechnung", "Wirtschaftsplan"
@@ -73,20 +50,21 @@ def _shortened(text: str, most: int = 40) -> str:
 def run_demo(settings: Settings, echo: Echo = print) -> None:
     with LocalSlack(settings) as slack:
         story = Narrator(slack, echo)
+        _set_up(slack)
+        story.step("Anna (Admin) richtet briefwerk im App-Home ein: Firmenname und Absender, Markus als Manager, "
+                   "#serienbriefe, Manager-Freigabe an")
+        _import(slack)
+        story.step("Anna importiert die Stammdaten aus der Hausverwaltungssoftware (lindenhof.csv): Vorschau, dann Import")
+        files = demo_documents()
+        echo("\n=== Die Hausverwaltungssoftware hat die Briefe erzeugt ===\n"
+             f"{STATEMENT}: ein Sammel-PDF mit „Einheit: …“ auf der ersten Seite jeder Einheit; "
+             f"{PLAN}: ein ZIP mit einer Datei je Einheit; Anhänge: Einladung (3 S.), Hausordnung (1 S.)")
+        serial_id = _new_serial_letter(slack, files)
+        story.step("Sabine legt mit „/serienbrief neu“ den Serienbrief an: Liegenschaft, Titel, zwei Dokumenttypen, "
+                   "Sammel-PDF, ZIP und Anhänge – und sieht, welche Einheit welche Seiten bekam")
         sim = slack.sim
-        sim.open_home(ANNA.user_id)
-        story.step("Anna (Admin) öffnet briefwerk im App-Home")
-        sim.click(Action.OPEN_SETTINGS, user_id=ANNA.user_id, view_id=slack.standin.home_view(ANNA.user_id)["id"])
-        slack.settle()
-        settings_view = slack.top_view(ANNA.user_id)
-        sim.submit(settings_view["id"], user_id=ANNA.user_id, values={
-            Block.ADMINS: [ANNA.user_id], Block.MANAGERS: [MARKUS.user_id], Block.CHANNEL: CHANNEL,
-            Block.APPROVAL: ["on"], Block.PROVIDER: "outbox", Block.CONTACT_TEXT: "support@sonnenschein-hv.example",
-            Block.LOCALE: "de"})
-        story.step("Anna trägt Markus als Manager ein, wählt #serienbriefe und schaltet die Manager-Freigabe ein")
-        serial_id = _generate(slack, echo)
-        sim.slash_command("/serienbrief", str(serial_id), user_id=SABINE.user_id, channel_id=CHANNEL)
-        story.step(f"Sabine öffnet Serienbrief Nr. {serial_id} (Übersicht, Seite 1)")
+        sim.click(Action.SHOW_OVERVIEW, user_id=SABINE.user_id, view_id=slack.top_view(SABINE.user_id)["id"])
+        story.step(f"Sabine öffnet die Übersicht von Serienbrief Nr. {serial_id}")
         _check_two_letters(slack)
         story.step("Sabine lädt zwei Briefe zur Kontrolle herunter (in ihre Direktnachrichten)")
         root = slack.top_view(SABINE.user_id)
@@ -115,47 +93,59 @@ def run_demo(settings: Settings, echo: Echo = print) -> None:
         _summary(slack, serial_id, echo)
 
 
-def _generate(slack: LocalSlack, echo: Echo) -> int:
-    """What the property-management software delivers: the property and its generated letters."""
-    with slack.deps.wiring.unit_of_work() as (session, ports):
-        org = session.exec(select(Organisation).where(Organisation.slack_team_id.is_not(None))).first()
-        org.return_line, org.sender_email = RETURN_LINE, "post@sonnenschein-hv.example"
-        session.add(org)
-        session.commit()
-        clerk = staff_member(session, org, SABINE.user_id, "Sabine Sachbearbeiterin")
-        report = import_file(session, org.id, "lindenhof.csv", demo_csv(), datetime.now().date())
-        prop = session.exec(select(Property).where(Property.organisation_id == org.id, Property.external_id == "LH12")).one()
-        serial = documents.create_serial_letter(session, clerk, prop.id, f"Abrechnung 2025 ({datetime.now():%d.%m.%Y %H:%M})",
-                                                [STATEMENT, PLAN], RecipientGroup.OWNERS)
-        batch, per_unit = _upload(session, ports, clerk, serial.id, prop)
-    echo(f"\n=== Die Hausverwaltungssoftware hat die Briefe erzeugt ===\n"
-         f"Import: {report.rows} Zeilen, {report.created['units'] or report.updated['units']} Einheiten, "
-         f"{report.created['contacts'] + report.updated['contacts']} Kontakte (neu/geändert)\n"
-         f"{STATEMENT}: Sammel-PDF nach „Einheit: …“ aufgeteilt → {batch} Einheiten; "
-         f"{PLAN}: Einzeldateien → {per_unit} Einheiten; Anhänge: Einladung (3 S.), Hausordnung (1 S.)")
-    return serial.id
+def _set_up(slack: LocalSlack) -> None:
+    """Anna's first visit: the company's identity and who approves what."""
+    sim = slack.sim
+    sim.open_home(ANNA.user_id)
+    slack.settle()
+    sim.click(Action.OPEN_SETTINGS, user_id=ANNA.user_id, view_id=slack.standin.home_view(ANNA.user_id)["id"])
+    slack.settle()
+    sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id, values={
+        Block.ORG_NAME: COMPANY, Block.RETURN_LINE: RETURN_LINE, Block.SENDER_NAME: f"{COMPANY} – Kundenservice",
+        Block.SENDER_EMAIL: "post@sonnenschein-hv.example", Block.REPLY_TO: "kundenservice@sonnenschein-hv.example",
+        Block.ADMINS: [ANNA.user_id], Block.MANAGERS: [MARKUS.user_id], Block.CHANNEL: CHANNEL,
+        Block.APPROVAL: ["on"], Block.PROVIDER: "outbox", Block.CONTACT_TEXT: "support@sonnenschein-hv.example",
+        Block.LOCALE: "de"})
+    slack.settle()
 
 
-def _upload(session: Session, ports: Any, clerk: Any, serial_id: int, prop: Property) -> tuple[int, int]:
-    """Each unit's documents are addressed to its first owner, as generators do."""
-    rng = random.Random(11)
-    units = session.exec(select(Unit).where(Unit.property_id == prop.id).order_by(Unit.position)).all()
-    statements, plans = [], {}
-    for unit in units:
-        first_owner = session.exec(
-            select(Contact).join(Occupancy, Occupancy.contact_id == Contact.id)
-            .where(Occupancy.unit_id == unit.id, Occupancy.relation == Relation.OWNER).order_by(Occupancy.position)
-        ).first()
-        lines = first_owner.address.window_lines() if first_owner and first_owner.address else ["Eigentümer", unit.label]
-        share = rng.randint(18, 52) if unit.kind == "Wohnung" else 4
-        statements.append(statement(lines, unit.label, share, pages=rng.choice([2, 3])))
-        plans[f"Wirtschaftsplan_{unit.label.replace(' ', '_')}.pdf"] = business_plan(lines, unit.label, share)
-    batch = intake.upload_batch(session, ports.files, clerk, serial_id, STATEMENT, "Hausgeldabrechnung_2025.pdf",
-                                   concatenate(statements), ByMarker(pattern="Einheit: {unit}"))
-    per_unit = intake.upload_unit_files(session, ports.files, clerk, serial_id, PLAN, plans)
-    intake.add_attachment(session, ports.files, clerk, serial_id, "Einladung_Eigentuemerversammlung.pdf", invitation())
-    intake.add_attachment(session, ports.files, clerk, serial_id, "Hinweise_Hausordnung.pdf", house_rules())
-    return len(batch.assigned), len(per_unit.assigned)
+def _import(slack: LocalSlack) -> None:
+    """The ERP's export, uploaded in the App Home; the preview, then the import."""
+    sim = slack.sim
+    for view in reversed(slack.standin.modal_stack(ANNA.user_id)):
+        sim.close_modal(view["id"], user_id=ANNA.user_id)
+    sim.click(Action.OPEN_IMPORT, user_id=ANNA.user_id, view_id=slack.standin.home_view(ANNA.user_id)["id"])
+    slack.settle()
+    export = slack.standin.user_upload(ANNA.user_id, "lindenhof.csv", demo_csv())
+    sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id, values={Block.IMPORT_FILE: [export]})
+    slack.settle()
+    sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id)
+    slack.settle()
+
+
+def _new_serial_letter(slack: LocalSlack, files: DemoDocuments) -> int:
+    """`/serienbrief neu`: the property searched by name, two document types, then their files."""
+    sim, user = slack.sim, SABINE.user_id
+    sim.slash_command("/serienbrief", "neu", user_id=user, channel_id=CHANNEL)
+    slack.settle()
+    form = slack.top_view(user)
+    [prop] = sim.type_in_select(Action.PROPERTY, "Linden", user_id=user, view_id=form["id"]).payload["options"]
+    sim.submit(form["id"], user_id=user, values={
+        Block.PROPERTY: prop, Block.TITLE: f"Abrechnung 2025 ({datetime.now():%d.%m.%Y %H:%M})",
+        Block.TYPES: f"{STATEMENT}\n{PLAN}"})
+    slack.settle()
+    upload = slack.standin.user_upload
+    sim.submit(slack.top_view(user)["id"], user_id=user, values={
+        Block.files_of(0): [upload(user, "Hausgeldabrechnung_2025.pdf", files.statements)], Block.method_of(0): "marker",
+        Block.setting_of(0): "Einheit: {unit}",
+        Block.files_of(1): [upload(user, "Wirtschaftsplaene_2026.zip", files.plans_zip)], Block.method_of(1): "files",
+        Block.ATTACHMENTS: [upload(user, "Einladung_Eigentuemerversammlung.pdf", files.invitation),
+                            upload(user, "Hinweise_Hausordnung.pdf", files.house_rules)]})
+    slack.settle()
+    result = slack.top_view(user)
+    button = next(element for block in result["blocks"] if block.get("block_id") == "result_actions"
+                  for element in block["elements"])
+    return int(button["value"])
 
 
 def _check_two_letters(slack: LocalSlack) -> None:

@@ -36,7 +36,7 @@ from bot.slack.texts import t
 from bot.wiring import Wiring
 from domain.models import Approval, Event, Organisation, SerialLetter, Staff
 from domain.ports import Ports, system_clock
-from domain.services import approvals, tracking
+from domain.services import approvals, storage, tracking
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ class JobIntervals:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+
+BLOB_GRACE = timedelta(days=1)  # longer than any transaction that may still name a blob
+STAGING_GRACE = timedelta(hours=1)  # longer than any upload still being written
 
 
 def default_worker_id() -> str:
@@ -190,12 +194,17 @@ class Worker:
             session.commit()
 
     def housekeeping(self) -> dict[str, int]:
-        """Expired download links lose their file; print and link files past the retention period too."""
+        """Expired download links lose their file; print and link files past the retention period
+        too; stored documents no row names any more go after a grace day, and staging files a
+        crash left behind after an hour."""
         retention = timedelta(days=self.wiring.settings.retention_days)
         with self._unit() as (session, ports):
             links = tracking.purge_links(session, ports, retention)
             print_files = tracking.purge_print_files(session, ports, retention)
-        return {"links_purged": links, "print_files_purged": print_files}
+            blobs = storage.sweep(session, ports.files, grace_seconds=BLOB_GRACE.total_seconds())
+            staging = ports.files.clean_staging(older_than_s=STAGING_GRACE.total_seconds())
+        return {"links_purged": links, "print_files_purged": print_files, "blobs_swept": blobs,
+                "staging_cleaned": staging}
 
     def portal_webhooks(self) -> dict[str, int]:
         """Releases and withdrawals queued for a company's own portal, when one is configured."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.db import make_engine, migrate
 from bot.integrations.letterxpress import LetterXpressProvider
@@ -18,8 +18,6 @@ from bot.integrations.pingen import PingenProvider
 from bot.integrations.portal import DatabasePortalStore
 from bot.integrations.portal_webhook import WebhookPortalStore
 from bot.settings import Settings
-from domain.actors import Actor
-from domain.models import Organisation, Staff
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
 
@@ -95,12 +93,3 @@ class Wiring:
             except BaseException:
                 session.rollback()
                 raise
-
-
-def staff_member(session: Session, organisation: Organisation, user_id: str, name: str, **roles: bool) -> Actor:
-    staff = session.exec(select(Staff).where(Staff.organisation_id == organisation.id, Staff.slack_user_id == user_id)).first()
-    if staff is None:
-        staff = Staff(organisation_id=organisation.id, slack_user_id=user_id, name=name, **roles)
-        session.add(staff)
-        session.commit()
-    return Actor.of(staff)

@@ -579,6 +579,29 @@ def test_print_files_past_retention_are_deleted_and_the_evidence_stays(session, 
     assert len(events_of(session, serial.id, "shipment_submitted")) == 4
 
 
+def test_replaced_documents_are_swept_a_day_later_and_named_ones_stay(session, ports, clerk, memory_org, worker) -> None:
+    import os
+    import time
+
+    from domain.models import UnitDocument
+
+    found = estate(session, memory_org)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Entwurf", ["Hausgeldabrechnung"])
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
+    before = {d.path for d in session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id))}
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "neu.pdf",
+                        batch_for(found, {"WE 01": 3, "WE 02": 3, "WE 03": 3, "WE 04": 3}), ByMarker(), mode=intake.Mode.REPLACE)
+    session.expire_all()
+    after = {d.path for d in session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id))}
+    assert before.isdisjoint(after) and all(ports.files.path(p).exists() for p in before)  # not gone at once
+    assert worker.run_once().get("blobs_swept", 0) == 0  # younger than a day
+    two_days_ago = time.time() - 2 * 86400
+    for path in (ports.files.root / "blobs").rglob("*.pdf"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    assert worker.run_once()["blobs_swept"] == len(before)  # the first batch stays: its source row names it
+    assert not any(ports.files.path(p).exists() for p in before) and all(ports.files.path(p).exists() for p in after)
+
+
 # --- the scheduler itself ---------------------------------------------------------------------------
 
 
