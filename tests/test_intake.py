@@ -118,6 +118,27 @@ def test_refusals_before_anything_is_stored(session, ports, clerk, found, tmp_pa
     assert session.exec(select(SerialLetter)).all() == []
 
 
+def test_encrypted_and_empty_pdfs_are_refused_by_name(session, ports, clerk, found, tmp_path) -> None:
+    import pikepdf
+
+    locked = tmp_path / "locked.pdf"
+    with pikepdf.open(io.BytesIO(attachment(1))) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="geheim", user="geheim", aes=True))
+    aes_only_owner = tmp_path / "owner.pdf"
+    with pikepdf.open(io.BytesIO(attachment(1))) as pdf:
+        pdf.save(aes_only_owner, encryption=pikepdf.Encryption(owner="geheim", user="", aes=True))
+    empty = tmp_path / "leer.pdf"
+    pikepdf.new().save(empty)
+    for path, words in ((locked, "locked.pdf ist verschlüsselt"), (aes_only_owner, "owner.pdf ist verschlüsselt"),
+                        (empty, "leer.pdf hat keine Seiten")):
+        request = new_letter(found, tmp_path, attachments=[Upload(path.name, path, path.stat().st_size)])
+        with pytest.raises(InvalidInput) as raised:
+            intake.start_serial_letter(session, ports.files, clerk, request, LIMITS)
+        assert words in raised.value.render("de")
+    session.expire_all()
+    assert session.exec(select(SerialLetter)).all() == []
+
+
 def test_a_marker_that_matches_nothing_stores_nothing_and_says_why(session, ports, clerk, found, tmp_path) -> None:
     request = new_letter(found, tmp_path, documents=[intake.DocumentUpload(
         "Hausgeldabrechnung", [staged(tmp_path, "batch.pdf", batch_for(found))], ByMarker(pattern="Objekt: {unit}"))])

@@ -110,3 +110,20 @@ def test_an_identifier_naming_two_units_is_never_guessed() -> None:
     assert result.assignments == {1: [1]} and [u.page for u in result.unmatched] == [0]
     with pytest.raises(InvalidInput):
         split(ByRanges(ranges={"101": "1"}), ["", ""], units)
+
+
+def test_punctuation_after_a_name_in_running_text_still_marks_it() -> None:
+    texts = ["Abrechnung für die Einheit: WE 03, Erdgeschoss links", "Einheit: WE 04.", "Seite 2"]
+    assert split(ByMarker(), texts, UNITS).assignments == {3: [0], 4: [1, 2]}
+
+
+def test_a_suffix_closes_the_name() -> None:
+    result = split(ByMarker(pattern="[{unit}]"), ["Kopf [WE 02] Text", "[E3]", "[WE 9]"], UNITS)
+    assert result.assignments == {2: [0], 3: [1]} and "WE 9" in result.unmatched[0].reason.render("de")
+
+
+def test_ten_thousand_units_are_looked_up_not_scanned() -> None:
+    units = [UnitKey(i, f"WE {i:05d}", f"E{i}") for i in range(1, 10001)]
+    texts = [f"Einheit: WE {i:05d}" for i in range(1, 10001)]
+    result = split(ByMarker(), texts, units)
+    assert len(result.assignments) == 10000 and not result.unmatched
