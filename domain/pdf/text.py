@@ -63,13 +63,10 @@ def inspect_pdf(path: Path, filename: str, max_bytes: int) -> int:
 Progress = Callable[[int, int], None]
 
 
-def page_texts(source: bytes | Path, progress: Progress | None = None, every: int = 500) -> Iterator[str]:
+def page_texts(source: bytes | Path, progress: Progress | None = None, every: int = 200) -> Iterator[str]:
     """The text of every page, in page order, one page at a time (pdfium: fast and layout-aware).
     `progress` hears (pages read, pages in all) every `every` pages."""
-    try:
-        document = pdfium.PdfDocument(source)
-    except pdfium.PdfiumError as error:
-        raise InvalidInput("upload.unreadable", filename="PDF", detail=Message("preflight.detail.damaged")) from error
+    document = _open_pdfium(source)
     try:
         total = len(document)
         for index in range(total):
@@ -82,3 +79,10 @@ def page_texts(source: bytes | Path, progress: Progress | None = None, every: in
                 progress(index + 1, total)
     finally:
         document.close()
+
+
+def _open_pdfium(source: bytes | Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(source)
+    except pdfium.PdfiumError as error:
+        raise InvalidInput("upload.unreadable", filename="PDF", detail=Message("preflight.detail.damaged")) from error

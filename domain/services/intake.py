@@ -342,6 +342,11 @@ def _drop(session: Session, documents: list[UnitDocument]) -> None:
         session.exec(delete(UnitDocument).where(col(UnitDocument.id).in_(ids[start:start + 500])))
 
 
+BATCH_CACHE = 1 << 20  # a batch's pages are copied once: caching them buys nothing
+REOPEN_EVERY = 3000  # units; qpdf keeps what it parsed until the file is closed
+FLUSH_EVERY = 500  # rows; flushed rows leave the session's memory
+
+
 def _store(session: Session, files: FileStore, actor: Actor, serial: SerialLetter, document_type: str,
            plan: _Planned, labels: dict[int, str], progress: Progress | None) -> None:
     kind = SourceKind.UNIT_FILE if not plan.split else SourceKind.BATCH
@@ -356,14 +361,17 @@ def _store(session: Session, files: FileStore, actor: Actor, serial: SerialLette
         for done, unit_id in enumerate(order, start=1):
             index, pages = plan.pages[unit_id]
             source = stored[index]
-            pdf = opened.get(index) or opened.setdefault(index, PdfSource(files.path(source.path), name=source.filename))
+            pdf = opened.get(index) or opened.setdefault(
+                index, PdfSource(files.path(source.path), name=source.filename, cache_bytes=BATCH_CACHE))
             key, sha, count = _write_unit_document(files, pdf, pages, title)
             session.add(UnitDocument(serial_letter_id=serial.id, unit_id=unit_id, document_type=document_type,
                                      source_id=source.id, source_pages=pages, path=key, sha256=sha, page_count=count))
             plan.outcome.assigned.append(UnitPages(unit_id, labels[unit_id], count, source.filename))
-            if kind is SourceKind.UNIT_FILE:  # one file per unit: done with it
+            if kind is SourceKind.UNIT_FILE or done % REOPEN_EVERY == 0:
                 opened.pop(index).close()
-            if progress is not None and (done % 250 == 0 or done == len(order)):
+            if done % FLUSH_EVERY == 0:
+                session.flush()
+            if progress is not None and (done % 100 == 0 or done == len(order)):
                 progress(Message("intake.progress_writing", {"done": done, "total": len(order), "document_type": document_type}))
     finally:
         for pdf in opened.values():
