@@ -215,7 +215,8 @@ def test_long_splits_show_progress(slack: LocalSlack, org, session: Session, mon
     batch = concatenate([unit_letter(["x"], f"WE {n:02d}", 9) for n in range(1, 100)])  # 891 pages
     submit_files(slack, step, {Block.files_of(0): [upload(slack, "gross.pdf", batch)], Block.method_of(0): "marker"})
     shown = [json.dumps(call.params.get("view"), ensure_ascii=False) for call in slack.standin.calls_to("views.update")]
-    assert any("Seite 500 von 891 gelesen" in view for view in shown), shown
+    assert any("Seite 800 von 891 gelesen" in view for view in shown), shown
+    assert any("Dokument 99 von 99 gespeichert" in view for view in shown), shown
     assert "99 von 99 Einheiten" in texts_of(slack.top_view(SABINE.user_id))
 
 
