@@ -23,6 +23,18 @@ def test_a_workspace_adopts_the_one_organisation_a_script_made(session: Session)
     assert organisations.for_workspace(session, "T1", "egal", adopt_unbound=True).id == made.id
 
 
+def test_with_two_unbound_organisations_a_workspace_adopts_neither(session: Session) -> None:
+    organisations.for_command_line(session, "Sonne")
+    session.commit()
+    organisations.for_command_line(session, "Sonne")  # found by name
+    session.add(Organisation(name="Mond"))
+    session.commit()
+    bound = organisations.for_workspace(session, "T1", "sonne-hv", adopt_unbound=True)
+    assert bound.name == "sonne-hv"
+    assert {o.name: o.slack_team_id for o in session.exec(select(Organisation))} == {
+        "Sonne": None, "Mond": None, "sonne-hv": "T1"}
+
+
 def test_several_workspaces_never_adopt_and_never_share_a_name(session: Session) -> None:
     made = organisations.for_command_line(session, "Hausverwaltung Sonnenschein")
     session.commit()

@@ -80,3 +80,13 @@ def test_the_sweep_collects_old_unnamed_blobs_only(session: Session, ports: Port
         os.utime(ports.files.path(key), (hour_ago, hour_ago))
     assert storage.sweep(session, ports.files, grace_seconds=600) == 1
     assert [ports.files.path(k).exists() for k in (named, orphan, young)] == [True, False, True]
+
+
+def test_a_blob_written_or_claimed_within_the_grace_period_is_never_removed(tmp_path: Path) -> None:
+    files = FileStore(tmp_path)
+    key = files.put(b"gerade erst")
+    cutoff = time.time_ns() - 3600 * 10**9
+    assert files.remove_if_older(key, cutoff) is False and files.path(key).exists()
+    hour_ago = time.time() - 7200
+    os.utime(files.path(key), (hour_ago, hour_ago))
+    assert files.remove_if_older(key, cutoff) is True and not files.path(key).exists()
