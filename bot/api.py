@@ -373,36 +373,23 @@ def routes(deps: SlackDeps) -> list[BaseRoute]:
     async def list_serial_letters(request: Request, locale: str) -> Response:
         context = Context(deps, request, locale)
         await context.authenticate()
-        from sqlmodel import select
-
-        from domain.models import LetterState, Property, SerialLetter
 
         def read() -> list[dict[str, Any]]:
             with deps.wiring.unit_of_work() as (session, _):
-                rows = session.exec(select(SerialLetter, Property).join(Property, Property.id == SerialLetter.property_id)
-                                    .where(SerialLetter.organisation_id == context.organisation.id,
-                                           SerialLetter.state != LetterState.DELETED)
-                                    .order_by(SerialLetter.id.desc()).limit(500)).all()
                 return [{"id": s.id, "title": s.title, "property": p.external_id, "state": s.state.value,
-                         "created_at": s.created_at.isoformat()} for s, p in rows]
+                         "created_at": s.created_at.isoformat()}
+                        for s, p in intake.serial_letters(session, context.organisation.id)]
 
         return JSONResponse(await run_in_threadpool(read))
 
     async def list_properties(request: Request, locale: str) -> Response:
         context = Context(deps, request, locale)
         await context.authenticate()
-        from sqlalchemy import func
-        from sqlmodel import select
-
-        from domain.models import Property, Unit
 
         def read() -> list[dict[str, Any]]:
             with deps.wiring.unit_of_work() as (session, _):
-                rows = session.exec(select(Property, func.count(Unit.id))
-                                    .join(Unit, Unit.property_id == Property.id, isouter=True)
-                                    .where(Property.organisation_id == context.organisation.id)
-                                    .group_by(Property.id).order_by(Property.external_id)).all()
-                return [{"id": p.id, "ref": p.external_id, "name": p.name, "units": n} for p, n in rows]
+                return [{"id": p.id, "ref": p.external_id, "name": p.name, "units": n}
+                        for p, n in intake.properties(session, context.organisation.id)]
 
         return JSONResponse(await run_in_threadpool(read))
 

@@ -332,15 +332,10 @@ def import_(file: Path = typer.Argument(..., help="CSV or JSON export of propert
 def list_properties(organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
                     as_json: bool = typer.Option(False, "--json")) -> None:
     """The organisation's properties with their ERP numbers and unit counts."""
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from domain.models import Property, Unit
+    from domain.services import intake
 
     with _organisation(organisation) as (_, session, org, _actor):
-        rows = session.exec(select(Property, func.count(Unit.id)).join(Unit, Unit.property_id == Property.id, isouter=True)
-                            .where(Property.organisation_id == org.id).group_by(Property.id)
-                            .order_by(Property.external_id)).all()
+        rows = intake.properties(session, org.id)
     if as_json:
         _json([{"id": p.id, "ref": p.external_id, "name": p.name, "units": n} for p, n in rows])
         return
@@ -511,15 +506,11 @@ def _progress() -> Callable[[Any], None] | None:
 def list_serial_letters(organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
                         as_json: bool = typer.Option(False, "--json")) -> None:
     """The organisation's serial letters, newest first."""
-    from sqlmodel import select
-
     from domain.messages import Message
-    from domain.models import LetterState, Property, SerialLetter
+    from domain.services import intake
 
     with _organisation(organisation) as (wiring, session, org, _actor):
-        rows = session.exec(select(SerialLetter, Property).join(Property, Property.id == SerialLetter.property_id)
-                            .where(SerialLetter.organisation_id == org.id, SerialLetter.state != LetterState.DELETED)
-                            .order_by(SerialLetter.id.desc())).all()
+        rows = intake.serial_letters(session, org.id)
     locale = wiring.settings.locale
     if as_json:
         _json([{"id": s.id, "title": s.title, "property": p.external_id, "state": s.state.value,

@@ -115,3 +115,21 @@ def run_in_view(deps: SlackDeps, job: ViewJob, work: Callable[[ViewJob], dict[st
         job.show(view)
 
     deps.background.pdf(run)
+
+
+def push_for_creator_or_admin(deps: SlackDeps, client: WebClient, body: dict[str, Any], context: Any,
+                              view_for: Callable[[Any, str], dict[str, Any]], refusal: str) -> None:
+    """Pushes `view_for(serial, locale)` for what only a draft's creator or an admin may do;
+    anyone else sees `refusal` (a UI text key) instead."""
+    from domain.errors import NotAllowed
+    from domain.services.release import require_creator_or_admin
+
+    actor, locale = actor_of(context), locale_of(context)
+    with deps.wiring.unit_of_work() as (session, _):
+        serial = documents.get_serial_letter(session, actor, int(action_value(body)))
+        try:
+            require_creator_or_admin(actor, serial)
+            view = view_for(serial, locale)
+        except NotAllowed:
+            view = views.notice(locale, t(refusal, locale))
+    client.views_push(trigger_id=body["trigger_id"], view=view)

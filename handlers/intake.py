@@ -8,8 +8,6 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import func, or_
-from sqlmodel import select
 
 from bot.slack import intake_views as iv
 from bot.slack import views
@@ -21,11 +19,20 @@ from bot.slack.texts import t
 from domain.actors import Actor
 from domain.errors import BriefwerkError, InvalidInput, NotAllowed
 from domain.messages import Message
-from domain.models import Property, Unit
-from domain.services import documents, intake, release
+from domain.services import documents, intake
 from domain.split import ByMarker, ByPageCount, ByRanges
 from domain.uploads import Upload
-from handlers.common import ViewJob, action_value, actor_of, locale_of, meta, run_in_view, update_view, view_of
+from handlers.common import (
+    ViewJob,
+    action_value,
+    actor_of,
+    locale_of,
+    meta,
+    push_for_creator_or_admin,
+    run_in_view,
+    update_view,
+    view_of,
+)
 from handlers.overview import show_serial
 
 
@@ -63,13 +70,9 @@ def open_new(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext, c
 
 def property_options(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext) -> None:
     """Properties whose name or ERP number contains what the user typed, with their unit counts."""
-    needle = f"%{(body.get('value') or '').strip().lower()}%"
     with deps.wiring.unit_of_work() as (session, _):
-        rows = session.exec(select(Property, func.count(Unit.id)).join(Unit, Unit.property_id == Property.id, isouter=True)
-                            .where(Property.organisation_id == actor_of(context).organisation_id,
-                                   or_(func.lower(Property.name).like(needle), func.lower(Property.external_id).like(needle)))
-                            .group_by(Property.id).order_by(Property.name).limit(100)).all()
-    ack(iv.property_options(list(rows), locale_of(context)))
+        rows = intake.properties(session, actor_of(context).organisation_id, body.get("value") or "", limit=100)
+    ack(iv.property_options(rows, locale_of(context)))
 
 
 def submit_basics(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -304,15 +307,7 @@ def _upload(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Act
 
 def open_rename(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
-    actor, locale = actor_of(context), locale_of(context)
-    with deps.wiring.unit_of_work() as (session, _):
-        serial = documents.get_serial_letter(session, actor, int(action_value(body)))
-        try:
-            release.require_creator_or_admin(actor, serial)
-            view = iv.rename_modal(serial, locale)
-        except NotAllowed:
-            view = views.notice(locale, t("rename.not_allowed", locale), "title.rename")
-    client.views_push(trigger_id=body["trigger_id"], view=view)
+    push_for_creator_or_admin(deps, client, body, context, iv.rename_modal, "rename.not_allowed")
 
 
 def submit_rename(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -12,10 +12,10 @@ from bot.slack.app import SlackDeps
 from bot.slack.flows import announce_later, request_or_run
 from bot.slack.ids import Action, Callback
 from bot.slack.texts import t
-from domain.errors import BriefwerkError, NotAllowed
+from domain.errors import BriefwerkError
 from domain.models import ApprovalKind
 from domain.services import approvals, documents, release
-from handlers.common import action_value, actor_of, locale_of, meta
+from handlers.common import action_value, actor_of, locale_of, meta, push_for_creator_or_admin
 from handlers.overview import show_serial
 
 
@@ -47,15 +47,7 @@ def register(app: App, deps: SlackDeps) -> None:
     def open_delete(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         """Admins, and the creator of a draft."""
         ack()
-        actor, locale = actor_of(context), locale_of(context)
-        with deps.wiring.unit_of_work() as (session, _):
-            serial = documents.get_serial_letter(session, actor, int(action_value(body)))
-            try:
-                release.require_creator_or_admin(actor, serial)
-                view = views.delete_modal(serial, locale)
-            except NotAllowed:
-                view = views.notice(locale, t("delete.admin_only", locale))
-        client.views_push(trigger_id=body["trigger_id"], view=view)
+        push_for_creator_or_admin(deps, client, body, context, views.delete_modal, "delete.admin_only")
 
     def submit_delete(ack, body: dict[str, Any], context: BoltContext) -> None:
         actor, locale, info = actor_of(context), locale_of(context), meta(body)

@@ -89,3 +89,15 @@ def attachment(pages: int, title: str = "Einladung zur Eigentümerversammlung") 
     return render_letter(LetterSpec(return_line=RETURN_LINE, address_lines=["An alle Eigentümer"], subject=title,
                                     paragraphs=[title], footer=title, pages=pages))
 
+
+
+def a_zip(entries: dict[str, bytes]) -> bytes:
+    """A ZIP archive as an ERP or a file manager writes it."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

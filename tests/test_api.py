@@ -3,10 +3,8 @@ API keys, refusals as RFC 9457 problem+json naming the field."""
 
 from __future__ import annotations
 
-import io
 import json
 import socket
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from domain.models import ImportRun, Organisation, SerialLetter, Staff
 from domain.pdf.assemble import concatenate
 from domain.services import apikeys
 from domain.uploads import IntakeLimits
-from tests.factories import attachment, unit_letter
+from tests.factories import a_zip, attachment, unit_letter
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kontakte.csv"
 
@@ -70,12 +68,6 @@ def problem(response: httpx.Response, status: int) -> dict:
     return body
 
 
-def a_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def letter_parts() -> list[tuple[str, tuple[str, bytes, str]]]:

@@ -4,7 +4,6 @@ in one step or not at all, uploads that add, conflicts the user decides, ZIPs re
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from domain.ports import Ports
 from domain.services import intake, release
 from domain.split import ByMarker, ByPageCount
 from domain.uploads import IntakeLimits, Upload
-from tests.factories import attachment, batch_for, estate, unit_letter
+from tests.factories import a_zip, attachment, batch_for, estate, unit_letter
 
 LIMITS = IntakeLimits()
 
@@ -36,12 +35,6 @@ def staged(tmp_path: Path, name: str, data: bytes) -> Upload:
     return Upload(name, path, len(data))
 
 
-def a_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def plans(labels: list[str]) -> dict[str, bytes]:

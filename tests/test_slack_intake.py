@@ -3,9 +3,7 @@ uploaded into modals, every Web API call answered and checked by the local stand
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from domain.models import (
     UnitDocument,
 )
 from domain.pdf.assemble import concatenate
-from tests.factories import attachment, unit_letter
+from tests.factories import a_zip, attachment, unit_letter
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kontakte.csv"
 
@@ -70,12 +68,6 @@ def texts_of(view: dict) -> str:
     return json.dumps(view, ensure_ascii=False)
 
 
-def a_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def plans(numbers: range) -> dict[str, bytes]:

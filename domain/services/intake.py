@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, delete, select
 
 from domain.actors import Actor, owned
@@ -589,6 +589,24 @@ def _grouped(notes: list[PageNote]) -> list[Message]:
 
 def _stored_note(item: dict[str, Any]) -> PageNote:
     return PageNote(item["page"], item["filename"], item["file_page"], Message.from_json(item["reason"]))
+
+
+def properties(session: Session, organisation_id: int, search: str = "", limit: int = 1000) -> list[tuple[Property, int]]:
+    """The organisation's properties with their unit counts; `search` in the name or ERP number."""
+    needle = f"%{search.strip().lower()}%"
+    return list(session.exec(
+        select(Property, func.count(col(Unit.id))).join(Unit, col(Unit.property_id) == Property.id, isouter=True)
+        .where(Property.organisation_id == organisation_id,
+               or_(func.lower(Property.name).like(needle), func.lower(Property.external_id).like(needle)))
+        .group_by(col(Property.id)).order_by(Property.external_id).limit(limit)))
+
+
+def serial_letters(session: Session, organisation_id: int, limit: int = 500) -> list[tuple[SerialLetter, Property]]:
+    """The organisation's serial letters that are not deleted, newest first, with their property."""
+    return list(session.exec(
+        select(SerialLetter, Property).join(Property, col(Property.id) == SerialLetter.property_id)
+        .where(SerialLetter.organisation_id == organisation_id, SerialLetter.state != LetterState.DELETED)
+        .order_by(col(SerialLetter.id).desc()).limit(limit)))
 
 
 def find_property(session: Session, actor: Actor, reference: str) -> Property:
