@@ -245,6 +245,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Seite {page} ({filename}, S. {file_page}) gehört zu keiner Einheit: {reason}",
         "en": "page {page} ({filename}, p. {file_page}) belongs to no unit: {reason}",
     },
+    "split.numbers_disagree": {
+        "de": "nach der Seitenzählung Teil von {unit} (ab Seite {first}), der Text nennt aber {found} nicht am Anfang "
+              "oder eine andere Einheit – stimmt die Seitenzahl je Einheit? (Deckblatt, Leerseite?)",
+        "en": "by the page count part of {unit} (from page {first}), but the text names {found} not at its start "
+              "or another unit – is the page count per unit right? (cover page, blank page?)",
+    },
     "split.bad_marker": {
         "de": "Die Markierung „{pattern}“ braucht genau einen Platzhalter {{unit}} (Beispiel: „Einheit: {{unit}}“).",
         "en": "The marker “{pattern}” needs exactly one {{unit}} placeholder (example: “Einheit: {{unit}}”).",

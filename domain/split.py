@@ -77,16 +77,23 @@ class SplitResult:
         return not self.unmatched and not self.units_without_document
 
 
+DEFAULT_MARKER = "Einheit: {unit}"
+
+
 def split_pages(rule: ByMarker | ByPageCount | ByRanges, page_count: int, page_texts: Iterable[str] | None,
                 units: Sequence[UnitKey]) -> SplitResult:
-    """Cuts `page_count` pages by `rule`; only the marker rule reads `page_texts` (one pass, so
-    a generator keeps a 90,000-page batch out of memory)."""
+    """Cuts `page_count` pages by `rule`, reading `page_texts` in one pass (a generator keeps a
+    90,000-page batch out of memory). A split by numbers is checked against the markers the
+    pages carry, where they carry any (see `_check_against_markers`)."""
     if isinstance(rule, ByMarker):
         result = _split_by_marker(rule.pattern, page_texts or [], units)
-    elif isinstance(rule, ByPageCount):
-        result = _split_by_count(rule.pages_per_unit, page_count, units)
     else:
-        result = _split_by_ranges(rule.ranges, page_count, units)
+        if isinstance(rule, ByPageCount):
+            result = _split_by_count(rule.pages_per_unit, page_count, units)
+        else:
+            result = _split_by_ranges(rule.ranges, page_count, units)
+        if page_texts is not None:
+            _check_against_markers(result, page_texts, units)
     result.units_without_document = [u.id for u in units if u.id not in result.assignments]
     return result
 
@@ -187,6 +194,28 @@ def _split_by_marker(pattern: str, page_texts: Iterable[str], units: Sequence[Un
             continue
         result.assignments.setdefault(current.id, []).append(page)
     return result
+
+
+def _check_against_markers(result: SplitResult, page_texts: Iterable[str], units: Sequence[UnitKey]) -> None:
+    """Page counts and ranges trust the numbers; one extra cover page shifts every unit onto its
+    neighbour's pages. Where the pages name units ("Einheit: WE 03"), each unit's pages must
+    start with its own marker and name no other unit; a unit whose pages disagree loses them to
+    `unmatched`, never to a neighbour."""
+    reader = _MarkerReader(DEFAULT_MARKER, units)
+    named = {page: set(found) for page, text in enumerate(page_texts) if (found := reader.units_on(text))}
+    if not named:
+        return  # nothing to check against
+    marked_units = {unit_id for ids in named.values() for unit_id in ids}
+    labels = {unit.id: unit.label for unit in units}
+    for unit_id, pages in list(result.assignments.items()):
+        others = {other for page in pages for other in named.get(page, ()) if other != unit_id}
+        starts_right = unit_id not in marked_units or unit_id in named.get(pages[0], ())
+        if others or not starts_right:
+            found = ", ".join(sorted(labels[o] for o in others)) or labels[unit_id]
+            reason = Message("split.numbers_disagree", {"unit": labels[unit_id], "first": pages[0] + 1, "found": found})
+            result.unmatched += [Unmatched(page, reason) for page in pages]
+            del result.assignments[unit_id]
+    result.unmatched.sort(key=lambda item: item.page)
 
 
 def _fold(name: str) -> str:

@@ -38,7 +38,7 @@ from tests.standins import LoopbackServer, Reply, Request
 
 SECRET = "whsec-test-3b1f"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-CLIENT_TIMEOUT = 0.5
+CLIENT_TIMEOUT = 2.0  # generous: a loaded 2-core CI machine answers slowly too
 
 
 class Receiver:
@@ -68,7 +68,7 @@ class Receiver:
             body = json.loads(request.body)
             assert body["idempotency_key"] == key and request.headers["x-briefwerk-event"] == body["event"]
             self.applied.setdefault(key, body)
-        return Reply(200, {"ok": True}, delay=1.0 if step == "slow" else 0.0)
+        return Reply(200, {"ok": True}, delay=2 * CLIENT_TIMEOUT if step == "slow" else 0.0)
 
 
 @pytest.fixture

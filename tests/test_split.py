@@ -127,3 +127,30 @@ def test_ten_thousand_units_are_looked_up_not_scanned() -> None:
     texts = [f"Einheit: WE {i:05d}" for i in range(1, 10001)]
     result = split(ByMarker(), texts, units)
     assert len(result.assignments) == 10000 and not result.unmatched
+
+
+def test_a_cover_page_that_shifts_a_page_count_split_assigns_nothing_wrong() -> None:
+    texts = ["Deckblatt"] + [text for n in (1, 2, 3) for text in (f"Einheit: WE 0{n}", "Seite 2", "Seite 3")]
+    result = split(ByPageCount(pages_per_unit=3), texts, UNITS[:3])
+    assert result.assignments == {}  # every chunk starts one page early: none is trusted
+    assert "stimmt die Seitenzahl" in result.unmatched[0].reason.render("de")
+    assert sorted(item.page for item in result.unmatched) == list(range(10))
+
+
+def test_page_counts_that_agree_with_the_markers_pass() -> None:
+    texts = [text for n in (1, 2, 3) for text in (f"Einheit: WE 0{n}", f"Seite 2 – Einheit: WE 0{n}")]
+    result = split(ByPageCount(pages_per_unit=2), texts, UNITS[:3])
+    assert result.assignments == {1: [0, 1], 2: [2, 3], 3: [4, 5]} and not result.unmatched
+
+
+def test_ranges_that_take_a_neighbours_page_lose_only_the_units_concerned() -> None:
+    texts = ["Einheit: WE 01", "Seite 2", "Einheit: WE 02", "Seite 2", "Einheit: WE 03"]
+    result = split(ByRanges(ranges={"WE 01": "1-3", "WE 02": "4", "WE 03": "5"}), texts, UNITS[:3])
+    assert result.assignments == {3: [4]}
+    assert sorted(item.page for item in result.unmatched) == [0, 1, 2, 3]
+    assert result.units_without_document == [1, 2]
+
+
+def test_pages_without_any_marker_are_split_by_the_numbers_alone() -> None:
+    result = split(ByPageCount(pages_per_unit=2), ["a", "b", "c", "d"], UNITS[:2])
+    assert result.assignments == {1: [0, 1], 2: [2, 3]}

@@ -272,7 +272,7 @@ def _plan_batch(upload: DocumentUpload, units: list[Unit], limits: IntakeLimits,
         if progress is not None:
             progress(Message("intake.progress_reading", {"done": done, "total": of, "document_type": upload.document_type}))
 
-    texts = page_texts(batch[0].path, reading) if isinstance(upload.rule, ByMarker) else None
+    texts = page_texts(batch[0].path, reading)  # page counts and ranges are checked against the markers
     keys = [UnitKey(u.id, u.label, u.external_id) for u in units]
     result = split_pages(upload.rule, total, texts, keys)
     outcome = UploadOutcome(upload.document_type, [file.name for file, _ in parts], warnings=result.warnings)
