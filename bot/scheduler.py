@@ -67,7 +67,6 @@ class JobIntervals:
 
 
 BLOB_GRACE = timedelta(days=1)  # longer than any transaction that may still name a blob
-STAGING_GRACE = timedelta(hours=1)  # longer than any upload still being written
 
 
 def default_worker_id() -> str:
@@ -195,16 +194,16 @@ class Worker:
 
     def housekeeping(self) -> dict[str, int]:
         """Expired download links lose their file; print and link files past the retention period
-        too; stored documents no row names any more go after a grace day, and staging files a
-        crash left behind after an hour."""
+        too; what a process killed halfway stored goes at once, stored documents no row names any
+        more after a grace day."""
         retention = timedelta(days=self.wiring.settings.retention_days)
         with self._unit() as (session, ports):
             links = tracking.purge_links(session, ports, retention)
             print_files = tracking.purge_print_files(session, ports, retention)
+            abandoned = storage.recover(session, ports.files)
             blobs = storage.sweep(session, ports.files, grace_seconds=BLOB_GRACE.total_seconds())
-            staging = ports.files.clean_staging(older_than_s=STAGING_GRACE.total_seconds())
         return {"links_purged": links, "print_files_purged": print_files, "blobs_swept": blobs,
-                "staging_cleaned": staging}
+                "abandoned_removed": abandoned}
 
     def portal_webhooks(self) -> dict[str, int]:
         """Releases and withdrawals queued for a company's own portal, when one is configured."""

@@ -3,6 +3,7 @@ file store and clock. `bot/integrations` implements them."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from domain.addresses import PostalAddress
 from domain.costs import PriceTable
@@ -146,6 +147,7 @@ class FileStore:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._created: dict[str, int] = {}  # blob key -> its mtime (ns) when we placed it
+        self._journal: BinaryIO | None = None  # the same list on disk, locked while we live
 
     def path(self, relative: str) -> Path:
         return self.root / relative
@@ -219,6 +221,7 @@ class FileStore:
             _flush_to_disk(staged)
             os.replace(staged, target)
             self._created[key] = target.stat().st_mtime_ns
+            self._note(key, self._created[key])
         else:
             staged.unlink(missing_ok=True)
             if key in self._created:  # our own blob again: remember the new time
@@ -232,6 +235,7 @@ class FileStore:
     def committed(self) -> None:
         """The rows pointing to the created blobs committed: they are no longer ours to remove."""
         self._created.clear()
+        self._close_journal()
 
     def discard_created(self, referenced: set[str]) -> int:
         """Removes the blobs this store placed, except those `referenced` by committed rows or
@@ -241,7 +245,49 @@ class FileStore:
             if key not in referenced and self._remove_unclaimed(key, lambda mtime: mtime == placed_at):
                 removed += 1
         self._created.clear()
+        self._close_journal()
         return removed
+
+    # A process killed halfway cannot discard what it created. Its journal says what that was:
+    # a journal whose lock nobody holds belongs to a process that is gone.
+
+    def _note(self, key: str, placed_at: int) -> None:
+        if self._journal is None:
+            folder = self.root / "journal"
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=folder, suffix=".opening")
+            self._journal = os.fdopen(handle, "ab")
+            fcntl.flock(self._journal.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(name, name.removesuffix(".opening") + ".journal")  # recoverers see it only once locked
+            self._journal_path = Path(name.removesuffix(".opening") + ".journal")
+        self._journal.write(f"{key} {placed_at}\n".encode())
+        self._journal.flush()
+
+    def _close_journal(self) -> None:
+        if self._journal is not None:
+            self._journal_path.unlink(missing_ok=True)
+            self._journal.close()
+            self._journal = None
+
+    def recover_abandoned(self, referenced: Callable[[list[str]], set[str]]) -> int:
+        """Removes the blobs of units of work whose process died before committing or discarding,
+        except those a committed row names or someone claimed since. Returns how many."""
+        folder = self.root / "journal"
+        removed = 0
+        for path in folder.glob("*.journal") if folder.is_dir() else ():
+            with open(path, "rb") as journal:
+                try:
+                    fcntl.flock(journal.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its process is still at work
+                entries = dict(line.split() for line in journal.read().decode().splitlines() if line.count(" ") == 1)
+                named = referenced(list(entries)) if entries else set()
+                for key, placed_at in entries.items():
+                    if key not in named and self._remove_unclaimed(key, lambda mtime, at=int(placed_at): mtime == at):
+                        removed += 1
+                path.unlink(missing_ok=True)
+        return removed
+
 
     def _remove_unclaimed(self, key: str, unclaimed: Callable[[int], bool]) -> bool:
         """Moves the blob aside first: a claim arriving after that finds no file and writes it

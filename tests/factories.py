@@ -101,3 +101,21 @@ def a_zip(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def marker_batch(labels: list[str], pages_each: int = 2) -> bytes:
+    """A plain batch PDF drawn fast: each unit's first page says "Einheit: <label>"."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for label in labels:
+        for page in range(pages_each):
+            canvas.setFont("Helvetica", 11)
+            canvas.drawString(72, 700, f"Einheit: {label}" if page == 0 else f"Seite {page + 1}")
+            canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from domain.models import ImportRun, Organisation, SerialLetter, SourceDocument
+from domain.models import ImportRun, Organisation, SerialLetter, SourceDocument, UnitDocument
 from domain.pdf.assemble import concatenate
-from tests.factories import attachment, unit_letter
+from tests.factories import attachment, marker_batch, unit_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "kontakte.csv"
@@ -154,3 +154,36 @@ def test_a_dry_run_changes_nothing(cli: Run, engine: Engine) -> None:
     assert answer["applied"] is False and answer["created"]["contacts"] == 6
     with Session(engine) as session:
         assert session.exec(select(Organisation)).all() == []
+
+
+def test_a_create_killed_halfway_leaves_nothing_the_next_one_keeps(cli: Run, tmp_path: Path, engine: Engine) -> None:
+    import signal
+    import time
+
+    lines = ["Objekt-Nr;WE-Nr;Einheit;Kontakt-Nr;Name;Rolle"] + [
+        f"GR;{n};WE {n:04d};K{n};Eigentümer {n};Eigentümer" for n in range(1, 2001)]
+    export = tmp_path / "gross.csv"
+    export.write_text("\n".join(lines), encoding="utf-8")
+    assert cli("import", str(export)).returncode == 0
+    batch = tmp_path / "gross.pdf"
+    batch.write_bytes(marker_batch([f"WE {n:04d}" for n in range(1, 2001)]))
+    files = tmp_path / "var" / "files"
+    args = [sys.executable, "-m", "bot.cli", "serial-letter", "create", "--property", "GR", "--title", "Groß",
+            "--type", f"Abrechnung={batch}"]
+    env = {**os.environ, "BRIEFWERK_HOME": str(tmp_path / "var"),
+           "BRIEFWERK_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    running = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(list(files.glob("blobs/*/*"))) < 200 and time.monotonic() < deadline and running.poll() is None:
+        time.sleep(0.05)
+    running.send_signal(signal.SIGKILL)
+    assert running.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    assert len(list(files.glob("blobs/*/*"))) >= 200
+    assert "Keine Einträge" in cli("serial-letter", "list").stdout
+    small = tmp_path / "klein.pdf"
+    small.write_bytes(marker_batch(["WE 0001", "WE 0002"]))
+    assert cli("serial-letter", "create", "--property", "GR", "--title", "Klein", "--type", f"A={small}").returncode == 0
+    with Session(engine) as session:
+        named = set(session.exec(select(SourceDocument.path))) | set(session.exec(select(UnitDocument.path)))
+    assert {str(p.relative_to(files)) for p in files.glob("blobs/*/*")} == named  # the killed run's are gone
+    assert list((files / "journal").iterdir()) == []

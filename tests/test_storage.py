@@ -90,3 +90,45 @@ def test_a_blob_written_or_claimed_within_the_grace_period_is_never_removed(tmp_
     hour_ago = time.time() - 7200
     os.utime(files.path(key), (hour_ago, hour_ago))
     assert files.remove_if_older(key, cutoff) is True and not files.path(key).exists()
+
+
+def test_what_a_killed_process_stored_is_removed_by_the_next_one(tmp_path: Path) -> None:
+    """A real process stores blobs and is killed with SIGKILL before it commits; the next unit of
+    work removes them, but not a blob someone else claimed, nor a live process's."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        from pathlib import Path
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        from domain.ports import FileStore
+        files = FileStore(Path({str(tmp_path)!r}))
+        for n in range(5):
+            files.put(b"halb %d " % n + sys.argv[1].encode())
+        print("stored", flush=True)
+        time.sleep(60)
+    """)
+    children = [subprocess.Popen([sys.executable, "-c", script, tag], stdout=subprocess.PIPE, text=True) for tag in "AB"]
+    for child in children:
+        assert child.stdout.readline().strip() == "stored"
+    killed, alive = children
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    time.sleep(0.01)
+    survivor = FileStore(tmp_path)
+    survivor.put(b"halb 0 A")  # someone stores the same bytes meanwhile: a claim
+    try:
+        assert FileStore(tmp_path).recover_abandoned(lambda keys: set()) == 4  # all but the claimed one
+        remaining = {path.read_bytes() for path in (tmp_path / "blobs").rglob("*.pdf")}
+        assert remaining == {b"halb 0 A"} | {b"halb %d B" % n for n in range(5)}  # the live process's stay
+        alive.send_signal(signal.SIGKILL)
+        alive.wait()
+        assert FileStore(tmp_path).recover_abandoned(lambda keys: {keys[0]}) == 4  # but what a row names
+        assert len(list((tmp_path / "blobs").rglob("*.pdf"))) == 2
+        assert list((tmp_path / "journal").iterdir()) == []
+    finally:
+        for child in children:
+            child.kill()

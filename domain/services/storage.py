@@ -31,7 +31,9 @@ def referenced(session: Session, keys: Iterable[str]) -> set[str]:
 @contextmanager
 def all_or_nothing(session: Session, files: FileStore) -> Iterator[None]:
     """Commits the session at the end; on any failure rolls back and removes the blobs this
-    unit of work stored, so a failure halfway leaves no rows and no files."""
+    unit of work stored, so a failure halfway leaves no rows and no files. What a process killed
+    halfway left behind goes first."""
+    recover(session, files)
     try:
         yield
         session.commit()
@@ -40,6 +42,15 @@ def all_or_nothing(session: Session, files: FileStore) -> Iterator[None]:
         discard_uncommitted(session, files)
         raise
     files.committed()
+
+
+def recover(session: Session, files: FileStore) -> int:
+    """Removes the blobs of units of work whose process died halfway, and their staging files."""
+    files.clean_staging(older_than_s=STAGING_GRACE)
+    return files.recover_abandoned(lambda keys: referenced(session, keys))
+
+
+STAGING_GRACE = 3600  # seconds; longer than any upload still being written
 
 
 def discard_uncommitted(session: Session, files: FileStore) -> int:
