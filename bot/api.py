@@ -425,7 +425,7 @@ def routes(deps: SlackDeps) -> list[BaseRoute]:
             if not report.ok:
                 return Problem(422, "rejected-rows", locale,
                                _say("rejected_rows", locale, count=len(report.rejected)),
-                               [{"field": "file", "line": r.line, "detail": r.reason} for r in report.rejected]).response()
+                               [{"field": "file", "line": r.line, "detail": r.render(locale)} for r in report.rejected]).response()
             return JSONResponse({"applied": not dry_run, "file": name, "rows": report.rows, "created": report.created,
                                  "updated": report.updated, "ended_links": report.ended_links})
 

@@ -32,7 +32,9 @@ serial_letters = typer.Typer(help="Serial letters: create one with its documents
                              no_args_is_help=True)
 properties = typer.Typer(help="Properties imported from the ERP.", no_args_is_help=True)
 organisations_cli = typer.Typer(help="Organisations (one per Slack workspace).", no_args_is_help=True)
+api_keys = typer.Typer(help="API keys for ERPs that push to the intake API (/api/v1).", no_args_is_help=True)
 app.add_typer(serial_letters, name="serial-letter")
+app.add_typer(api_keys, name="api-key")
 app.add_typer(properties, name="property")
 app.add_typer(organisations_cli, name="org")
 
@@ -103,6 +105,25 @@ WORDS: dict[str, dict[str, str]] = {
                 "en": "{name}  ·  Slack team {team}  ·  {properties} properties"},
     "not_bound": {"de": "noch nicht verbunden", "en": "not bound yet"},
     "cli_actor": {"de": "Kommandozeile", "en": "Command line"},
+    "key_created": {
+        "de": "API-Schlüssel {id} „{name}“ für „{org}“ – jetzt kopieren, er wird nicht wieder angezeigt:",
+        "en": "API key {id} “{name}” for “{org}” – copy it now, it is not shown again:",
+    },
+    "key_used": {"de": "zuletzt benutzt {at}", "en": "last used {at}"},
+    "key_revoked": {"de": "widerrufen am {at}", "en": "revoked on {at}"},
+    "key_revoked_now": {"de": "API-Schlüssel „{name}“ widerrufen.", "en": "API key “{name}” revoked."},
+    "bad_recipients": {
+        "de": "--recipients „{given}“: erlaubt sind owners (Eigentümer), tenants (Mieter) oder both (beide).",
+        "en": "--recipients “{given}”: allowed are owners, tenants or both.",
+    },
+    "slack_missing": {
+        "de": "Für Slack fehlen Zugangsdaten: {what}. Siehe README, Abschnitt „The Slack app“.",
+        "en": "Slack credentials are missing: {what}. See the README, section “The Slack app”.",
+    },
+    "slack_unreachable": {
+        "de": "Slack ({url}) ist nicht erreichbar oder lehnt das Token ab: {detail}",
+        "en": "Slack ({url}) cannot be reached or refuses the token: {detail}",
+    },
     "resume": {
         "de": "Auftrag {order}: {submitted} übergeben, {already} waren schon da, {failed} fehlgeschlagen",
         "en": "Order {order}: {submitted} handed over, {already} were already there, {failed} failed",
@@ -183,14 +204,18 @@ def _json(data: Any) -> None:
 
 @contextmanager
 def _organisation(reference: str | None) -> Iterator[tuple[Wiring, Session, Organisation, Actor]]:
-    """A unit of work in the organisation the command means, acting as the command line."""
+    """A unit of work in the organisation the command means, acting as the command line. Whoever
+    runs it can reach the database anyway: the command line acts with an admin's rights."""
+    from dataclasses import replace
+
+    from domain.models import Role
     from domain.services import organisations
 
     wiring = Wiring(settings())
     with wiring.unit_of_work() as (session, _):
         organisation = organisations.for_command_line(session, reference)
         actor = organisations.system_staff(session, organisation, "cli", say("cli_actor"))
-        yield wiring, session, organisation, actor
+        yield wiring, session, organisation, replace(actor, roles=actor.roles | {Role.ADMIN})
 
 
 # --- the app -----------------------------------------------------------------------------
@@ -218,7 +243,7 @@ def serve() -> None:
 
     config = settings()
     deps = SlackDeps(Wiring(config))
-    slack = build_app(deps, register_listeners)
+    slack = _slack_app(deps, build_app, register_listeners)
     if config.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -230,6 +255,24 @@ def serve() -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+
+
+def _slack_app(deps: SlackDeps, build: Callable[..., Any], register: Callable[..., Any]) -> Any:
+    """The Bolt app; missing or refused Slack credentials are a refusal in words, not a trace."""
+    from urllib.error import URLError
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.app import MissingCredentials
+
+    try:
+        return build(deps, register)
+    except MissingCredentials as error:
+        raise Refused("slack_missing", what=str(error)) from None
+    except (SlackApiError, URLError, BoltError, OSError) as error:
+        detail = error.response.get("error") if isinstance(error, SlackApiError) else " ".join(str(error).split())
+        raise Refused("slack_unreachable", url=deps.wiring.settings.slack_api_url, detail=detail) from None
 
 
 def _in_process_scheduler(deps: SlackDeps) -> BackgroundScheduler:
@@ -315,7 +358,7 @@ def import_(file: Path = typer.Argument(..., help="CSV or JSON export of propert
     if as_json:
         _json({"organisation": name, "applied": report.ok and not dry_run, "rows": report.rows,
                "created": report.created, "updated": report.updated, "ended_links": report.ended_links,
-               "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected]})
+               "rejected": [{"line": r.line, "reason": r.render(locale)} for r in report.rejected]})
     elif report.ok:
         typer.echo(say("preview" if dry_run else "imported", file=file.name, org=name, rows=report.rows,
                        created=say("counts", **report.created), updated=say("counts", **report.updated),
@@ -374,14 +417,14 @@ def list_organisations(as_json: bool = typer.Option(False, "--json")) -> None:
 def create_serial_letter(
     property_ref: str = typer.Option(..., "--property", help="The property's ERP number (or briefwerk's id)"),
     title: str = typer.Option(..., "--title"),
-    types: list[str] = typer.Option(..., "--type", help="NAME=FILE.pdf (a batch), NAME=FOLDER or NAME=FILE.zip "
+    types: list[str] = typer.Option(..., "--type", metavar="NAME[=FILE]", help="NAME=FILE.pdf (a batch), NAME=FOLDER or NAME=FILE.zip "
                                                          "(one file per unit), or NAME with --unit-files"),
     marker: str | None = typer.Option(None, "--marker", help="Split batches where a page names a unit "
                                                              "(default: 'Einheit: {unit}')"),
     pages_per_unit: int | None = typer.Option(None, "--pages-per-unit", min=1, help="Split batches every N pages"),
     ranges: str | None = typer.Option(None, "--ranges", help='Split batches by page ranges, JSON {"WE 01": "1-3"}'),
-    unit_files: list[str] = typer.Option([], "--unit-files", help="FOLDER or FILE.zip (or NAME=…) of one PDF per unit"),
-    attach: list[Path] = typer.Option([], "--attach", help="A general attachment every recipient gets once"),
+    unit_files: list[str] = typer.Option([], "--unit-files", metavar="[NAME=]FOLDER|ZIP", help="FOLDER or FILE.zip (or NAME=…) of one PDF per unit"),
+    attach: list[Path] = typer.Option([], "--attach", metavar="FILE", help="A general attachment every recipient gets once"),
     recipients: str = typer.Option("owners", "--recipients", help="owners, tenants or both"),
     organisation: str | None = typer.Option(None, "--org", help=ORG_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the new id and the split report as JSON"),
@@ -393,6 +436,8 @@ def create_serial_letter(
     from domain.uploads import Upload
 
     rule = _split_rule(marker, pages_per_unit, ranges)
+    if recipients not in {group.value for group in RecipientGroup}:
+        raise Refused("bad_recipients", given=recipients)
     warnings: list[str] = []
     uploads = []
     for name, (paths, per_unit) in _document_sources(types, unit_files).items():
@@ -542,6 +587,43 @@ def show_serial_letter(serial_id: int = typer.Argument(...),
                f"{Message(f'state.{report.state.value}').render(locale)}")
     for line in intake.report_lines(report, locale, most=200):
         typer.echo(f"  {line}")
+
+
+@api_keys.command("create")
+def create_api_key(name: str = typer.Argument(..., help="What the key is for, e.g. 'ERP DOMUS'"),
+                   organisation: str | None = typer.Option(None, "--org", help=ORG_HELP)) -> None:
+    """A new key for the organisation; it is printed this once and stored only as a hash."""
+    from domain.services import apikeys
+
+    with _organisation(organisation) as (_, session, org, actor):
+        key, token = apikeys.create_key(session, actor, name)
+        typer.echo(say("key_created", name=key.name, id=key.id, org=org.name), err=True)
+    typer.echo(token)
+
+
+@api_keys.command("list")
+def list_api_keys(organisation: str | None = typer.Option(None, "--org", help=ORG_HELP)) -> None:
+    """The organisation's keys (never the keys themselves)."""
+    from domain.services import apikeys
+
+    with _organisation(organisation) as (_, session, org, _actor):
+        keys = apikeys.keys_of(session, org.id)
+    for key in keys:
+        state = say("key_revoked", at=f"{key.revoked_at:%d.%m.%Y}") if key.revoked_at else say(
+            "key_used", at=f"{key.last_used_at:%d.%m.%Y %H:%M}" if key.last_used_at else "–")
+        typer.echo(f"{key.id}  {key.prefix}…  {key.name}  ·  {state}")
+    if not keys:
+        typer.echo(say("none"))
+
+
+@api_keys.command("revoke")
+def revoke_api_key(key_id: int = typer.Argument(...), organisation: str | None = typer.Option(None, "--org", help=ORG_HELP)) -> None:
+    """Revoke a key: programs using it get 401 from then on."""
+    from domain.services import apikeys
+
+    with _organisation(organisation) as (_, session, _org, actor):
+        key = apikeys.revoke(session, actor, key_id)
+    typer.echo(say("key_revoked_now", name=key.name))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from domain.addresses import iso_country, normalise
 from domain.errors import InvalidInput
-from domain.messages import Message
+from domain.messages import CATALOG, Message
 from domain.models import Contact, Occupancy, Preference, Property, Relation, Unit
 from domain.notifications import mailbox
 
@@ -89,13 +88,18 @@ class ImportRow(BaseModel):
     @classmethod
     def _required(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("is empty")
+            raise RowProblem("import.problem.empty")
         return value.strip()
 
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, value: Any) -> str:
-        return iso_country(value) if str(value or "").strip() else "DE"
+        if not str(value or "").strip():
+            return "DE"
+        try:
+            return iso_country(value)
+        except ValueError:
+            raise RowProblem("import.problem.country", value=value) from None
 
     @field_validator("email", mode="before")
     @classmethod
@@ -103,9 +107,12 @@ class ImportRow(BaseModel):
         text = str(value or "").strip()
         if not text:
             return None
-        mailbox("", text)
+        try:
+            mailbox("", text)
+        except ValueError:
+            raise RowProblem("import.problem.email", value=text) from None
         if "@" not in text or "." not in text.rpartition("@")[2]:
-            raise ValueError(f"malformed email address {text!r}")
+            raise RowProblem("import.problem.email", value=text)
         return text
 
     @field_validator("registered", mode="before")
@@ -118,14 +125,14 @@ class ImportRow(BaseModel):
             return True
         if text in NO:
             return False
-        raise ValueError(f"{value!r} is neither ja nor nein")
+        raise RowProblem("import.problem.yes_no", value=value)
 
     @field_validator("preference", mode="before")
     @classmethod
     def _preference(cls, value: Any) -> Preference:
         text = normalise(str(value or "")).replace(" ", "")
         if text not in PREFERENCES:
-            raise ValueError(f"{value!r} is neither Online nor Brief")
+            raise RowProblem("import.problem.preference", value=value)
         return PREFERENCES[text]
 
     @field_validator("relation", mode="before")
@@ -133,13 +140,16 @@ class ImportRow(BaseModel):
     def _relation(cls, value: Any) -> Relation:
         text = normalise(str(value or "")).replace(" ", "")
         if text not in RELATIONS:
-            raise ValueError(f"{value!r} is neither Eigentümer nor Mieter")
+            raise RowProblem("import.problem.relation", value=value)
         return RELATIONS[text]
 
     @field_validator("position", mode="before")
     @classmethod
     def _position(cls, value: Any) -> int:
-        return int(str(value).strip()) if str(value or "").strip() else 0
+        text = str(value or "").strip()
+        if text and not text.isdigit():
+            raise RowProblem("import.problem.number", value=text)
+        return int(text) if text else 0
 
     @field_validator("ended_on", mode="before")
     @classmethod
@@ -152,25 +162,41 @@ class ImportRow(BaseModel):
                 return datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
-        raise ValueError(f"{text!r} is no date (TT.MM.JJJJ)")
+        raise RowProblem("import.problem.date", value=text)
 
-    def address_problem(self) -> str | None:
+    def address_problem(self) -> Message | None:
         parts = {"street": self.street, "postcode": self.postcode, "city": self.city}
         given = [name for name, value in parts.items() if value.strip()]
         if given and len(given) < 3:
-            missing = ", ".join(name for name in parts if name not in given)
-            return f"incomplete postal address, missing: {missing}"
+            return Message("import.problem.address", {"missing": [column(name) for name in parts if name not in given]})
         return None
+
+
+class RowProblem(ValueError):
+    """What is wrong with one value of a row, in the reader's words."""
+
+    def __init__(self, key: str, **facts: Any) -> None:
+        super().__init__(key)
+        self.message = Message(key, facts)
+
+
+def column(name: str) -> Message:
+    """A column as the reader knows it (German header or English name)."""
+    return Message(f"import.column.{name}") if f"import.column.{name}" in CATALOG else Message("import.column.other", {"name": name})
 
 
 @dataclass(frozen=True)
 class Rejected:
     line: int
-    reason: str
+    reason: Message
 
     @property
     def message(self) -> Message:
         return Message("import.rejected_row", {"line": self.line, "reason": self.reason})
+
+    def render(self, locale: str) -> str:
+        """The reason alone (the line is given separately)."""
+        return self.reason.render(locale)
 
 
 @dataclass
@@ -232,8 +258,8 @@ def read_csv(data: bytes) -> list[dict[str, Any]]:
         if not any(cell.strip() for cell in record):
             continue
         values: dict[str, Any] = {"line": reader.line_num}
-        if len(record) > len(headers):
-            values["_error"] = f"{len(record)} fields, the header has {len(headers)}"
+        if len(record) > len(headers) or (len(record) == 1 < len(headers)):
+            values["_error"] = Message("import.problem.field_count", {"count": len(record), "expected": len(headers)})
         for column, cell in zip(columns, record):
             if column:
                 values[column] = cell.strip()
@@ -246,7 +272,8 @@ def _check_columns(columns: list[str | None], headers: list[str]) -> None:
     has_name = "name" in present or "last_name" in present
     missing = [column for column in REQUIRED if column not in present] + ([] if has_name else ["name"])
     if missing:
-        raise InvalidInput("import.missing_columns", columns=", ".join(missing), headers=", ".join(headers))
+        key = "import.missing_columns_delimiter" if len(headers) == 1 else "import.missing_columns"
+        raise InvalidInput(key, columns=[column(name) for name in missing], headers=", ".join(headers)[:300])
 
 
 def read_json(data: bytes) -> list[dict[str, Any]]:
@@ -263,7 +290,8 @@ def read_json(data: bytes) -> list[dict[str, Any]]:
         raise InvalidInput("import.bad_json", detail="expected a list of rows or {properties, contacts}")
     result = []
     for index, row in enumerate(rows, start=1):
-        mapped = {(_column_for(k) or k): v for k, v in row.items()} if isinstance(row, dict) else {"_error": "not an object"}
+        mapped = {(_column_for(k) or k): v for k, v in row.items()} if isinstance(row, dict) else {
+            "_error": Message("import.problem.not_an_object")}
         result.append({"line": index, **mapped})
     return result
 
@@ -333,13 +361,19 @@ def _with_full_name(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in ImportRow.model_fields}
 
 
-def _reasons(error: ValidationError) -> str:
+def _reasons(error: ValidationError) -> Message:
     parts = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "row"
-        message = re.sub(r"^Value error, ", "", item["msg"])
-        parts.append(f"{where}: {'missing' if item['type'] == 'missing' else message}")
-    return "; ".join(parts)
+        name = str(item["loc"][0]) if item["loc"] else "row"
+        problem = item.get("ctx", {}).get("error")
+        if isinstance(problem, RowProblem):
+            said = problem.message
+        elif item["type"] == "missing":
+            said = Message("import.problem.missing")
+        else:
+            said = Message("import.problem.invalid", {"value": str(item.get("input"))[:80]})
+        parts.append(Message("import.field_problem", {"column": column(name), "problem": said}))
+    return Message("joined", {"items": parts})
 
 
 def _check_consistency(rows: list[ImportRow], report: ImportReport) -> None:
@@ -349,7 +383,7 @@ def _check_consistency(rows: list[ImportRow], report: ImportReport) -> None:
     for row in rows:
         link = (row.property_id, row.unit_id, row.contact_id, row.relation.value)
         if link in seen_links:
-            report.rejected.append(Rejected(row.line, f"duplicate of line {seen_links[link]} (same contact, unit and role)"))
+            report.rejected.append(Rejected(row.line, Message("import.problem.duplicate", {"line": seen_links[link]})))
             continue
         seen_links[link] = row.line
         for kind, key, values in (
@@ -358,7 +392,8 @@ def _check_consistency(rows: list[ImportRow], report: ImportReport) -> None:
         ):
             earlier = first.setdefault((kind, key), (row.line, values))
             if earlier[1] != values:
-                report.rejected.append(Rejected(row.line, f"{kind} {key} differs from line {earlier[0]}"))
+                report.rejected.append(Rejected(row.line, Message(f"import.problem.{kind}_differs",
+                                                                  {"key": key, "line": earlier[0]})))
 
 
 def import_rows(session: Session, organisation_id: int, filename: str, raw_rows: list[dict[str, Any]], today: date) -> ImportReport:
@@ -368,7 +403,7 @@ def import_rows(session: Session, organisation_id: int, filename: str, raw_rows:
     rows = parse_rows(raw_rows, report)
     if report.rejected or not rows:
         if not rows and not report.rejected:
-            report.rejected.append(Rejected(1, "the file holds no rows"))
+            report.rejected.append(Rejected(1, Message("import.problem.no_rows")))
         session.rollback()
         return report
     _apply(session, organisation_id, rows, report, today)

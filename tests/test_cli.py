@@ -28,11 +28,13 @@ Run = Callable[..., subprocess.CompletedProcess]
 def cli(engine: Engine, tmp_path: Path) -> Run:
     env = {**os.environ, "BRIEFWERK_HOME": str(tmp_path / "var"), "BRIEFWERK_LOCALE": "de",
            "BRIEFWERK_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
-    env.pop("BRIEFWERK_DEBUG", None)
+    for name in ("BRIEFWERK_DEBUG", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
+                 "SLACK_CLIENT_SECRET"):
+        env.pop(name, None)
 
-    def run(*args: str, locale: str = "de") -> subprocess.CompletedProcess:
+    def run(*args: str, locale: str = "de", **extra: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=tmp_path,
-                              env={**env, "BRIEFWERK_LOCALE": locale}, timeout=120)
+                              env={**env, "BRIEFWERK_LOCALE": locale, **extra}, timeout=120)
 
     return run
 
@@ -127,7 +129,7 @@ def test_a_bad_import_reports_every_row_and_changes_nothing(cli: Run, tmp_path: 
     bad = tmp_path / "kaputt.csv"
     bad.write_text(EXAMPLE.read_text().replace("Eigentümer;1;\n", "Hausmeister;1;\n", 1))
     result = cli("import", str(bad), "--org", "Neue Hausverwaltung GmbH")
-    assert result.returncode == 2 and "Zeile 2: relation: 'Hausmeister' is neither Eigentümer nor Mieter" in result.stderr
+    assert result.returncode == 2 and "Zeile 2: Rolle: „Hausmeister“ ist weder Eigentümer noch Mieter" in result.stderr
     with Session(engine) as session:
         assert session.exec(select(Organisation)).all() == []  # the organisation came and went with the import
 
@@ -187,3 +189,36 @@ def test_a_create_killed_halfway_leaves_nothing_the_next_one_keeps(cli: Run, tmp
         named = set(session.exec(select(SourceDocument.path))) | set(session.exec(select(UnitDocument.path)))
     assert {str(p.relative_to(files)) for p in files.glob("blobs/*/*")} == named  # the killed run's are gone
     assert list((files / "journal").iterdir()) == []
+
+
+def test_api_keys_from_the_command_line(cli: Run, engine: Engine) -> None:
+    from domain.services import apikeys
+
+    created = cli("api-key", "create", "ERP DOMUS")
+    token = created.stdout.strip()
+    assert created.returncode == 0 and token.startswith("bw_") and "nicht wieder angezeigt" in created.stderr
+    with Session(engine) as session:
+        organisation, actor = apikeys.authenticate(session, token)
+        assert actor.name == "API: ERP DOMUS"
+    listed = cli("api-key", "list").stdout
+    assert "ERP DOMUS" in listed and token not in listed
+    key_id = listed.split()[0]
+    assert cli("api-key", "revoke", key_id).returncode == 0
+    with Session(engine) as session:
+        assert apikeys.authenticate(session, token) is None
+
+
+def test_serve_without_slack_says_what_is_missing(cli: Run) -> None:
+    assert "SLACK_SIGNING_SECRET" in refused(cli("serve"))
+    unreachable = cli("serve", SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-dummy",
+                      BRIEFWERK_SLACK_API_URL="http://127.0.0.1:9/api/")
+    assert "Slack (http://127.0.0.1:9/api/) ist nicht erreichbar" in refused(unreachable)
+
+
+def test_a_wrong_recipients_value_is_a_refusal(cli: Run, tmp_path: Path) -> None:
+    cli("import", str(EXAMPLE))
+    batch = tmp_path / "b.pdf"
+    batch.write_bytes(marker_batch(["WE 01"]))
+    line = refused(cli("serial-letter", "create", "--property", "LH12", "--title", "X", "--type", f"A={batch}",
+                       "--recipients", "alle"))
+    assert "owners (Eigentümer), tenants (Mieter) oder both" in line

@@ -70,8 +70,16 @@ def test_a_utf8_file_is_not_read_as_windows_1252(session: Session, organisation:
 def test_missing_columns_refuse_the_file_naming_them(session: Session, organisation: Organisation) -> None:
     with pytest.raises(InvalidInput) as raised:
         run(session, organisation, "x.csv", "Einheit-Nr;Name;Straße\nE1;A;B\n".encode())
-    text = raised.value.render("en")
-    assert "property_id" in text and "contact_id" in text and "relation" in text
+    assert "property no.; contact no.; role" in raised.value.render("en")
+    assert "Pflichtspalten fehlen: Liegenschaft-Nr; Kontakt-Nr; Rolle" in raised.value.render("de")
+
+
+def test_a_wrong_delimiter_is_named_as_such(session: Session, organisation: Organisation) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        run(session, organisation, "x.csv", "Objekt-Nr|Einheit-Nr|Name|Rolle\nL|E1|A|Mieter\n".encode())
+    assert "nur eine Spalte" in raised.value.render("de")
+    report = run(session, organisation, "y.csv", "Objekt-Nr;Einheit-Nr;Kontakt-Nr;Name;Rolle\nL|E1|K|A|Mieter\n".encode())
+    assert report.rejected[0].render("de") == "hat 1 Felder statt 5 – falsches Trennzeichen oder ein Semikolon im Text?"
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(session: Session, organisation: Organisation) -> None:
@@ -86,7 +94,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(session: Session,
     ]
     report = run(session, organisation, "bad.csv", "\n".join(lines).encode())
     assert not report.ok
-    by_line = {r.line: r.reason for r in report.rejected}
+    by_line = {r.line: r.render("en") for r in report.rejected}
     assert "duplicate of line 2" in by_line[9]
     assert "postcode" in by_line[10]
     assert "Atlantis" in by_line[11]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -27,6 +28,16 @@ from domain.models import Organisation, Staff
 from domain.services import organisations
 
 log = logging.getLogger(__name__)
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins: it is the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_TokenFromClient())
 
 BOT_SCOPES = ["chat:write", "commands", "files:read", "files:write", "im:write", "users:read", "users:read.email"]
 
@@ -52,17 +63,21 @@ class SlackDeps:
         return WebClient(token=token, base_url=settings.slack_api_url)
 
 
+class MissingCredentials(Exception):
+    """The settings name no way to talk to Slack (the message names the variables)."""
+
+
 def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> App:
     settings = deps.wiring.settings
     if settings.slack_signing_secret is None:
-        raise SystemExit("SLACK_SIGNING_SECRET is not set")
+        raise MissingCredentials("SLACK_SIGNING_SECRET")
     secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_client_id and settings.slack_client_secret:
         app = App(signing_secret=secret, oauth_settings=_oauth_settings(deps),
                   client=WebClient(base_url=settings.slack_api_url), listener_executor=deps.background.listeners)
     else:
         if settings.slack_bot_token is None:
-            raise SystemExit("Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth)")
+            raise MissingCredentials("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth)")
         token = settings.slack_bot_token.get_secret_value()
         app = App(signing_secret=secret, client=WebClient(token=token, base_url=settings.slack_api_url),
                   listener_executor=deps.background.listeners)
