@@ -89,6 +89,8 @@ def submit_basics(deps: SlackDeps, ack, body: dict[str, Any], context: BoltConte
                                            length=documents.TYPE_LENGTH).render(locale)
     if not chosen.get("value", "").isdigit():
         errors[Block.PROPERTY] = t("new.no_properties", locale)
+    if not title:
+        errors[Block.TITLE] = InvalidInput("create.no_title").render(locale)
     if errors:
         ack(response_action="errors", errors=errors)
         return
