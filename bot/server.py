@@ -14,7 +14,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import api
@@ -62,18 +62,19 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
     async def download(request: Request) -> Response:
         """A download link from an email: the PDF/A file, or a plain page saying why not."""
 
-        def fetch() -> tuple[str, str] | str:
+        def fetch() -> Response:
+            """The file from this machine, or a short-lived address of the object storage."""
             try:
                 with deps.wiring.unit_of_work() as (session, ports):
                     link, name = links.open_download(session, ports, request.path_params["token"])
-                    return str(ports.files.path(link.path)), name
+                    url = ports.files.url_for(link.path, name, seconds=300)
+                    if url is not None:
+                        return RedirectResponse(url, status_code=303)
+                    return FileResponse(ports.files.local(link.path), media_type="application/pdf", filename=name)
             except BriefwerkError as error:
-                return error.render(deps.wiring.settings.locale)
+                return HTMLResponse(_page(error.render(deps.wiring.settings.locale)), status_code=404)
 
-        found = await run_in_threadpool(fetch)
-        if isinstance(found, str):
-            return HTMLResponse(_page(found), status_code=404)
-        return FileResponse(found[0], media_type="application/pdf", filename=found[1])
+        return await run_in_threadpool(fetch)
 
     async def pingen_webhook(request: Request) -> Response:
         """Pingen's signed webhook: the letters it names are polled at once (claims and

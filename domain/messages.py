@@ -340,6 +340,29 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "{filename} ließ sich nicht von Slack laden ({status}). Bitte laden Sie die Datei erneut hoch.",
         "en": "{filename} could not be fetched from Slack ({status}). Please upload the file again.",
     },
+    # --- stored files ----------------------------------------------------------------------
+    "tracking.storage_error": {
+        "de": "Dateien ließen sich nicht schreiben oder lesen ({detail}); briefwerk versucht es erneut.",
+        "en": "Files could not be written or read ({detail}); briefwerk tries again.",
+    },
+    "storage.missing": {
+        "de": "Eine gespeicherte Datei fehlt (Prüfsumme {file}…, Speicher {where}). Briefwerk versucht es erneut; "
+              "bleibt sie verschwunden, laden Sie das Dokument bitte neu hoch.",
+        "en": "A stored file is missing (checksum {file}…, storage {where}). briefwerk tries again; if it stays "
+              "missing, please upload the document again.",
+    },
+    "storage.corrupt": {
+        "de": "Eine gespeicherte Datei wurde verändert (Prüfsumme {file}…, Speicher {where}) und wird nicht verwendet. "
+              "Bitte laden Sie das Dokument neu hoch.",
+        "en": "A stored file was altered (checksum {file}…, storage {where}) and is not used. Please upload the "
+              "document again.",
+    },
+    "storage.other_disk": {
+        "de": "Diese Instanz sieht nicht den Speicher der anderen ({where}): die Markierungsdatei {marker} fehlt. "
+              "Alle Instanzen brauchen denselben BRIEFWERK_HOME-Ordner oder dieselbe BRIEFWERK_STORAGE_URL.",
+        "en": "This instance does not see the other instances' storage ({where}): the marker file {marker} is "
+              "missing. Every instance needs the same BRIEFWERK_HOME folder or the same BRIEFWERK_STORAGE_URL.",
+    },
     # --- organisations ---------------------------------------------------------------------
     "org.unknown": {
         "de": "Die Organisation „{ref}“ gibt es nicht. Vorhanden (Name und Slack-Team): {organisations}",

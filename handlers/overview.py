@@ -145,7 +145,7 @@ def post_previews(deps: SlackDeps, client: WebClient, actor: Actor, locale: str,
                 problems = " ".join(p.message.render(locale) for p in letter.problems)
                 dm(client, user_id, views.ephemeral(f"⚠️ {letter.contact.name}: {problems}"))
                 continue
-            png = render_window_preview(ports.files.path(letter.first_document.path), profile)
+            png = render_window_preview(ports.files.local(letter.first_document.path), profile)
             result = (t("preview.cover", locale) if letter.cover else "") + (
                 " ".join(p.message.render(locale) for p in letter.problems) if letter.fails else t("preview.ok", locale))
             caption = t("preview.caption", locale, name=letter.contact.name, units=", ".join(letter.unit_labels), result=result)

@@ -69,7 +69,7 @@ def test_a_serial_letter_starts_with_all_its_documents(session, ports, clerk, fo
     doc = session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id,
                                                   UnitDocument.unit_id == found.units["WE 03"].id,
                                                   UnitDocument.document_type == "Hausgeldabrechnung")).one()
-    pages = PdfReader(ports.files.path(doc.path)).pages
+    pages = PdfReader(ports.files.backend.local_path(doc.path)).pages
     assert len(pages) == 2 and "Einheit: WE 03" in pages[0].extract_text()
     assert list((ports.files.root / "tmp").iterdir()) == []  # staging cleaned
 

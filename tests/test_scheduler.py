@@ -5,6 +5,8 @@ way to "posted", each letter submitted once and each status change posted once."
 
 from __future__ import annotations
 
+import hashlib
+
 import threading
 import time
 from collections import Counter
@@ -548,8 +550,8 @@ def test_a_reminder_goes_under_the_prompt_in_the_approval_channel(session, ports
 
 def test_an_expired_link_loses_its_file_and_keeps_its_record(session, ports, clerk, serial, worker, clock) -> None:
     def link(name: str, expires: datetime) -> DownloadLink:
-        path = f"links/{name}/Abrechnung.pdf"
-        ports.files.write(path, attachment(1))
+        path = ports.files.put(attachment(1, name))
+        ports.files.committed()
         found = DownloadLink(organisation_id=serial.organisation_id, serial_letter_id=serial.id, token_sha256=name * 8,
                              path=path, expires_at=expires, recipients=["m@example.de"])
         session.add(found)
@@ -559,8 +561,8 @@ def test_an_expired_link_loses_its_file_and_keeps_its_record(session, ports, cle
     old, fresh = link("old", clock.now - timedelta(minutes=1)), link("new", clock.now + timedelta(days=7))
     assert worker.run_once()["links_purged"] == 1
     session.expire_all()
-    assert session.get(DownloadLink, old.id).purged_at == clock.now and not ports.files.path(old.path).exists()
-    assert session.get(DownloadLink, fresh.id).purged_at is None and ports.files.path(fresh.path).exists()
+    assert session.get(DownloadLink, old.id).purged_at == clock.now and not ports.files.has(old.path)
+    assert session.get(DownloadLink, fresh.id).purged_at is None and ports.files.has(fresh.path)
     assert worker.run_once().get("links_purged", 0) == 0
 
 
@@ -568,14 +570,14 @@ def test_print_files_past_retention_are_deleted_and_the_evidence_stays(session, 
     order = dispatch.order_dispatch(session, ports, clerk, serial.id)
     dispatch.run_order(session, ports, order.id)
     paths = [s.print_path for s in shipments_of(session, order.id)]
-    assert all(ports.files.path(path).exists() for path in paths)
+    assert all(ports.files.has(path) for path in paths)
     clock.advance(days=399)
     assert worker.run_once().get("print_files_purged", 0) == 0
     clock.advance(days=2)
     assert worker.run_once()["print_files_purged"] == 4
     after = shipments_of(session, order.id)
     assert all(s.print_path is None and s.sha256 for s in after)
-    assert not any(ports.files.path(path).exists() for path in paths)
+    assert not any(ports.files.has(path) for path in paths)
     assert len(events_of(session, serial.id, "shipment_submitted")) == 4
 
 
@@ -593,13 +595,13 @@ def test_replaced_documents_are_swept_a_day_later_and_named_ones_stay(session, p
                         batch_for(found, {"WE 01": 3, "WE 02": 3, "WE 03": 3, "WE 04": 3}), ByMarker(), mode=intake.Mode.REPLACE)
     session.expire_all()
     after = {d.path for d in session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id))}
-    assert before.isdisjoint(after) and all(ports.files.path(p).exists() for p in before)  # not gone at once
+    assert before.isdisjoint(after) and all(ports.files.has(p) for p in before)  # not gone at once
     assert worker.run_once().get("blobs_swept", 0) == 0  # younger than a day
     two_days_ago = time.time() - 2 * 86400
     for path in (ports.files.root / "blobs").rglob("*.pdf"):
         os.utime(path, (two_days_ago, two_days_ago))
     assert worker.run_once()["blobs_swept"] == len(before)  # the first batch stays: its source row names it
-    assert not any(ports.files.path(p).exists() for p in before) and all(ports.files.path(p).exists() for p in after)
+    assert not any(ports.files.has(p) for p in before) and all(ports.files.has(p) for p in after)
 
 
 # --- the scheduler itself ---------------------------------------------------------------------------
@@ -678,18 +680,17 @@ def thousand_letters(session: Session, files: Any, org: Organisation, actor: Act
     serial = documents.create_serial_letter(session, actor, prop.id, "Einladung 2026", ["Einladung"])
     page = render_letter(LetterSpec(return_line="", address_lines=HOUSEHOLD.window_lines(), subject="Einladung",
                                     paragraphs=["Einladung zur Eigentümerversammlung 2026"], footer="Einladung", pages=1))
+    page_key, page_sha = files.put(page), hashlib.sha256(page).hexdigest()
     source = SourceDocument(serial_letter_id=serial.id, kind=SourceKind.UNIT_FILE, document_type="Einladung",
-                            filename="einladung.pdf", path="letters/einladung.pdf", sha256=files.write("letters/einladung.pdf", page),
-                            page_count=1)
+                            filename="einladung.pdf", path=page_key, sha256=page_sha, page_count=1)
     session.add(source)
     session.flush()
     for unit in units:
-        path = f"letters/{serial.id}/units/{unit.id}/einladung.pdf"
         session.add(UnitDocument(serial_letter_id=serial.id, unit_id=unit.id, document_type="Einladung", source_id=source.id,
-                                 source_pages=[0], path=path, sha256=files.write(path, page), page_count=1))
+                                 source_pages=[0], path=page_key, sha256=page_sha, page_count=1))
     plan = attachment(1, "Wirtschaftsplan")
     session.add(SourceDocument(serial_letter_id=serial.id, kind=SourceKind.ATTACHMENT, filename="Wirtschaftsplan.pdf",
-                               path="letters/plan.pdf", sha256=files.write("letters/plan.pdf", plan), page_count=1))
+                               path=files.put(plan), sha256=hashlib.sha256(plan).hexdigest(), page_count=1))
     serial.state, serial.dispatch = LetterState.RELEASED, {"filter": RecipientFilter.ALL.value}
     session.add(serial)
     session.commit()

@@ -22,9 +22,9 @@ def test_the_same_bytes_are_stored_once_and_never_rewritten(tmp_path: Path) -> N
     files = FileStore(tmp_path)
     key = files.put(b"%PDF-1.7 eins")
     assert key == blob_key(hashlib.sha256(b"%PDF-1.7 eins").hexdigest())
-    inode = files.path(key).stat().st_ino
+    inode = files.backend.local_path(key).stat().st_ino
     assert files.put(b"%PDF-1.7 eins") == key
-    assert files.path(key).stat().st_ino == inode  # claimed, not replaced
+    assert files.backend.local_path(key).stat().st_ino == inode  # claimed, not replaced
     assert files.created() == [key]
     assert list((tmp_path / "tmp").iterdir()) == []  # no staging file left
 
@@ -48,7 +48,7 @@ def test_discard_keeps_what_a_committed_row_names(tmp_path: Path) -> None:
 
 
 def files_exist(files: FileStore, key: str) -> bool:
-    return files.path(key).exists()
+    return files.backend.local_path(key).exists()
 
 
 def test_all_or_nothing_leaves_no_rows_and_no_files(session: Session, ports: Ports, organisation: Organisation,
@@ -64,7 +64,7 @@ def test_all_or_nothing_leaves_no_rows_and_no_files(session: Session, ports: Por
             raise RuntimeError("disk full")
     session.expire_all()
     assert documents.attachments_of(session, serial.id) == []
-    assert not ports.files.path(key).exists()
+    assert not ports.files.backend.local_path(key).exists()
 
 
 def test_the_sweep_collects_old_unnamed_blobs_only(session: Session, ports: Ports, organisation: Organisation,
@@ -77,19 +77,19 @@ def test_the_sweep_collects_old_unnamed_blobs_only(session: Session, ports: Port
     session.commit()
     hour_ago = time.time() - 3600
     for key in (named, orphan):
-        os.utime(ports.files.path(key), (hour_ago, hour_ago))
+        os.utime(ports.files.backend.local_path(key), (hour_ago, hour_ago))
     assert storage.sweep(session, ports.files, grace_seconds=600) == 1
-    assert [ports.files.path(k).exists() for k in (named, orphan, young)] == [True, False, True]
+    assert [ports.files.backend.local_path(k).exists() for k in (named, orphan, young)] == [True, False, True]
 
 
 def test_a_blob_written_or_claimed_within_the_grace_period_is_never_removed(tmp_path: Path) -> None:
     files = FileStore(tmp_path)
     key = files.put(b"gerade erst")
     cutoff = time.time_ns() - 3600 * 10**9
-    assert files.remove_if_older(key, cutoff) is False and files.path(key).exists()
+    assert files.remove_if_older(key, cutoff) is False and files.backend.local_path(key).exists()
     hour_ago = time.time() - 7200
-    os.utime(files.path(key), (hour_ago, hour_ago))
-    assert files.remove_if_older(key, cutoff) is True and not files.path(key).exists()
+    os.utime(files.backend.local_path(key), (hour_ago, hour_ago))
+    assert files.remove_if_older(key, cutoff) is True and not files.backend.local_path(key).exists()
 
 
 def test_what_a_killed_process_stored_is_removed_by_the_next_one(tmp_path: Path) -> None:

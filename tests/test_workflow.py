@@ -371,7 +371,7 @@ def test_download_link_holds_the_filtered_letters_and_goes_to_the_requester(sess
     assert len(texts(pdf)) == 14 and "Clara Groß" in texts(pdf)[6]
     from domain.pdf.pdfa import validate_pdfa
 
-    assert validate_pdfa(ports.files.path(stored.path)) == []  # PDF/A-2b
+    assert validate_pdfa(ports.files.backend.local_path(stored.path)) == []  # PDF/A-2b
     mail = email.message_from_bytes(next((home / "mail").glob("*.eml")).read_bytes(), policy=policy.default)
     assert result.url in mail.get_content() and mail["Subject"] == "Download-Link: Abrechnung 2025"
 

@@ -4,6 +4,7 @@ configured; the SMTP mailer sends through the organisation's mail relay."""
 
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 import ssl
@@ -17,7 +18,6 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from domain.ports import FileStore
 
 
 class FileMailer:
@@ -29,7 +29,9 @@ class FileMailer:
     def send(self, message: EmailMessage) -> None:
         message_id = re.sub(r"[^A-Za-z0-9.@_-]", "", str(message["Message-ID"]))
         path = self.folder / f"{message_id or len(self.sent)}.eml"
-        FileStore(self.folder).write(path.name, message.as_bytes(policy=SMTP))
+        staged = self.folder / f".{path.name}.tmp"
+        staged.write_bytes(message.as_bytes(policy=SMTP))
+        os.replace(staged, path)  # a reader never sees half a message
         self.sent.append(path)
 
 

@@ -1,55 +1,55 @@
 """The local outbox provider: the "own provider" route. Each letter's print-ready PDF and a JSON
-sidecar land in `<home>/outbox/<order>/`; `manifest.json` lists the whole order.
+sidecar land in `outbox/<order>/` of the storage (a folder, `<home>/outbox` by default, or the
+object storage); `manifest.json` lists the whole order.
 
-A letter is written at most once: submit looks its reference up first, and both files are
-written to a temporary name and renamed into place, so a crash leaves no half letter.
+A letter is written at most once: submit looks its reference up first, and every object is
+written whole (a rename into place, or one upload), so a crash leaves no half letter.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 from domain.ports import Capabilities, ProviderEvent, ProviderLetter, ShipmentRequest
+from domain.storage import Backend, LocalBackend
+
+MANIFEST = "manifest.json"
 
 
 class OutboxProvider:
     key = "outbox"
 
-    def __init__(self, root: Path, *, registered: bool = True) -> None:
-        self.root = root
+    def __init__(self, storage: Backend | Path, *, registered: bool = True) -> None:
+        self.storage = LocalBackend(storage) if isinstance(storage, Path) else storage
         self.capabilities = Capabilities(
             available=True, registered=registered, colour=True, duplex=True, countries=None,
             cancel_window="bis die Dateien abgeholt sind", profile="din5008b",
         )
 
-    def _folder(self, order_key: str) -> Path:
-        folder = self.root / order_key
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+    @property
+    def where(self) -> str:
+        return self.storage.where
 
-    def _sidecar(self, reference: str) -> Path:
+    def _sidecar(self, reference: str) -> str:
         order_key = reference.rsplit("-", 1)[0]
-        return self.root / order_key / f"{reference}.json"
+        return f"{order_key}/{reference}.json"
 
     def lookup(self, reference: str) -> ProviderLetter | None:
-        sidecar = self._sidecar(reference)
-        if not sidecar.exists():
+        data = self.storage.get_named(self._sidecar(reference))
+        if data is None:
             return None
-        entry = json.loads(sidecar.read_text("utf-8"))
+        entry = json.loads(data)
         return ProviderLetter(reference, entry["provider_ref"], entry["status"], entry["sha256"])
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         existing = self.lookup(request.reference)
         if existing is not None:
             return existing
-        folder = self._folder(request.order_key)
-        _atomic_copy(request.pdf_path, folder / f"{request.reference}.pdf")
+        self.storage.put_named(f"{request.order_key}/{request.reference}.pdf", request.pdf_path)
         entry = {
             "reference": request.reference,
             "provider_ref": f"outbox/{request.order_key}/{request.reference}",
@@ -63,20 +63,24 @@ class OutboxProvider:
             "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **request.extra,
         }
-        _atomic_write(folder / f"{request.reference}.json", json.dumps(entry, ensure_ascii=False, indent=2))
+        self._put_text(self._sidecar(request.reference), json.dumps(entry, ensure_ascii=False, indent=2))
         return ProviderLetter(request.reference, entry["provider_ref"], entry["status"], request.sha256)
 
     def cancel(self, letter: ProviderLetter) -> bool:
         """Moves the letter's files into `cancelled/`; the manifest then leaves it out."""
         sidecar = self._sidecar(letter.reference)
-        if not sidecar.exists():
+        order_key, name = sidecar.split("/", 1)
+        entry = self.storage.get_named(sidecar)
+        if entry is None:
             return False
-        cancelled = sidecar.parent / "cancelled"
-        cancelled.mkdir(exist_ok=True)
-        for path in (sidecar.with_suffix(".pdf"), sidecar):
-            if path.exists():
-                os.replace(path, cancelled / path.name)
-        self.finish_order(sidecar.parent.name)
+        pdf = sidecar.removesuffix(".json") + ".pdf"
+        data = self.storage.get_named(pdf)
+        if data is not None:
+            self._put_bytes(f"{order_key}/cancelled/{name.removesuffix('.json')}.pdf", data)
+            self.storage.delete_named(pdf)
+        self._put_bytes(f"{order_key}/cancelled/{name}", entry)
+        self.storage.delete_named(sidecar)
+        self.finish_order(order_key)
         return True
 
     def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
@@ -84,20 +88,20 @@ class OutboxProvider:
         return []
 
     def finish_order(self, order_key: str) -> None:
-        folder = self._folder(order_key)
-        letters = [json.loads(path.read_text("utf-8")) for path in sorted(folder.glob("*.json")) if path.name != "manifest.json"]
+        sidecars = [name for name in self.storage.names(order_key)
+                    if name.endswith(".json") and name.count("/") == 1 and not name.endswith(MANIFEST)]
+        letters = [json.loads(self.storage.get_named(name) or b"{}") for name in sidecars]
         manifest = {"order": order_key, "letters": len(letters), "pages": sum(e["pages"] for e in letters), "items": letters}
-        _atomic_write(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        self._put_text(f"{order_key}/{MANIFEST}", json.dumps(manifest, ensure_ascii=False, indent=2))
 
+    def _put_text(self, name: str, text: str) -> None:
+        self._put_bytes(name, text.encode("utf-8"))
 
-def _atomic_write(target: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
-    os.replace(handle.name, target)
-
-
-def _atomic_copy(source: Path, target: Path) -> None:
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".tmp") as handle:
-        with open(source, "rb") as original:
-            shutil.copyfileobj(original, handle)
-    os.replace(handle.name, target)
+    def _put_bytes(self, name: str, data: bytes) -> None:
+        with tempfile.NamedTemporaryFile(delete=False, suffix=".tmp") as handle:
+            handle.write(data)
+        staged = Path(handle.name)
+        try:
+            self.storage.put_named(name, staged)
+        finally:
+            staged.unlink(missing_ok=True)

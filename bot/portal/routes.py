@@ -213,7 +213,7 @@ class PortalEndpoints:
             if found is None:
                 return None, None
             document = portal.document_for(session, found.contact, public_id, now.date())
-            return found, (ports.files.path(document.path), document.title) if document else None
+            return found, (ports.files.local(document.path), document.title) if document else None
 
         viewer, document = await self.in_db(find)
         if viewer is None:

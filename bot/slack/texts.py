@@ -412,6 +412,10 @@ UI: dict[str, dict[str, str]] = {
         "de": "⏳ {provider} ist gerade nicht erreichbar – die Briefe werden automatisch erneut übergeben",
         "en": "⏳ {provider} is unavailable right now – the letters are handed over again automatically",
     },
+    "event.files_unavailable": {
+        "de": "⏳ Gespeicherte Dateien sind gerade nicht lesbar – die Briefe werden automatisch erneut übergeben: {reason}",
+        "en": "⏳ Stored files cannot be read right now – the letters are handed over again automatically: {reason}",
+    },
     "event.provider_cancelled": {"de": "↩️ Beim Dienstleister storniert: {count} Briefe", "en": "↩️ Cancelled at the provider: {count} letters"},
     "event.all_printed": {
         "de": "🖨️ Alle Briefe sind gedruckt: {printed} gedruckt, {failed} fehlgeschlagen",

@@ -4,7 +4,8 @@ order button, order, run and resume an order, cancel, and print files for checki
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ from domain.services.documents import (
     unit_document_parts,
 )
 from domain.services.events import move, record
+from domain.services.storage import all_or_nothing
 from domain.services.preflight import letter_check, profile_for
 
 UNAVAILABLE = Capabilities(available=False)
@@ -241,39 +243,60 @@ def part_recipes(letter: PlannedLetter) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class PrintContext:
-    """What a cover sheet needs to know besides the recipient."""
+    """What a cover sheet needs to know besides the recipient, and the scratch files (cover
+    sheets, print files before they are stored) this run wrote and `done` removes."""
 
     organisation: Organisation
     prop: Property
     serial: SerialLetter
-    folder: str
     return_line: str  # empty where the provider prints the sender itself
+    scratch: list[Path] = field(default_factory=list)
 
     @classmethod
-    def load(cls, session: Session, ports: Ports, serial: SerialLetter, folder: str) -> PrintContext:
+    def load(cls, session: Session, ports: Ports, serial: SerialLetter) -> PrintContext:
         organisation = session.get(Organisation, serial.organisation_id)
         profile = profile_for(capabilities_of(ports, organisation))
         return_line = organisation.return_line if profile.prints_return_line else ""
-        return cls(organisation, session.get(Property, serial.property_id), serial, folder, return_line)
+        return cls(organisation, session.get(Property, serial.property_id), serial, return_line)
+
+    def scratch_file(self, ports: Ports) -> Path:
+        path = ports.files.staging_file(".pdf")
+        self.scratch.append(path)
+        return path
+
+    def done(self) -> None:
+        for path in self.scratch:
+            path.unlink(missing_ok=True)
+        self.scratch.clear()
+
+
+@contextmanager
+def print_context(session: Session, ports: Ports, serial: SerialLetter) -> Iterator[PrintContext]:
+    context = PrintContext.load(session, ports, serial)
+    try:
+        yield context
+    finally:
+        context.done()
 
 
 def print_parts_of(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress,
                    recipes: list[dict[str, Any]]) -> list[FilePages | Blank]:
-    """A letter's recipe as parts the assembler reads; a cover sheet is rendered to a file first."""
+    """A letter's recipe as parts the assembler reads: stored documents checked against their
+    hash, a cover sheet rendered to a scratch file first."""
     parts: list[FilePages | Blank] = []
     for recipe in recipes:
         if recipe["kind"] == "blank":
             parts.append(BLANK)
         elif recipe["kind"] == "cover":
-            parts.append(FilePages(_write_cover(ports, context, reference, recipient, recipe["units"])))
+            parts.append(FilePages(_write_cover(ports, context, recipient, recipe["units"])))
         else:
-            parts.append(FilePages(ports.files.path(recipe["path"])))
+            parts.append(FilePages(ports.files.local(recipe["path"])))
     return parts
 
 
 def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
     parts = print_parts_of(ports, context, reference, recipient, recipes)
-    return PrintJob(tuple(parts), ports.files.target(f"{context.folder}/{reference}.pdf"), title=context.serial.title)
+    return PrintJob(tuple(parts), context.scratch_file(ports), title=context.serial.title)
 
 
 def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:
@@ -284,12 +307,12 @@ def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:
     ]
 
 
-def _write_cover(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, unit_labels: list[str]) -> Path:
+def _write_cover(ports: Ports, context: PrintContext, recipient: PostalAddress, unit_labels: list[str]) -> Path:
     pdf = render_cover_sheet(context.return_line, recipient.window_lines(context.organisation.home_country),
                              cover_lines(context, unit_labels))
-    relative = f"{context.folder}/covers/{reference}.pdf"
-    ports.files.write(relative, pdf)
-    return ports.files.path(relative)
+    path = context.scratch_file(ports)
+    path.write_bytes(pdf)
+    return path
 
 
 def run_order(session: Session, ports: Ports, order_id: int, owner: str | None = None,
@@ -324,18 +347,19 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
 
 
 def build_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment]) -> None:
-    """Write the print files still missing (or not matching their stored checksum)."""
+    """Writes and stores the print files still missing; a stored one is reused."""
     jobs, waiting = [], []
     for shipment in shipments:
-        path = f"{context.folder}/{shipment.reference}.pdf"
-        if shipment.sha256 and shipment.print_path == path and ports.files.path(path).exists():
+        if shipment.print_path and shipment.sha256 and ports.files.has(shipment.print_path):
             continue
         jobs.append(print_job(ports, context, shipment.reference, PostalAddress(**shipment.recipient), shipment.parts))
-        waiting.append((shipment, path))
-    for (shipment, path), written in zip(waiting, write_print_files(jobs, workers=ports.print_workers)):
-        shipment.print_path, shipment.sha256, shipment.pages = path, written.sha256, written.pages
-        session.add(shipment)
-    session.commit()
+        waiting.append(shipment)
+    written = write_print_files(jobs, workers=ports.print_workers)
+    with all_or_nothing(session, ports.files):
+        for shipment, job, result in zip(waiting, jobs, written):
+            shipment.print_path = ports.files.put_file(job.target, result.sha256)
+            shipment.sha256, shipment.pages = result.sha256, result.pages
+            session.add(shipment)
 
 
 # --- cancel -----------------------------------------------------------------------------------
@@ -430,14 +454,10 @@ def download_print_file(session: Session, ports: Ports, actor: Actor, letter_id:
     letter = next((item for item in plan.letters if item.contact.id == row.contact_id and row.unit_id in item.unit_ids), None)
     if letter is None or not letter.documents:
         raise InvalidInput("download.no_documents")
-    folder = f"downloads/{serial.id}/{uuid.uuid4().hex}"  # gone once read: it holds a name and address
-    try:
-        job = print_job(ports, PrintContext.load(session, ports, serial, folder), f"check-{row.id}",
-                        letter.contact.address, part_recipes(letter))
+    with print_context(session, ports, serial) as context:  # scratch only: it holds a name and address
+        job = print_job(ports, context, f"check-{row.id}", letter.contact.address, part_recipes(letter))
         write_print_files([job], workers=1)
         data = job.target.read_bytes()
-    finally:
-        ports.files.delete_folder(folder)
     _count_download(session, row)
     return f"{serial.title} - {letter.contact.name} - {' '.join(letter.unit_labels)}.pdf", data
 

@@ -362,7 +362,7 @@ def _store(session: Session, files: FileStore, actor: Actor, serial: SerialLette
             index, pages = plan.pages[unit_id]
             source = stored[index]
             pdf = opened.get(index) or opened.setdefault(
-                index, PdfSource(files.path(source.path), name=source.filename, cache_bytes=BATCH_CACHE))
+                index, PdfSource(files.local(source.path), name=source.filename, cache_bytes=BATCH_CACHE))
             key, sha, count = _write_unit_document(files, pdf, pages, title)
             session.add(UnitDocument(serial_letter_id=serial.id, unit_id=unit_id, document_type=document_type,
                                      source_id=source.id, source_pages=pages, path=key, sha256=sha, page_count=count))

@@ -19,9 +19,10 @@ from domain.notifications import download_link_email
 from domain.pdf.pdfa import PdfaSources, write_pdfa
 from domain.ports import Ports
 from domain.services.approvals import managers_of
-from domain.services.dispatch import PrintContext, build_plan, part_recipes, print_parts_of
+from domain.services.dispatch import build_plan, part_recipes, print_context, print_parts_of
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
+from domain.services.storage import all_or_nothing
 
 
 @dataclass
@@ -58,28 +59,26 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
     if not letters:
         raise InvalidInput("link.no_letters", title=serial.title)
     token = secrets.token_urlsafe(32)  # 256 bits
-    folder = f"links/{token_hash(token)[:32]}"
-    context = PrintContext.load(session, ports, serial, folder)
-    parts = (print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
-             for index, letter in enumerate(letters, start=1))  # cover sheets are written as they come
-    path = f"{folder}/{_filename(serial)}"
-    with PdfaSources(ports.files.path("pdfa-cache"), thorough=ports.pdfa_thorough) as sources:
-        written = write_pdfa(parts, ports.files.target(path), title=serial.title, sources=sources)
-    link = DownloadLink(
-        organisation_id=organisation.id, serial_letter_id=serial.id, token_sha256=token_hash(token), path=path,
-        letters=len(letters), pages=written.pages, created_by=actor.staff_id,
-        expires_at=ports.clock() + timedelta(days=days), recipients=[member.email for member in recipients],
-    )
-    url = f"{ports.public_url.rstrip('/')}/links/{token}"
-    sent = _mail_link(ports, organisation, serial, recipients, url, len(letters), written.pages, link)
-    if not sent:
-        ports.files.delete_folder(folder)  # nobody can use it: names and addresses go at once
-        raise InvalidInput("link.not_sent", who=", ".join(m.email for m in recipients))
-    link.recipients = sent
-    session.add(link)
-    record(session, serial, "download_link", actor, letters=len(letters), pages=written.pages,
-           recipients=sent, expires_at=link.expires_at.isoformat())
-    session.commit()
+    with print_context(session, ports, serial) as context, all_or_nothing(session, ports.files):
+        parts = (print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
+                 for index, letter in enumerate(letters, start=1))  # cover sheets are written as they come
+        target = context.scratch_file(ports)
+        with PdfaSources(ports.files.root / "pdfa-cache", thorough=ports.pdfa_thorough) as sources:
+            written = write_pdfa(parts, target, title=serial.title, sources=sources)
+        link = DownloadLink(
+            organisation_id=organisation.id, serial_letter_id=serial.id, token_sha256=token_hash(token),
+            path=ports.files.put_file(target, written.sha256), letters=len(letters), pages=written.pages,
+            created_by=actor.staff_id, expires_at=ports.clock() + timedelta(days=days),
+            recipients=[member.email for member in recipients],
+        )
+        url = f"{ports.public_url.rstrip('/')}/links/{token}"
+        sent = _mail_link(ports, organisation, serial, recipients, url, len(letters), written.pages, link)
+        if not sent:  # nobody can use it: names and addresses go at once (all_or_nothing removes the file)
+            raise InvalidInput("link.not_sent", who=", ".join(m.email for m in recipients))
+        link.recipients = sent
+        session.add(link)
+        record(session, serial, "download_link", actor, letters=len(letters), pages=written.pages,
+               recipients=sent, expires_at=link.expires_at.isoformat())
     return LinkResult(link, url, sent, len(letters), written.pages)
 
 
@@ -97,7 +96,7 @@ def _mail_link(ports: Ports, organisation: Organisation, serial: SerialLetter, r
     return sent
 
 
-def _filename(serial: SerialLetter) -> str:
+def file_name(serial: SerialLetter) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in serial.title)
     return f"{safe[:60]}.pdf"
 
@@ -110,7 +109,7 @@ def open_download(session: Session, ports: Ports, token: str) -> tuple[DownloadL
         raise NotFound("not_found", what=Message("what.download_link"), ref="…")
     now = ports.clock()
     expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=timezone.utc)
-    if link.purged_at is not None or expires < now or not ports.files.path(link.path).exists():
+    if link.purged_at is not None or expires < now or not link.path or not ports.files.has(link.path):
         raise InvalidInput("link.expired", expired=expires.strftime("%d.%m.%Y %H:%M UTC"))
     link.used_count += 1
     link.last_used_at = now
@@ -118,4 +117,4 @@ def open_download(session: Session, ports: Ports, token: str) -> tuple[DownloadL
     serial = session.get(SerialLetter, link.serial_letter_id)
     record(session, serial, "download_link_used", who="link", link=link.id, uses=link.used_count)
     session.commit()
-    return link, link.path.rsplit("/", 1)[-1]
+    return link, file_name(serial)

@@ -22,7 +22,7 @@ def cover_pages(letter: PlannedLetter) -> int:
 
 def letter_check(preflight: Preflight, files: FileStore) -> LetterCheck:
     def check(letter: PlannedLetter, options: DispatchOptions) -> PreflightReport:
-        paths = [files.path(part.path) for part in (*letter.documents, *letter.attachments)]
+        paths = [files.local(part.path) for part in (*letter.documents, *letter.attachments)]
         return preflight.check_letter(
             paths, recipient=letter.contact.address, registered=options.registered,
             pages=letter.pages, cover_pages=cover_pages(letter),

@@ -76,3 +76,12 @@ def sweep(session: Session, files: FileStore, grace_seconds: float) -> int:
         named = referenced(session, chunk)
         removed += sum(files.remove_if_older(key, before) for key in chunk if key not in named)
     return removed
+
+
+def remove_unnamed(session: Session, files: FileStore, keys: Iterable[str]) -> int:
+    """Removes at once the files of rows that just forgot them (privacy: they hold names and
+    addresses), unless another row names them or someone stored them again meanwhile."""
+    now = time.time_ns()
+    wanted = [key for key in keys if key]
+    named = referenced(session, wanted)
+    return sum(files.remove_if_older(key, now) for key in wanted if key not in named)

@@ -19,6 +19,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from domain.addresses import PostalAddress
 from domain.errors import BriefwerkError, Conflict, IllegalTransition, InvalidInput
+from domain.storage import BlobCorrupt, BlobMissing
+from domain.services.storage import remove_unnamed
 from domain.messages import Message
 from domain.models import (
     Approval,
@@ -41,7 +43,7 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from domain.services.dispatch import PrintContext, berlin_today, build_print_files, order_key
+from domain.services.dispatch import PrintContext, berlin_today, build_print_files, order_key, print_context
 from domain.services.events import move, record
 from domain.states import can_move
 
@@ -240,16 +242,18 @@ def hand_over_batch(session: Session, ports: Ports, ids: list[int], lease: Lease
             release(session, Shipment, [s.id for s in shipments], lease.owner)
             continue
         serial = session.get(SerialLetter, order.serial_letter_id)
-        context = PrintContext.load(session, ports, serial, f"orders/{order_key(order)}")
-        ready = _with_print_files(session, ports, context, shipments, lease, tally)
-        if not _submit_all(session, ports, provider, serial, order, ready, lease, timing, tally):
-            away.add(order.provider)
+        with print_context(session, ports, serial) as context:
+            ready = _with_print_files(session, ports, context, order, shipments, lease, timing, tally)
+            if not _submit_all(session, ports, provider, serial, order, ready, lease, timing, tally):
+                away.add(order.provider)
     return away
 
 
-def _with_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment], lease: Lease,
-                      tally: HandOverTally) -> list[Shipment]:
-    """All print files in one go; if that fails, one by one, so only the broken letter fails."""
+def _with_print_files(session: Session, ports: Ports, context: PrintContext, order: DispatchOrder,
+                      shipments: list[Shipment], lease: Lease, timing: Timing, tally: HandOverTally) -> list[Shipment]:
+    """All print files in one go; if that fails, one by one, so only the broken letter fails. A
+    stored file missing or altered, or a full disk, is not the letter's fault: it waits for a
+    retry, and the thread hears of it once."""
     try:
         build_print_files(session, ports, context, shipments)
         return shipments
@@ -260,7 +264,12 @@ def _with_print_files(session: Session, ports: Ports, context: PrintContext, shi
         try:
             build_print_files(session, ports, context, [shipment])
             ready.append(shipment)
-        except (BriefwerkError, OSError) as error:
+        except (BlobMissing, BlobCorrupt, OSError) as error:
+            reason = error.message if isinstance(error, BriefwerkError) else Message(
+                "tracking.storage_error", {"detail": str(error)[:300]})
+            _defer(session, ports, context.serial, order, shipment, reason, lease, timing, tally, tell_thread=True,
+                   event="files_unavailable")
+        except BriefwerkError as error:
             session.rollback()
             detail = error.render("de") if isinstance(error, BriefwerkError) else str(error)
             reason = Message("tracking.print_file_failed", {"reference": shipment.reference, "reason": detail}).render("de")
@@ -281,6 +290,9 @@ def _submit_all(session: Session, ports: Ports, provider: Provider, serial: Seri
             continue  # cancelled meanwhile, or taken over after our lease ran out
         try:
             _submit_one(session, ports, provider, serial, order, shipment, options, lease, timing, tally)
+        except (BlobMissing, BlobCorrupt) as error:
+            _defer(session, ports, serial, order, shipment, error.message, lease, timing, tally, tell_thread=True,
+                   event="files_unavailable")
         except ProviderUnavailable as error:
             reason = Message("tracking.retry", {"provider": order.provider, "detail": str(error)[:300]})
             _defer(session, ports, serial, order, shipment, reason, lease, timing, tally, tell_thread=True)
@@ -313,7 +325,7 @@ def _submit_one(session: Session, ports: Ports, provider: Provider, serial: Seri
     else:
         request = ShipmentRequest(
             reference=shipment.reference, order_key=order_key(order), recipient=PostalAddress(**shipment.recipient),
-            pdf_path=ports.files.path(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options)
+            pdf_path=ports.files.local(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options)
         try:
             letter = provider.submit(request)
         except InvalidInput as error:
@@ -374,9 +386,10 @@ def _fail(session: Session, serial: SerialLetter, shipment: Shipment, reason: st
 
 
 def _defer(session: Session, ports: Ports, serial: SerialLetter, order: DispatchOrder, shipment: Shipment,
-           reason: Message, lease: Lease, timing: Timing, tally: HandOverTally, *, tell_thread: bool) -> None:
+           reason: Message, lease: Lease, timing: Timing, tally: HandOverTally, *, tell_thread: bool,
+           event: str = "handover_delayed") -> None:
     """Nothing was decided: the letter stays pending and is tried again after a growing pause.
-    An unavailable provider is told to the thread once per order, not on every retry."""
+    An unavailable provider (or storage) is told to the thread once per order, not on every retry."""
     session.rollback()
     first_delay = not session.exec(select(exists().where(Shipment.order_id == order.id, col(Shipment.attempts) > 0))).one()
     attempts = shipment.attempts + 1
@@ -386,7 +399,8 @@ def _defer(session: Session, ports: Ports, serial: SerialLetter, order: Dispatch
                          updated_at=now, lease_owner=None, lease_until=None)
                  .execution_options(synchronize_session=False))
     if tell_thread and first_delay:
-        record(session, serial, "handover_delayed", who="system", order=order.id, provider=order.provider)
+        record(session, serial, event, who="system", order=order.id, provider=order.provider,
+               reason=reason.render("de"))
     session.commit()
     tally.deferred += 1
     log.warning("hand-over of %s deferred (attempt %s): %s", shipment.reference, attempts, reason.render("en"))
@@ -724,43 +738,38 @@ def _hours(hours: float) -> int | float:
 
 def purge_links(session: Session, ports: Ports, retention: timedelta, limit: int = 200) -> int:
     """Expired links (and links past the retention period) lose their file; the record stays.
-    Each row is locked while its file is deleted, then marked, so a crash only repeats a delete."""
+    The row forgets the file first, then the file goes unless another row still names it."""
     now = ports.clock()
     where = and_(col(DownloadLink.purged_at).is_(None),
                  or_(col(DownloadLink.expires_at) < now, col(DownloadLink.created_at) < now - retention))
     purged = 0
     while links := locked_rows(session, DownloadLink, where, limit):
+        keys = [link.path for link in links]
         for link in links:
-            ports.files.delete_folder(link.path.rsplit("/", 1)[0])  # the file and its cover sheets
-            link.purged_at = now
+            link.purged_at, link.path = now, ""
             session.add(link)
         session.commit()
+        remove_unnamed(session, ports.files, keys)
         purged += len(links)
     session.commit()
     return purged
 
 
 def purge_print_files(session: Session, ports: Ports, retention: timedelta, limit: int = 200) -> int:
-    """Print files (and cover sheets) of orders older than the retention period are deleted;
-    `print_path` becomes NULL ("no file any more") while sha256, pages and events stay as evidence."""
+    """Print files of orders older than the retention period are deleted; `print_path` becomes
+    NULL ("no file any more") while sha256, pages and events stay as evidence."""
     now = ports.clock()
     old_orders = select(DispatchOrder.id).where(col(DispatchOrder.ordered_at) < now - retention)
     where = and_(col(Shipment.print_path).is_not(None), Shipment.state != ShipmentState.PENDING,
                  col(Shipment.order_id).in_(old_orders), lease_free(Shipment, now))
     purged = 0
     while shipments := locked_rows(session, Shipment, where, limit):
+        keys = [shipment.print_path for shipment in shipments]
         for shipment in shipments:
-            for path in print_file_paths(shipment.print_path):
-                ports.files.delete(path)
             shipment.print_path = None
             session.add(shipment)
         session.commit()
+        remove_unnamed(session, ports.files, keys)
         purged += len(shipments)
     session.commit()
     return purged
-
-
-def print_file_paths(print_path: str) -> list[str]:
-    """The print file and the cover sheet written for it (orders/<key>/covers/<reference>.pdf)."""
-    folder, _, name = print_path.rpartition("/")
-    return [print_path, f"{folder}/covers/{name}" if folder else f"covers/{name}"]
