@@ -243,6 +243,7 @@ def serve() -> None:
 
     config = settings()
     deps = SlackDeps(Wiring(config))
+    deps.wiring.check_storage()
     slack = _slack_app(deps, build_app, register_listeners)
     if config.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -298,6 +299,7 @@ def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not every run; failures still show
     wiring = Wiring(settings())
+    wiring.check_storage()
     instance = Worker(wiring, slack_for(wiring), worker_id or default_worker_id())
     if once:
         done = {job: count for job, count in instance.run_once().items() if count}

@@ -67,6 +67,7 @@ class JobIntervals:
 
 
 BLOB_GRACE = timedelta(days=1)  # longer than any transaction that may still name a blob
+CACHE_UNUSED = timedelta(hours=6)  # copies fetched from object storage and not used since
 
 
 def default_worker_id() -> str:
@@ -202,6 +203,7 @@ class Worker:
             print_files = tracking.purge_print_files(session, ports, retention)
             abandoned = storage.recover(session, ports.files)
             blobs = storage.sweep(session, ports.files, grace_seconds=BLOB_GRACE.total_seconds())
+            ports.files.clean_cache(unused_for_s=CACHE_UNUSED.total_seconds())
         return {"links_purged": links, "print_files_purged": print_files, "blobs_swept": blobs,
                 "abandoned_removed": abandoned}
 

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
 
     home: Path = Path("var")
     database_url: str | None = None
+    storage_url: str | None = None  # s3://bucket/prefix: stored files shared by every instance
     locale: Literal["de", "en"] = "de"
     public_url: str = "http://localhost:3000"
     prices: PriceTable = PriceTable()

@@ -20,6 +20,8 @@ from bot.integrations.portal_webhook import WebhookPortalStore
 from bot.settings import Settings
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
+from domain.services.storage import check_marker
+from domain.storage import Backend, LocalBackend
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Wiring:
         """The print-and-mail providers this installation is configured for (clients keep
         their connections and tokens, so they live as long as the app)."""
         home = self.settings
-        providers: dict[str, Provider] = {"outbox": OutboxProvider(home.path("outbox"), registered=home.outbox_registered)}
+        providers: dict[str, Provider] = {"outbox": OutboxProvider(self.outbox_storage, registered=home.outbox_registered)}
         if home.pingen is not None:
             providers["pingen"] = PingenProvider(home.pingen)
         if home.letterxpress is not None:
@@ -56,10 +58,35 @@ class Wiring:
             return SmtpMailer(self.settings.smtp)
         return FileMailer(self.settings.path("mail"))
 
+    @cached_property
+    def storage(self) -> Backend:
+        """Where stored files live: `BRIEFWERK_STORAGE_URL` (s3://bucket/prefix) shared by every
+        instance, else the data home's `files/` folder."""
+        url = self.settings.storage_url
+        if url:
+            from bot.integrations.s3 import S3Backend  # boto3 is loaded only when it is used
+
+            return S3Backend(url)
+        return LocalBackend(self.settings.path("files"))
+
+    @cached_property
+    def outbox_storage(self) -> Backend:
+        """The own provider's letters: `outbox/` beside the files in object storage, else the data
+        home's `outbox/` folder."""
+        if self.settings.storage_url:
+            return self.storage.sub("outbox")  # type: ignore[attr-defined]
+        return LocalBackend(self.settings.path("outbox"))
+
     def file_store(self) -> FileStore:
-        """A store over the data home's files; each unit of work gets its own (it tracks the
-        blobs that work created)."""
-        return FileStore(self.settings.path("files"))
+        """A store over the stored files; each unit of work gets its own (it tracks the blobs that
+        work created). Staging, journals and fetched copies stay on this machine."""
+        return FileStore(backend=self.storage, work=self.settings.path("files"))
+
+    def check_storage(self) -> None:
+        """Every instance must see the same storage: the first one stores a marker and names it in
+        the database, every later one must find it (BlobMissing otherwise: refuse to start)."""
+        with self.unit_of_work() as (session, ports):
+            check_marker(session, ports.files)
 
     def ports(self, session: Session) -> Ports:
         home = self.settings

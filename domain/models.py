@@ -477,3 +477,12 @@ class ImportRun(SQLModel, table=True):
     created: dict[str, Any] = json_column()
     updated: dict[str, Any] = json_column()
     ended_links: int = 0
+
+
+class StorageMarker(SQLModel, table=True):
+    """The blob the first instance stored: every instance must be able to read it, or it does
+    not share the others' storage and refuses to start."""
+
+    id: int = Field(default=1, primary_key=True)
+    key: str
+    created_at: datetime = Field(default_factory=utcnow)

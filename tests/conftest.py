@@ -138,3 +138,12 @@ def admin(session: Session, organisation: Organisation) -> Actor:
 @pytest.fixture
 def manager(session: Session, organisation: Organisation) -> Actor:
     return _staff(session, organisation, "U_MANAGER", is_manager=True)
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[dict[str, str]]:
+    """A real S3-speaking server on loopback (moto's standalone server) for this test session."""
+    from tests.s3server import s3_server
+
+    with s3_server() as environment:
+        yield environment

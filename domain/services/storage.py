@@ -3,18 +3,22 @@ fails, and the sweep that collects blobs no row points to any more."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from domain.models import DownloadLink, PortalDocument, Shipment, SourceDocument, UnitDocument
-from domain.ports import FileStore
+from domain.errors import BriefwerkError
+from domain.models import DownloadLink, PortalDocument, Shipment, SourceDocument, StorageMarker, UnitDocument
+from domain.storage import BlobCorrupt, BlobMissing, FileStore
 
 # Every column that names a file of the store. (Print recipes fixed at order time name only
 # documents and attachments, whose rows can no longer change once a letter is released.)
-FILE_COLUMNS = (SourceDocument.path, UnitDocument.path, PortalDocument.path, Shipment.print_path, DownloadLink.path)
+FILE_COLUMNS = (SourceDocument.path, UnitDocument.path, PortalDocument.path, Shipment.print_path, DownloadLink.path,
+                StorageMarker.key)
 
 
 def referenced(session: Session, keys: Iterable[str]) -> set[str]:
@@ -85,3 +89,22 @@ def remove_unnamed(session: Session, files: FileStore, keys: Iterable[str]) -> i
     wanted = [key for key in keys if key]
     named = referenced(session, wanted)
     return sum(files.remove_if_older(key, now) for key in wanted if key not in named)
+
+
+class OtherStorage(BriefwerkError):
+    """This instance does not see the storage the others use."""
+
+
+def check_marker(session: Session, files: FileStore) -> None:
+    marker = session.get(StorageMarker, 1)
+    if marker is None:
+        try:
+            with all_or_nothing(session, files):
+                session.add(StorageMarker(key=files.put(f"briefwerk {secrets.token_hex(16)}".encode(), ".marker")))
+        except IntegrityError:  # another instance stored its marker at the same moment
+            session.rollback()
+        marker = session.get(StorageMarker, 1)
+    try:
+        files.read(marker.key)
+    except (BlobMissing, BlobCorrupt):
+        raise OtherStorage("storage.other_disk", where=files.where, marker=marker.key) from None
