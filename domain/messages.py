@@ -357,6 +357,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "A stored file was altered (checksum {file}…, storage {where}) and is not used. Please upload the "
               "document again.",
     },
+    "storage.full": {
+        "de": "Der Speicher ist voll ({where}); nichts wurde gespeichert. Bitte Platz schaffen und erneut versuchen.",
+        "en": "The storage is full ({where}); nothing was stored. Please free some space and try again.",
+    },
     "storage.other_disk": {
         "de": "Diese Instanz sieht nicht den Speicher der anderen ({where}): die Markierungsdatei {marker} fehlt. "
               "Alle Instanzen brauchen denselben BRIEFWERK_HOME-Ordner oder dieselbe BRIEFWERK_STORAGE_URL.",

@@ -219,7 +219,7 @@ class FileStore:
         """A new empty file on this machine's disk, next to the local blobs."""
         folder = self.root / "tmp"
         folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder, suffix=suffix)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f"{os.getpid()}-", suffix=suffix)
         os.close(handle)
         return Path(name)
 
@@ -382,12 +382,30 @@ class FileStore:
         return self.backend.remove_unclaimed(key, lambda mtime: mtime < before_ns)
 
     def clean_staging(self, older_than_s: float = 0) -> int:
-        """Removes staging files left by a crash (a running writer's file is younger)."""
-        return _remove_older(self.root / "tmp", older_than_s)
+        """Removes staging files of processes on this machine that are gone, and any older than
+        `older_than_s` (a running writer's file is younger)."""
+        folder = self.root / "tmp"
+        dead = [path for path in folder.glob("*-*") if not _alive(path.name.split("-", 1)[0])] if folder.is_dir() else []
+        for path in dead:
+            path.unlink(missing_ok=True)
+        return len(dead) + _remove_older(folder, older_than_s)
 
     def clean_cache(self, unused_for_s: float) -> int:
         """Forgets fetched blobs not used for a while (they are fetched again when needed)."""
         return _remove_older(self.root / "cache", unused_for_s)
+
+
+def _alive(pid: str) -> bool:
+    """Whether a process of this machine still runs (names not made by us count as alive)."""
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove_older(folder: Path, seconds: float) -> int:

@@ -3,6 +3,7 @@ fails, and the sweep that collects blobs no row points to any more."""
 
 from __future__ import annotations
 
+import errno
 import secrets
 import time
 from collections.abc import Iterable, Iterator
@@ -41,11 +42,17 @@ def all_or_nothing(session: Session, files: FileStore) -> Iterator[None]:
     try:
         yield
         session.commit()
-    except BaseException:
+    except BaseException as error:
         session.rollback()
         discard_uncommitted(session, files)
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull("storage.full", where=files.where) from error
         raise
     files.committed()
+
+
+class StorageFull(BriefwerkError):
+    """The disk or the storage quota is full: nothing of the unit of work was kept."""
 
 
 def recover(session: Session, files: FileStore) -> int:
