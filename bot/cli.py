@@ -124,6 +124,19 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Slack ({url}) ist nicht erreichbar oder lehnt das Token ab: {detail}",
         "en": "Slack ({url}) cannot be reached or refuses the token: {detail}",
     },
+    "resume_held": {
+        "de": "  {reference}: gehalten von Instanz {owner} bis {until} (danach übernimmt sie jede Instanz; --wait wartet darauf)",
+        "en": "  {reference}: held by instance {owner} until {until} (any instance takes it over then; --wait waits for it)",
+    },
+    "resume_waiting": {
+        "de": "  {reference}: wartet auf erneuten Versuch ab {next}: {reason}",
+        "en": "  {reference}: waits for a retry from {next}: {reason}",
+    },
+    "resume_waiting_for_lease": {"de": "Warte {seconds} s, bis die Sperren ablaufen …", "en": "Waiting {seconds} s for the leases to run out …"},
+    "resume_open": {
+        "de": "{count} Briefe sind noch nicht übergeben (Exit-Code 3).",
+        "en": "{count} letters are not handed over yet (exit code 3).",
+    },
     "resume": {
         "de": "Auftrag {order}: {submitted} übergeben, {already} waren schon da, {failed} fehlgeschlagen",
         "en": "Order {order}: {submitted} handed over, {already} were already there, {failed} failed",
@@ -319,21 +332,47 @@ def migrate() -> None:
 
 
 @app.command("resume-orders")
-def resume_orders() -> None:
-    """Hand over letters of orders interrupted half-way; letters already there are not sent again."""
+def resume_orders(wait: bool = typer.Option(False, "--wait", help="Wait for letters another (perhaps crashed) "
+                                                                  "instance holds until its lease runs out, then take them over")) -> None:
+    """Hand over letters of orders interrupted half-way; letters already there are not sent again.
+    Says which letters another instance still holds (and until when) and which wait for a retry
+    and why; exit code 3 while letters remain open."""
+    import time as clock
+
     from sqlmodel import col, select
 
     from domain.models import DispatchOrder
-    from domain.services.dispatch import run_order
+    from domain.services.dispatch import order_key, run_order
+    from domain.services.tracking import open_letters
 
     wiring = Wiring(settings())
-    with wiring.unit_of_work() as (session, ports):
-        orders = session.exec(select(DispatchOrder).where(
-            col(DispatchOrder.completed_at).is_(None), col(DispatchOrder.cancelled_at).is_(None))).all()
-        for order in orders:
-            outcome = run_order(session, ports, order.id)
-            typer.echo(say("resume", order=order.id, submitted=outcome.submitted, already=outcome.already_there,
-                           failed=len(outcome.failed)))
+    wiring.check_storage()
+    while True:
+        with wiring.unit_of_work() as (session, ports):
+            orders = session.exec(select(DispatchOrder).where(
+                col(DispatchOrder.completed_at).is_(None), col(DispatchOrder.cancelled_at).is_(None))).all()
+            still_open, held_until = 0, []
+            for order in orders:
+                outcome = run_order(session, ports, order.id)
+                typer.echo(say("resume", order=order_key(order), submitted=outcome.submitted,
+                               already=outcome.already_there, failed=len(outcome.failed)))
+                for letter in open_letters(session, order.id, ports.clock()):
+                    still_open += 1
+                    if letter.held_by:
+                        held_until.append(letter.held_until)
+                        typer.echo(say("resume_held", reference=letter.reference, owner=letter.held_by,
+                                       until=f"{letter.held_until:%H:%M:%S} UTC"))
+                    else:
+                        typer.echo(say("resume_waiting", reference=letter.reference, reason=letter.reason or "–",
+                                       next=f"{letter.next_attempt_at:%d.%m. %H:%M} UTC" if letter.next_attempt_at else "–"))
+        if not (wait and held_until):
+            break
+        pause = max(1.0, (min(held_until) - ports.clock()).total_seconds() + 1)
+        typer.echo(say("resume_waiting_for_lease", seconds=round(pause)))
+        clock.sleep(pause)
+    if still_open:
+        typer.echo(say("resume_open", count=still_open), err=True)
+        raise typer.Exit(3)
 
 
 # --- master data -------------------------------------------------------------------------

@@ -222,3 +222,34 @@ def test_a_wrong_recipients_value_is_a_refusal(cli: Run, tmp_path: Path) -> None
     line = refused(cli("serial-letter", "create", "--property", "LH12", "--title", "X", "--type", f"A={batch}",
                        "--recipients", "alle"))
     assert "owners (Eigentümer), tenants (Mieter) oder both" in line
+
+
+def test_resume_orders_names_what_another_instance_holds_and_waits_for_it(cli: Run, session: Session, ports,
+                                                                          clerk, organisation, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from domain.models import Shipment
+    from domain.services import dispatch, intake, release
+    from domain.split import ByMarker
+    from tests.factories import batch_for, estate
+
+    found = estate(session, organisation)
+    serial = __import__("domain.services.documents", fromlist=["x"]).create_serial_letter(
+        session, clerk, found.prop.id, "Abrechnung", ["Hausgeldabrechnung"])
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
+    release.release(session, ports, clerk, serial.id, notify=False)
+    order = dispatch.order_dispatch(session, ports, clerk, serial.id)
+    held_until = datetime.now(UTC) + timedelta(seconds=4)
+    for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)):
+        shipment.lease_owner, shipment.lease_until = "host-a-4711", held_until
+        session.add(shipment)
+    session.commit()
+    first = cli("resume-orders")
+    assert first.returncode == 3 and "noch nicht übergeben" in first.stderr
+    assert "gehalten von Instanz host-a-4711 bis" in first.stdout and ": 0 übergeben" in first.stdout
+    waited = cli("resume-orders", "--wait")
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert "Warte" in waited.stdout and "2 übergeben" in waited.stdout
+    session.expire_all()
+    assert {s.state.value for s in session.exec(select(Shipment).where(Shipment.order_id == order.id))} == {"submitted"}
+    assert (tmp_path / "var" / "outbox" / dispatch.order_key(order) / "manifest.json").exists()

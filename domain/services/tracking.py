@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, update
@@ -404,6 +404,36 @@ def _defer(session: Session, ports: Ports, serial: SerialLetter, order: Dispatch
     session.commit()
     tally.deferred += 1
     log.warning("hand-over of %s deferred (attempt %s): %s", shipment.reference, attempts, reason.render("en"))
+
+
+@dataclass(frozen=True)
+class OpenLetter:
+    """A letter of an order not handed over yet, and why."""
+
+    reference: str
+    held_by: str | None  # another instance working on it now
+    held_until: datetime | None
+    reason: str | None  # why it waits for a retry
+    next_attempt_at: datetime | None
+
+
+def open_letters(session: Session, order_id: int, now: datetime) -> list[OpenLetter]:
+    """The pending letters of an order: those another instance holds (until its lease runs out)
+    and those waiting for a retry, with the reason."""
+    rows = session.exec(select(Shipment).where(Shipment.order_id == order_id, Shipment.state == ShipmentState.PENDING)
+                        .order_by(Shipment.id)).all()
+    letters = []
+    for shipment in rows:
+        until = _aware(shipment.lease_until)
+        held = shipment.lease_owner if until is not None and until > now else None
+        letters.append(OpenLetter(shipment.reference, held, until if held else None, shipment.reason,
+                                  _aware(shipment.next_attempt_at)))
+    return letters
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """The database hands back naive UTC on SQLite."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 # --- completing an order ------------------------------------------------------------------------
