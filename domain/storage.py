@@ -73,6 +73,7 @@ class Backend(Protocol):
     which case it claims it; both return the claim time, and `created` says which happened."""
 
     where: str  # for messages: a folder or s3://bucket/prefix
+    shared: bool  # other machines write here too (their journals are not seen from here)
 
     def place(self, key: str, staged: Path) -> tuple[bool, int]: ...
 
@@ -104,6 +105,7 @@ class LocalBackend:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.where = str(self.root)
+        self.shared = False
 
     def _path(self, key: str) -> Path:
         return self.root / key
@@ -245,15 +247,17 @@ class FileStore:
 
     def put_file(self, staged: Path, sha256: str, suffix: str = ".pdf") -> str:
         """Moves a completely written staging file into place as the blob `sha256`; where that
-        blob exists already, the staging file is dropped and the blob claimed."""
+        blob exists already, the staging file is dropped and the blob claimed. The journal hears
+        of it before and after, so a kill in between still leaves a trace."""
         key = blob_key(sha256, suffix)
+        self._note("intent", key, time.time_ns())
         try:
             created, claimed_at = self.backend.place(key, staged)
         finally:
             staged.unlink(missing_ok=True)
+        self._note("placed" if created else "claimed", key, claimed_at)
         if created or key in self._created:  # ours: remember its newest claim time
             self._created[key] = claimed_at
-            self._note(key, claimed_at)
         return key
 
     # --- reading ---------------------------------------------------------------------------
@@ -331,7 +335,7 @@ class FileStore:
     # A process killed halfway cannot discard what it created. Its journal says what that was:
     # a journal whose lock nobody holds belongs to a process that is gone.
 
-    def _note(self, key: str, placed_at: int) -> None:
+    def _note(self, what: str, key: str, at: int) -> None:
         if self._journal is None:
             folder = self.root / "journal"
             folder.mkdir(parents=True, exist_ok=True)
@@ -340,7 +344,7 @@ class FileStore:
             fcntl.flock(self._journal.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._journal_path = Path(name.removesuffix(".opening") + ".journal")
             os.rename(name, self._journal_path)  # recoverers see it only once it is locked
-        self._journal.write(f"{key} {placed_at}\n".encode())
+        self._journal.write(f"{what} {key} {at}\n".encode())
         self._journal.flush()
 
     def _close_journal(self) -> None:
@@ -352,25 +356,43 @@ class FileStore:
 
     def recover_abandoned(self, referenced: Callable[[list[str]], set[str]]) -> int:
         """Removes the blobs of units of work whose process died before committing or discarding,
-        except those a committed row names or someone claimed since. Returns how many."""
+        except those a committed row names, a living unit of work on this machine uses, or
+        someone claimed since. Returns how many."""
         folder = self.root / "journal"
-        removed = 0
+        dead: list[tuple[Path, BinaryIO]] = []
+        in_use: set[str] = set()
         for path in folder.glob("*.journal") if folder.is_dir() else ():
-            with open(path, "rb") as journal:
-                try:
-                    fcntl.flock(journal.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # its process is still at work
-                entries: dict[str, int] = {}
-                for line in journal.read().decode().splitlines():
-                    key, _, placed_at = line.partition(" ")
-                    if placed_at.isdigit():
-                        entries[key] = int(placed_at)  # the last line of a key is its newest claim
-                named = referenced(list(entries)) if entries else set()
-                for key, placed_at in entries.items():
-                    if key not in named and self.backend.remove_unclaimed(key, lambda mtime, at=placed_at: mtime == at):
-                        removed += 1
+            handle = open(path, "rb")  # noqa: SIM115 - held (and locked) until recovered
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # its process is still at work
+                in_use |= {key for _, key, _ in _entries(handle.read())}
+                handle.close()
+                continue
+            dead.append((path, handle))
+        removed = 0
+        for path, handle in dead:
+            with handle:
+                removed += self._recover(_entries(handle.read()), referenced, in_use)
                 path.unlink(missing_ok=True)
+        return removed
+
+    def _recover(self, entries: list[tuple[str, str, int]], referenced: Callable[[list[str]], set[str]],
+                 in_use: set[str]) -> int:
+        latest = {key: at for what, key, at in entries if what != "intent"}  # the newest claim wins
+        placed = {key: latest[key] for what, key, _ in entries if what == "placed"}
+        seen = set(latest)
+        # killed while placing: the blob may be ours; on storage other machines share, another
+        # machine's unit of work may have claimed it unseen, so it is left to the sweep there
+        interrupted = [] if self.backend.shared else [key for what, key, _ in entries if what == "intent" and key not in seen]
+        named = referenced(list(placed) + interrupted) if placed or interrupted else set()
+        removed = 0
+        for key, at in placed.items():
+            if key not in named and key not in in_use and self.backend.remove_unclaimed(key, lambda mtime, at=at: mtime == at):
+                removed += 1
+        for key in interrupted:
+            if key not in named and key not in in_use and self.backend.remove_unclaimed(key, lambda mtime: True):
+                removed += 1
         return removed
 
     def blobs(self) -> Iterator[tuple[str, int]]:
@@ -393,6 +415,16 @@ class FileStore:
     def clean_cache(self, unused_for_s: float) -> int:
         """Forgets fetched blobs not used for a while (they are fetched again when needed)."""
         return _remove_older(self.root / "cache", unused_for_s)
+
+
+def _entries(journal: bytes) -> list[tuple[str, str, int]]:
+    """(what, key, time) per journal line; a line cut by the kill is left out."""
+    entries = []
+    for line in journal.decode(errors="replace").splitlines():
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[2].isdigit():
+            entries.append((parts[0], parts[1], int(parts[2])))
+    return entries
 
 
 def _alive(pid: str) -> bool:

@@ -120,6 +120,7 @@ def test_what_a_killed_process_stored_is_removed_by_the_next_one(tmp_path: Path)
     time.sleep(0.01)
     survivor = FileStore(tmp_path)
     survivor.put(b"halb 0 A")  # someone stores the same bytes meanwhile: a claim
+    survivor.committed()
     try:
         assert FileStore(tmp_path).recover_abandoned(lambda keys: set()) == 4  # all but the claimed one
         remaining = {path.read_bytes() for path in (tmp_path / "blobs").rglob("*.pdf")}
@@ -132,3 +133,19 @@ def test_what_a_killed_process_stored_is_removed_by_the_next_one(tmp_path: Path)
     finally:
         for child in children:
             child.kill()
+
+
+def test_a_blob_placed_in_the_moment_of_the_kill_is_found_by_its_intent(tmp_path: Path) -> None:
+    """Killed after the rename, before the journal heard of it: the intent line still names it.
+    A living unit of work that uses the same blob keeps it."""
+    files = FileStore(tmp_path)
+    key = files.put(b"im Moment des Abbruchs")
+    files.committed()
+    journal = tmp_path / "journal" / "tot.journal"
+    journal.write_text(f"intent {key} {time.time_ns()}\n")
+    living = FileStore(tmp_path)
+    living.put(b"im Moment des Abbruchs")  # a claim, journaled, not committed
+    assert FileStore(tmp_path).recover_abandoned(lambda keys: set()) == 0 and files.backend.exists(key)
+    living.committed()
+    journal.write_text(f"intent {key} {time.time_ns()}\n")
+    assert FileStore(tmp_path).recover_abandoned(lambda keys: set()) == 1 and not files.backend.exists(key)

@@ -5,7 +5,6 @@ staging files, and nothing sent twice."""
 from __future__ import annotations
 
 import errno
-import os
 import signal
 import subprocess
 import sys

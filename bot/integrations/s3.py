@@ -44,6 +44,7 @@ class S3Backend:
     def __init__(self, url: str, client: object | None = None) -> None:
         self.bucket, self.prefix = parse_url(url)
         self.where = url.rstrip("/")
+        self.shared = True
         self.client = client or boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 5}))
 
     def sub(self, name: str) -> S3Backend:

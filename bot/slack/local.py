@@ -45,6 +45,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def set_up_workspace(standin: SlackStandIn, oauth: bool = False) -> None:
+    """The Sonnenschein workspace: its people (and a guest), the status channel, the app's token."""
+    standin.add_team(TEAM, "Hausverwaltung Sonnenschein")
+    if oauth:
+        standin.set_oauth_client(*OAUTH_CLIENT)
+    else:
+        standin.add_token(BOT_TOKEN, TEAM, BOT_USER)
+    for person in PEOPLE:
+        standin.add_user(person.user_id, person.name.split()[0].lower(), person.name, person.email, team_id=TEAM)
+    standin.add_user("U0GAST", "gast", "Gerd Gast", "gast@example.com", team_id=TEAM, is_restricted=True)
+    standin.add_channel(CHANNEL, "serienbriefe", team_id=TEAM)
+
+
 class LocalSlack:
     """`with LocalSlack(settings) as slack:` starts the stand-in and the app; `slack.sim`
     plays Slack toward the app, `slack.standin` shows what the app sent, `slack.settle()`
@@ -85,15 +98,7 @@ class LocalSlack:
         self.standin.stop()
 
     def _workspace(self) -> None:
-        self.standin.add_team(TEAM, "Hausverwaltung Sonnenschein")
-        if self._oauth:
-            self.standin.set_oauth_client(*OAUTH_CLIENT)
-        else:
-            self.standin.add_token(BOT_TOKEN, TEAM, BOT_USER)
-        for person in PEOPLE:
-            self.standin.add_user(person.user_id, person.name.split()[0].lower(), person.name, person.email, team_id=TEAM)
-        self.standin.add_user("U0GAST", "gast", "Gerd Gast", "gast@example.com", team_id=TEAM, is_restricted=True)
-        self.standin.add_channel(CHANNEL, "serienbriefe", team_id=TEAM)
+        set_up_workspace(self.standin, oauth=self._oauth)
 
     def _serve(self) -> None:
         config = uvicorn.Config(asgi_app(self.app, self.deps), host="127.0.0.1", port=self.port, log_level="warning")
