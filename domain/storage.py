@@ -16,8 +16,10 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -25,6 +27,7 @@ from domain.errors import BriefwerkError
 
 BLOBS = "blobs"
 CHUNK = 1 << 20
+TRANSFERS = 16  # parallel transfers to and from remote storage
 
 
 class BlobMissing(BriefwerkError):
@@ -210,6 +213,7 @@ class FileStore:
         self._journal: BinaryIO | None = None
         self._journal_path: Path | None = None
         self._verified: dict[str, tuple[int, int]] = {}  # key -> (size, mtime) checked in this process
+        self._lock = threading.Lock()  # the journal and the created list, for parallel transfers
 
     @property
     def where(self) -> str:
@@ -256,9 +260,25 @@ class FileStore:
         finally:
             staged.unlink(missing_ok=True)
         self._note("placed" if created else "claimed", key, claimed_at)
-        if created or key in self._created:  # ours: remember its newest claim time
-            self._created[key] = claimed_at
+        with self._lock:
+            if created or key in self._created:  # ours: remember its newest claim time
+                self._created[key] = claimed_at
         return key
+
+    def put_files(self, staged: list[tuple[Path, str]], suffix: str = ".pdf") -> list[str]:
+        """Many staging files at once: in parallel where the storage is remote (each transfer
+        waits on the network), one after the other on a local disk."""
+        if not self.backend.shared or len(staged) < 2:
+            return [self.put_file(path, sha, suffix) for path, sha in staged]
+        with ThreadPoolExecutor(TRANSFERS) as pool:
+            return list(pool.map(lambda item: self.put_file(item[0], item[1], suffix), staged))
+
+    def prefetch(self, keys: list[str]) -> None:
+        """Fetches blobs not on this machine yet, in parallel (remote storage only)."""
+        if not self.backend.shared:
+            return
+        with ThreadPoolExecutor(TRANSFERS) as pool:
+            list(pool.map(self.local, dict.fromkeys(keys)))
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -336,6 +356,10 @@ class FileStore:
     # a journal whose lock nobody holds belongs to a process that is gone.
 
     def _note(self, what: str, key: str, at: int) -> None:
+        with self._lock:
+            self._write_note(what, key, at)
+
+    def _write_note(self, what: str, key: str, at: int) -> None:
         if self._journal is None:
             folder = self.root / "journal"
             folder.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from domain.storage import BlobMissing
 
 MULTIPART = TransferConfig(multipart_threshold=16 << 20, multipart_chunksize=16 << 20, max_concurrency=4)
 NOT_THERE = frozenset({"404", "NoSuchKey", "NotFound"})
+EXISTS = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -70,24 +71,39 @@ class S3Backend:
         return int(head["LastModified"].timestamp() * 1e9)
 
     def place(self, key: str, staged: Path) -> tuple[bool, int]:
+        """One conditional request for the usual case (a new, small blob): the storage itself
+        refuses to overwrite (If-None-Match: *), and an existing blob is claimed instead."""
         claimed = time.time_ns()
         metadata = {"claimed": str(claimed)}
-        if self._head(key) is not None:
-            self.client.copy_object(Bucket=self.bucket, Key=self._key(key), Metadata=metadata,
-                                    CopySource={"Bucket": self.bucket, "Key": self._key(key)},
-                                    MetadataDirective="REPLACE")
-            return False, claimed
-        self.client.upload_file(str(staged), self.bucket, self._key(key), ExtraArgs={"Metadata": metadata},
-                                Config=MULTIPART)
-        return True, claimed
+        if staged.stat().st_size >= MULTIPART.multipart_threshold:
+            if self._head(key) is None:
+                self.client.upload_file(str(staged), self.bucket, self._key(key), ExtraArgs={"Metadata": metadata},
+                                        Config=MULTIPART)
+                return True, claimed
+        else:
+            try:
+                with open(staged, "rb") as body:
+                    self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, Metadata=metadata,
+                                           IfNoneMatch="*")
+                return True, claimed
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in EXISTS:
+                    raise
+        self.client.copy_object(Bucket=self.bucket, Key=self._key(key), Metadata=metadata,
+                                CopySource={"Bucket": self.bucket, "Key": self._key(key)}, MetadataDirective="REPLACE")
+        return False, claimed
 
     def fetch(self, key: str, target: Path) -> None:
+        """One streamed GET (a ranged multipart download would first ask for the size)."""
         try:
-            self.client.download_file(self.bucket, self._key(key), str(target), Config=MULTIPART)
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in NOT_THERE:
                 raise BlobMissing(key, self.where) from None
             raise
+        with body, open(target, "wb") as out:
+            for chunk in body.iter_chunks(1 << 20):
+                out.write(chunk)
 
     def local_path(self, key: str) -> Path | None:
         return None

@@ -348,17 +348,14 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
 
 def build_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment]) -> None:
     """Writes and stores the print files still missing; a stored one is reused."""
-    jobs, waiting = [], []
-    for shipment in shipments:
-        if shipment.print_path and shipment.sha256 and ports.files.has(shipment.print_path):
-            continue
-        jobs.append(print_job(ports, context, shipment.reference, PostalAddress(**shipment.recipient), shipment.parts))
-        waiting.append(shipment)
+    missing = [s for s in shipments if not (s.print_path and s.sha256 and ports.files.has(s.print_path))]
+    ports.files.prefetch([recipe["path"] for s in missing for recipe in s.parts if recipe["kind"] == "document"])
+    jobs = [print_job(ports, context, s.reference, PostalAddress(**s.recipient), s.parts) for s in missing]
     written = write_print_files(jobs, workers=ports.print_workers)
     with all_or_nothing(session, ports.files):
-        for shipment, job, result in zip(waiting, jobs, written):
-            shipment.print_path = ports.files.put_file(job.target, result.sha256)
-            shipment.sha256, shipment.pages = result.sha256, result.pages
+        keys = ports.files.put_files([(job.target, result.sha256) for job, result in zip(jobs, written)])
+        for shipment, key, result in zip(missing, keys, written):
+            shipment.print_path, shipment.sha256, shipment.pages = key, result.sha256, result.pages
             session.add(shipment)
 
 
