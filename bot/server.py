@@ -59,6 +59,8 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
             return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
         return JSONResponse({"ok": True})
 
+    settings = deps.wiring.settings
+
     async def download(request: Request) -> Response:
         """A download link from an email: the PDF/A file, or a plain page saying why not."""
 
@@ -67,7 +69,7 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
             try:
                 with deps.wiring.unit_of_work() as (session, ports):
                     link, name = links.open_download(session, ports, request.path_params["token"])
-                    url = ports.files.url_for(link.path, name, seconds=300)
+                    url = ports.files.url_for(link.path, name, seconds=300) if settings.storage_redirects else None
                     if url is not None:
                         return RedirectResponse(url, status_code=303)
                     return FileResponse(ports.files.local(link.path), media_type="application/pdf", filename=name)

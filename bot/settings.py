@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     home: Path = Path("var")
     database_url: str | None = None
     storage_url: str | None = None  # s3://bucket/prefix: stored files shared by every instance
+    storage_redirects: bool = True  # download links send the browser to the object storage (false: through the app)
     locale: Literal["de", "en"] = "de"
     public_url: str = "http://localhost:3000"
     prices: PriceTable = PriceTable()

@@ -20,7 +20,7 @@ from bot.integrations.portal_webhook import WebhookPortalStore
 from bot.settings import Settings
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
-from domain.services.storage import check_marker
+from domain.services.storage import check_marker, discard_uncommitted
 from domain.storage import Backend, LocalBackend
 
 
@@ -113,10 +113,15 @@ class Wiring:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[tuple[Session, Ports]]:
+        """A session and ports; at the end the session commits and the blobs stored meanwhile
+        are the rows' (or, on a failure, are removed unless a committed row names them)."""
         with Session(self.engine, expire_on_commit=False) as session:
+            ports = self.ports(session)
             try:
-                yield session, self.ports(session)
+                yield session, ports
                 session.commit()
             except BaseException:
                 session.rollback()
+                discard_uncommitted(session, ports.files)
                 raise
+            ports.files.committed()
