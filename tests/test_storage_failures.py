@@ -172,3 +172,20 @@ def test_a_file_lost_after_the_order_waits_and_goes_once_back(session, ports, cl
     worker.run_once()
     assert all(s.state is ShipmentState.SUBMITTED for s in shipments_of(session, order.id))
     assert set(provider.submits.values()) == {1}
+
+
+def test_a_print_file_lost_before_hand_over_is_written_again(session, ports, clerk, serial, provider: MemoryProvider,
+                                                             worker, clock: Clock) -> None:
+    order = dispatch.order_dispatch(session, ports, clerk, serial.id)
+    provider.outages = 1  # print files are written, then the provider is away: the letters wait
+    worker.run_once()
+    waiting = shipments_of(session, order.id)
+    assert all(s.state is ShipmentState.PENDING and s.print_path for s in waiting)
+    lost = waiting[0]
+    ports.files.backend.local_path(lost.print_path).unlink()
+    clock.advance(hours=2)
+    worker.run_once()
+    after = {s.id: s for s in shipments_of(session, order.id)}
+    assert all(s.state is ShipmentState.SUBMITTED for s in after.values())
+    assert after[lost.id].sha256 == lost.sha256 and ports.files.has(after[lost.id].print_path)
+    assert set(provider.submits.values()) == {1}
