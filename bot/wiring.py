@@ -20,7 +20,7 @@ from bot.integrations.portal_webhook import WebhookPortalStore
 from bot.settings import Settings
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
-from domain.services.storage import check_marker, discard_uncommitted
+from domain.services.storage import check_marker, discard_uncommitted, recover
 from domain.storage import Backend, LocalBackend
 
 
@@ -83,9 +83,11 @@ class Wiring:
         return FileStore(backend=self.storage, work=self.settings.path("files"))
 
     def check_storage(self) -> None:
-        """Every instance must see the same storage: the first one stores a marker and names it in
-        the database, every later one must find it (BlobMissing otherwise: refuse to start)."""
+        """At start: clean up after a killed predecessor, and make sure every instance sees the same
+        storage: the first one stores a marker and names it in the database, every later one must
+        find it (or refuses to start)."""
         with self.unit_of_work() as (session, ports):
+            recover(session, ports.files)  # what a process killed before this start left behind
             check_marker(session, ports.files)
 
     def ports(self, session: Session) -> Ports:
