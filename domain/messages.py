@@ -340,6 +340,57 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "{filename} ließ sich nicht von Slack laden ({status}). Bitte laden Sie die Datei erneut hoch.",
         "en": "{filename} could not be fetched from Slack ({status}). Please upload the file again.",
     },
+    # --- the PDF gate ----------------------------------------------------------------------
+    "pdf.detail.library": {
+        "de": "sie ist beschädigt oder kein PDF (Einzelheiten: {text})",
+        "en": "it is damaged or not a PDF (details: {text})",
+    },
+    "pdf.detail.crashed": {
+        "de": "beim Lesen ist das Prüfprogramm abgestürzt; die Datei ist beschädigt oder bösartig",
+        "en": "the checking program crashed while reading it; the file is damaged or malicious",
+    },
+    "pdf.too_slow": {
+        "de": "{filename} ließ sich nicht in {seconds} Sekunden prüfen und wird nicht angenommen.",
+        "en": "{filename} could not be checked within {seconds} seconds and is not accepted.",
+    },
+    "pdf.too_much_memory": {
+        "de": "{filename} bräuchte beim Lesen mehr als {limit} MB Speicher (entpackt zu groß) und wird nicht angenommen.",
+        "en": "{filename} would need more than {limit} MB of memory to read (unpacks too large) and is not accepted.",
+    },
+    "pdf.too_deep": {
+        "de": "{filename} hat einen zu tief verschachtelten Seitenbaum (mehr als {limit} Ebenen).",
+        "en": "{filename} has a page tree nested too deeply (more than {limit} levels).",
+    },
+    "pdf.cyclic": {"de": "{filename} hat einen Seitenbaum, der im Kreis läuft.", "en": "{filename} has a page tree that runs in a circle."},
+    "pdf.too_many_pages": {
+        "de": "{filename} hat {pages} Seiten; höchstens {limit} werden angenommen.",
+        "en": "{filename} has {pages} pages; at most {limit} are accepted.",
+    },
+    "pdf.bad_page_size": {"de": "{filename}: Seite {page} hat keine gültige Größe.", "en": "{filename}: page {page} has no valid size."},
+    "pdf.page_too_large": {
+        "de": "{filename}: Seite {page} ist {size} mm groß; höchstens {limit} mm je Seite werden angenommen.",
+        "en": "{filename}: page {page} is {size} mm large; at most {limit} mm per side are accepted.",
+    },
+    "pdf.image_too_large": {
+        "de": "{filename} enthält ein Bild mit {megapixels} Megapixeln; höchstens {limit} werden angenommen.",
+        "en": "{filename} holds an image of {megapixels} megapixels; at most {limit} are accepted.",
+    },
+    "pdf.stream_too_large": {
+        "de": "{filename} enthält einen Datenstrom, der auf {size} MB entpackt wird; höchstens {limit} MB werden angenommen.",
+        "en": "{filename} holds a stream that unpacks to {size} MB; at most {limit} MB are accepted.",
+    },
+    "pdf.document_too_large": {
+        "de": "{filename} wird entpackt größer als {limit} MB und wird nicht angenommen.",
+        "en": "{filename} unpacks to more than {limit} MB and is not accepted.",
+    },
+    "pdf.disagree": {
+        "de": "{filename} wird von den Druck- und Lese-Bibliotheken verschieden gelesen ({qpdf} bzw. {pdfium} Seiten) und wird nicht angenommen.",
+        "en": "{filename} reads differently in the print and reading libraries ({qpdf} and {pdfium} pages) and is not accepted.",
+    },
+    "pdf.sizes_disagree": {
+        "de": "{filename}: Seite {page} hat in den Druck- und Lese-Bibliotheken verschiedene Größen und wird nicht angenommen.",
+        "en": "{filename}: page {page} has different sizes in the print and reading libraries and is not accepted.",
+    },
     # --- stored files ----------------------------------------------------------------------
     "tracking.storage_error": {
         "de": "Dateien ließen sich nicht schreiben oder lesen ({detail}); briefwerk versucht es erneut.",

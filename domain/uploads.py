@@ -13,6 +13,7 @@ from typing import BinaryIO
 from pydantic import BaseModel
 
 from domain.errors import InvalidInput
+from domain.pdf.gate import PdfLimits
 
 CHUNK = 1 << 20
 # What operating systems put into archives on their own: never a document.
@@ -27,6 +28,7 @@ class IntakeLimits(BaseModel):
     zip_entry_mb: int = 64  # one file inside a ZIP, unpacked
     zip_total_mb: int = 4096  # everything inside a ZIP, unpacked
     request_mb: int = 1024  # one HTTP request to the intake API, all parts together
+    pdf: PdfLimits = PdfLimits()  # what one PDF may be and cost (BRIEFWERK_INTAKE__PDF__…)
 
     @property
     def file_bytes(self) -> int:

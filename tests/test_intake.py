@@ -15,7 +15,7 @@ from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Event, LetterState, Organisation, Property, SerialLetter, SourceDocument, UnitDocument
 from domain.pdf.assemble import concatenate
 from domain.ports import Ports
-from domain.services import intake, release
+from domain.services import documents, intake, release
 from domain.split import ByMarker, ByPageCount
 from domain.uploads import IntakeLimits, Upload
 from tests.factories import a_zip, attachment, batch_for, estate, unit_letter
@@ -122,14 +122,19 @@ def test_encrypted_and_empty_pdfs_are_refused_by_name(session, ports, clerk, fou
         pdf.save(aes_only_owner, encryption=pikepdf.Encryption(owner="geheim", user="", aes=True))
     empty = tmp_path / "leer.pdf"
     pikepdf.new().save(empty)
-    for path, words in ((locked, "locked.pdf ist verschlüsselt"), (aes_only_owner, "owner.pdf ist verschlüsselt"),
-                        (empty, "leer.pdf hat keine Seiten")):
+    for path, words in ((locked, "locked.pdf ist verschlüsselt"), (empty, "leer.pdf hat keine Seiten")):
         request = new_letter(found, tmp_path, attachments=[Upload(path.name, path, path.stat().st_size)])
         with pytest.raises(InvalidInput) as raised:
             intake.start_serial_letter(session, ports.files, clerk, request, LIMITS)
         assert words in raised.value.render("de")
     session.expire_all()
     assert session.exec(select(SerialLetter)).all() == []
+    # restrictions without a user password (as ERPs set them): accepted, stored decrypted
+    request = new_letter(found, tmp_path, attachments=[Upload("owner.pdf", aes_only_owner, aes_only_owner.stat().st_size)])
+    serial, _ = intake.start_serial_letter(session, ports.files, clerk, request, LIMITS)
+    [stored] = documents.attachments_of(session, serial.id)
+    with pikepdf.open(ports.files.local(stored.path)) as pdf:
+        assert not pdf.is_encrypted and len(pdf.pages) == 1
 
 
 def test_a_marker_that_matches_nothing_stores_nothing_and_says_why(session, ports, clerk, found, tmp_path) -> None:
@@ -292,3 +297,46 @@ def test_another_organisation_cannot_use_a_property(session, ports, found, tmp_p
     stranger: Actor = _staff(session, other, "U_STRANGER")
     with pytest.raises(NotFound):
         intake.start_serial_letter(session, ports.files, stranger, new_letter(found, tmp_path), LIMITS)
+
+
+def hostile(label: str) -> bytes:
+    """A letter that carries everything a published PDF must not: a script run on opening, page
+    actions, a link that launches a program, an embedded file."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(unit_letter(["x"], label, 1)))
+    script = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('hi')")))
+    pdf.Root.OpenAction = script
+    page = pdf.pages[0].obj
+    page.AA = pikepdf.Dictionary(O=script)
+    launch = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
+    page.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array([0, 0, 50, 50]), A=launch))]))
+    pdf.attachments["virus.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ")
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_what_is_stored_and_published_carries_no_actions(session, ports, clerk, found, tmp_path) -> None:
+    import pikepdf
+
+    request = new_letter(found, tmp_path, documents=[intake.DocumentUpload(
+        "Hausgeldabrechnung", [staged(tmp_path, "b.pdf", concatenate([hostile(label) for label in found.units]))],
+        ByMarker())], attachments=[staged(tmp_path, "anhang.pdf", hostile("Anhang"))])
+    serial, _ = intake.start_serial_letter(session, ports.files, clerk, request, LIMITS)
+    release.release(session, ports, clerk, serial.id, notify=False)
+    from domain.models import PortalDocument
+
+    published = [doc.path for doc in session.exec(select(PortalDocument))]
+    assert len(published) >= 5
+    forbidden_keys = {"/AA", "/OpenAction", "/JS", "/EmbeddedFiles", "/Annots", "/A"}
+    forbidden_names = {"/JavaScript", "/Launch"}
+    for key in published:
+        with pikepdf.open(io.BytesIO(ports.files.read(key))) as pdf:
+            assert not pdf.attachments
+            for obj in pdf.objects:
+                if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                    entries = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+                    assert forbidden_keys.isdisjoint(entries.keys()), (key, list(entries.keys()))
+                    assert not any(isinstance(v, pikepdf.Name) and str(v) in forbidden_names for v in entries.values())

@@ -56,9 +56,11 @@ A4_MEDIABOX = pikepdf.Array([0, 0, A4_WIDTH, A4_HEIGHT])
 A4_MEDIABOX_BYTES = A4_MEDIABOX.unparse()
 
 # Keys that only matter on screen or point back into the source's structure. /Trans: reportlab
-# writes an empty one that Ghostscript and PDF/A checks dislike; /Parent is rewritten.
+# writes an empty one that Ghostscript and PDF/A checks dislike; /Parent is rewritten. /AA and
+# /Annots go too: what is printed or published carries no actions (JavaScript, launching
+# programs, links) — the catalog, with /OpenAction and embedded files, is never copied at all.
 DROPPED_PAGE_KEYS = frozenset(
-    {"/Parent", "/Trans", "/B", "/PieceInfo", "/StructParents", "/AA", "/Dur", "/Thumb"}
+    {"/Parent", "/Trans", "/B", "/PieceInfo", "/StructParents", "/AA", "/Dur", "/Thumb", "/Annots"}
 )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -32,7 +32,8 @@ from domain.models import (
     UnitDocument,
 )
 from domain.pdf.assemble import Pages, PdfSource, write_pdf
-from domain.pdf.text import inspect_pdf, page_texts
+from domain.pdf.gate import check_pdf
+from domain.pdf.text import page_texts
 from domain.ports import FileStore
 from domain.services.documents import TITLE_LENGTH, get_serial_letter, new_draft, require_draft, units_of
 from domain.services.events import record
@@ -264,7 +265,7 @@ def _assign(session: Session, files: FileStore, actor: Actor, serial: SerialLett
 
 def _plan_batch(upload: DocumentUpload, units: list[Unit], limits: IntakeLimits, staged: _Staged,
                 progress: Progress | None) -> _Planned:
-    parts = [(file, inspect_pdf(file.path, file.name, limits.file_bytes)) for file in upload.files]
+    parts = [staged.checked(file, limits) for file in upload.files]
     batch = parts[0] if len(parts) == 1 else staged.concatenated(parts)
     total = batch[1]
 
@@ -295,7 +296,9 @@ def _plan_unit_files(upload: DocumentUpload, units: list[Unit], limits: IntakeLi
     pdfs: list[Upload] = []
     for file in upload.files:
         pdfs += staged.unzipped(file, limits) if file.is_zip else [file]
-    counts = {file.name: inspect_pdf(file.path, file.name, limits.file_bytes) for file in pdfs}
+    checked = [staged.checked(file, limits) for file in pdfs]
+    pdfs = [file for file, _ in checked]
+    counts = {file.name: pages for file, pages in checked}
     keys = [UnitKey(u.id, u.label, u.external_id) for u in units]
     matched, rejected = match_files_to_units([file.name for file in pdfs], keys)
     twice = [(name, reason) for name, reason in rejected if reason.key == "split.file_duplicate"]
@@ -415,17 +418,26 @@ def _store_source(session: Session, files: FileStore, actor: Actor, serial: Seri
 
 def _attach(session: Session, files: FileStore, actor: Actor, serial: SerialLetter, uploads: Sequence[Upload],
             limits: IntakeLimits) -> list[SourceDocument]:
-    pages = [inspect_pdf(upload.path, upload.name, limits.file_bytes) for upload in uploads]  # all checked first
+    with _Staged(files) as staged:
+        return _attach_checked(session, files, actor, serial, uploads, limits, staged)
+
+
+def _attach_checked(session: Session, files: FileStore, actor: Actor, serial: SerialLetter, uploads: Sequence[Upload],
+                    limits: IntakeLimits, staged: _Staged) -> list[SourceDocument]:
+    """Each attachment is rewritten through the page copier, like the units' documents: what the
+    portal publishes and the printer gets carries no actions, scripts or embedded files."""
+    checked = [staged.checked(upload, limits) for upload in uploads]  # all checked first
     existing = {a.filename: a for a in session.exec(select(SourceDocument).where(
         SourceDocument.serial_letter_id == serial.id, SourceDocument.kind == SourceKind.ATTACHMENT))}
     position = max((a.position for a in existing.values()), default=-1) + 1
     added = []
-    for upload, count in zip(uploads, pages):
+    for upload, count in checked:
         old = existing.pop(upload.name, None)
         if old is not None:
             session.delete(old)
             session.flush()
-        source = _store_source(session, files, actor, serial, SourceKind.ATTACHMENT, None, upload, count,
+        clean = staged.rewritten(upload)
+        source = _store_source(session, files, actor, serial, SourceKind.ATTACHMENT, None, clean, count,
                                position=old.position if old else position)
         position += old is None
         record(session, serial, "attachment_added", actor, filename=upload.name, pages=count)
@@ -454,6 +466,22 @@ class _Staged:
 
     def unzipped(self, upload: Upload, limits: IntakeLimits) -> list[Upload]:
         return expand_zip(upload, self.new, limits)
+
+    def checked(self, upload: Upload, limits: IntakeLimits) -> tuple[Upload, int]:
+        """Through the gate; an encrypted file that opens without a password is replaced by its
+        decrypted copy."""
+        copy = self.new()
+        result = check_pdf(upload.path, upload.name, limits.file_bytes, limits.pdf, copy)
+        if result.decrypted:
+            return Upload(upload.name, copy, copy.stat().st_size), result.pages
+        return upload, result.pages
+
+    def rewritten(self, upload: Upload) -> Upload:
+        """The file's pages copied into a new PDF (nothing but pages and what they show)."""
+        target = self.new()
+        with PdfSource(upload.path, name=upload.name) as source:
+            write_pdf([Pages(source)], target, title=PurePosixPath(upload.name).stem)
+        return Upload(upload.name, target, target.stat().st_size)
 
     def concatenated(self, parts: list[tuple[Upload, int]]) -> tuple[Upload, int]:
         """Several files of one batch, in the order given, as one PDF."""
