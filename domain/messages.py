@@ -376,8 +376,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{filename} holds an image of {megapixels} megapixels; at most {limit} are accepted.",
     },
     "pdf.stream_too_large": {
-        "de": "{filename} enthält einen Datenstrom, der auf {size} MB entpackt wird; höchstens {limit} MB werden angenommen.",
-        "en": "{filename} holds a stream that unpacks to {size} MB; at most {limit} MB are accepted.",
+        "de": "{filename} enthält einen Datenstrom, der auf mehr als {limit} MB entpackt wird, und wird nicht angenommen.",
+        "en": "{filename} holds a stream that unpacks to more than {limit} MB and is not accepted.",
     },
     "pdf.document_too_large": {
         "de": "{filename} wird entpackt größer als {limit} MB und wird nicht angenommen.",

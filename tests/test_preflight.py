@@ -623,3 +623,22 @@ def test_pdfwriter_blank_pages_pass(din):
     buffer = io.BytesIO()
     writer.write(buffer)
     assert din.check_document(buffer.getvalue(), first_in_letter=False) == []
+
+
+def test_a_giant_page_is_drawn_small_enough() -> None:
+    """Pictures are bounded whatever the page claims to measure (14,400 pt is five metres)."""
+    import io as _io
+
+    import pikepdf
+    from PIL import Image
+
+    from domain.pdf.preflight import MAX_PIXELS, render_window_preview
+    from domain.pdf.profiles import PROFILES
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14_400, 14_400))
+    buffer = _io.BytesIO()
+    pdf.save(buffer)
+    png = render_window_preview(buffer.getvalue(), PROFILES["din5008b"])
+    width, height = Image.open(_io.BytesIO(png)).size
+    assert width * height <= MAX_PIXELS * 1.01

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import resource
 import threading
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -132,6 +133,8 @@ def _inspect(path: str, limits: dict[str, Any], copy_to: str | None) -> tuple:
     except RecursionError:
         return ("refused", "pdf.too_deep", {"limit": limits["max_depth"]})
     except Exception as error:  # noqa: BLE001 - every library's way of saying "broken" is a refusal
+        if "bad_alloc" in str(error):  # qpdf ran into the memory cap
+            return ("refused", "pdf.too_much_memory", {"limit": limits["memory_mb"]})
         return ("refused", "upload.unreadable", {"detail": _detail(error)})
 
 
@@ -155,7 +158,8 @@ def _qpdf_view(path: Path, limits: dict[str, Any], copy_to: str | None) -> tuple
             raise _Refusal("upload.no_pages")
         if count > limits["max_pages"]:
             raise _Refusal("pdf.too_many_pages", pages=count, limit=limits["max_pages"])
-        sizes = [_size(page.cropbox, number, limits) for number, page in enumerate(pdf.pages, start=1)]
+        sizes = [_size(page.cropbox, int(page.obj.get("/Rotate", 0) or 0), number, limits)
+                 for number, page in enumerate(pdf.pages, start=1)]
         _check_streams(pdf, limits)
         decrypted = pdf.is_encrypted
         if decrypted:
@@ -186,8 +190,11 @@ def _check_tree(pdf: Any, limits: dict[str, Any]) -> None:
             stack.extend((kid, depth + 1) for kid in kids)
 
 
-def _size(box: Any, number: int, limits: dict[str, Any]) -> tuple[float, float]:
+def _size(box: Any, rotate: int, number: int, limits: dict[str, Any]) -> tuple[float, float]:
+    """The page as shown (a page turned by 90° has its sides swapped, as pdfium reports them)."""
     width, height = abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+    if rotate % 180 == 90:
+        width, height = height, width
     if not (math.isfinite(width) and math.isfinite(height)) or width < 1 or height < 1:
         raise _Refusal("pdf.bad_page_size", page=number)
     largest = max(width, height) / PT_PER_MM
@@ -215,12 +222,25 @@ def _check_streams(pdf: Any, limits: dict[str, Any]) -> None:
         names = {str(f) for f in filters} if isinstance(filters, pikepdf.Array) else {str(filters)} if filters else set()
         if names & SPECIALISED:
             continue
-        size = len(obj.read_bytes())
+        size = _flate_size(obj, per_stream) if names == {"/FlateDecode"} else len(obj.read_bytes())
         if size > per_stream:
-            raise _Refusal("pdf.stream_too_large", size=size >> 20, limit=limits["max_stream_mb"])
+            raise _Refusal("pdf.stream_too_large", limit=limits["max_stream_mb"])
         total += size
         if total > limits["max_document_mb"] << 20:
             raise _Refusal("pdf.document_too_large", limit=limits["max_document_mb"])
+
+
+def _flate_size(stream: Any, limit: int) -> int:
+    """What a Flate stream unpacks to, counted piece by piece: a bomb is stopped at the limit
+    instead of being unpacked whole."""
+    unpacker = zlib.decompressobj()
+    pending, size = stream.read_raw_bytes(), 0
+    while pending and size <= limit:
+        size += len(unpacker.decompress(pending, 1 << 20))
+        pending = unpacker.unconsumed_tail
+    if size <= limit and not unpacker.eof:
+        size += len(unpacker.flush())
+    return size
 
 
 def _pdfium_agrees(path: Path, sizes: list[tuple[float, float]], limits: dict[str, Any]) -> None:

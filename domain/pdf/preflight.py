@@ -486,11 +486,12 @@ class _Ink:
         self.image: Image.Image | None = None
 
     def on(self, rect: Rect) -> bool:
+        scale = clamped_scale(self.page, _INK_SCALE)
         if self.image is None:
-            bitmap = self.page.render(scale=_INK_SCALE, grayscale=True, draw_annots=False)
+            bitmap = self.page.render(scale=scale, grayscale=True, draw_annots=False)
             self.image = bitmap.to_pil()
             bitmap.close()
-        px = _INK_SCALE * PT_PER_MM
+        px = scale * PT_PER_MM
         width, height = self.image.size
         box = (
             max(0, math.floor(rect.left * px)),
@@ -893,6 +894,14 @@ def window_text(pdf: Document, profile: ProviderProfile, page_index: int = 0) ->
 
 PREVIEW_ADDRESS_COLOUR = (0, 170, 0, 255)
 PREVIEW_BLANK_COLOUR = (230, 0, 0, 90)
+MAX_PIXELS = 16_000_000  # one rendered picture: 64 MB in RGBA, whatever the page claims to measure
+
+
+def clamped_scale(page: pdfium.PdfPage, scale: float) -> float:
+    """`scale`, or less where the page is so large the picture would pass MAX_PIXELS."""
+    width, height = page.get_size()
+    pixels = width * height * scale * scale
+    return scale if pixels <= MAX_PIXELS else scale * math.sqrt(MAX_PIXELS / pixels)
 
 
 def render_window_preview(
@@ -903,6 +912,7 @@ def render_window_preview(
     document = _open(pdf)
     try:
         page = document[page_index]
+        scale = clamped_scale(page, scale)
         bitmap = page.render(scale=scale)
         image = bitmap.to_pil().convert("RGBA")
         bitmap.close()
