@@ -13,7 +13,7 @@ from bot.slack.flows import finish_decision
 from bot.slack.ids import Action
 from domain.errors import BriefwerkError
 from domain.services import approvals
-from handlers.common import action_value, actor_of, locale_of
+from handlers.common import action_value, actor_of, dm_failed, locale_of
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -26,7 +26,9 @@ def register(app: App, deps: SlackDeps) -> None:
             except BriefwerkError as error:
                 respond(response_type="ephemeral", replace_original=False, **views.ephemeral(error.render(locale_of(context))))
                 return
-            deps.background.pdf(finish_decision, deps, body["team"]["id"], approval.id)
+            deps.background.pdf(finish_decision, deps, body["team"]["id"], approval.id,
+                                on_failure=dm_failed(deps.client_for(body["team"]["id"]), body["user"]["id"],
+                                                     locale_of(context)))
         return listener
 
     app.action(Action.APPROVE)(decide(True))

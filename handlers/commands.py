@@ -14,7 +14,7 @@ from bot.slack.app import SlackDeps
 from bot.slack.ids import Command
 from bot.slack.texts import t
 from domain.models import LetterState, SerialLetter
-from handlers.common import actor_of, locale_of
+from handlers.common import actor_of, dm_failed, locale_of
 from handlers.evidence import post_record
 from handlers.intake import open_new_modal
 from handlers.overview import show_serial
@@ -44,7 +44,8 @@ def register(app: App, deps: SlackDeps) -> None:
         serial_id, word = int(match.group(1)), (match.group(2) or "").lower()
         if word in ("protokoll", "record"):
             respond(response_type="ephemeral", **views.ephemeral(t("evidence.sending", locale)))
-            deps.background.pdf(post_record, deps, client, actor_of(context), locale, serial_id, body)
+            deps.background.pdf(post_record, deps, client, actor_of(context), locale, serial_id, body,
+                                on_failure=dm_failed(client, body["user_id"], locale))
             return
         if word:
             respond(response_type="ephemeral", **views.ephemeral(t("unknown_command", locale, text=text)))

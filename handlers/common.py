@@ -133,3 +133,23 @@ def push_for_creator_or_admin(deps: SlackDeps, client: WebClient, body: dict[str
         except NotAllowed:
             view = views.notice(locale, t(refusal, locale))
     client.views_push(trigger_id=body["trigger_id"], view=view)
+
+
+def view_failed(client: WebClient, view_id: str, locale: str) -> Callable[[BaseException], None]:
+    """Background work for a modal failed unexpectedly: the modal says so instead of loading on."""
+    def tell(error: BaseException) -> None:
+        text = error.render(locale) if isinstance(error, BriefwerkError) else t("unexpected", locale)
+        update_view(client, view_id, views.notice(locale, "⚠️ " + text))
+
+    return tell
+
+
+def dm_failed(client: WebClient, user_id: str, locale: str) -> Callable[[BaseException], None]:
+    """Background work a user asked for failed unexpectedly: a direct message says so."""
+    def tell(error: BaseException) -> None:
+        from bot.slack.flows import dm
+
+        text = error.render(locale) if isinstance(error, BriefwerkError) else t("unexpected", locale)
+        dm(client, user_id, views.ephemeral("⚠️ " + text))
+
+    return tell

@@ -20,6 +20,7 @@ from domain.errors import BriefwerkError, Conflict
 from domain.models import ApprovalKind
 from domain.services import dispatch, documents
 from handlers.common import (
+    view_failed,
     action_value,
     actor_of,
     contact_options,
@@ -41,18 +42,21 @@ def register(app: App, deps: SlackDeps) -> None:
             serial = documents.get_serial_letter(session, actor, serial_id)
             placeholder = views.dispatch_modal(None, serial, None, locale)
         view_id = client.views_push(trigger_id=body["trigger_id"], view=placeholder)["view"]["id"]
-        deps.background.pdf(refresh, deps, client, actor, locale, ViewMeta(serial_id=serial_id), view_id, "")
+        deps.background.pdf(refresh, deps, client, actor, locale, ViewMeta(serial_id=serial_id), view_id, "",
+                            on_failure=view_failed(client, view_id, locale))
 
     def change(changes_of):
         def listener(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
             ack()
-            deps.background.pdf(apply, deps, client, body, actor_of(context), locale_of(context), changes_of(body))
+            deps.background.pdf(apply, deps, client, body, actor_of(context), locale_of(context), changes_of(body),
+                                on_failure=view_failed(client, view_of(body)["id"], locale_of(context)))
         return listener
 
     def why(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         info = meta(body).model_copy(update={"why": int(action_value(body))})
-        deps.background.pdf(refresh, deps, client, actor_of(context), locale_of(context), info, view_of(body)["id"], "")
+        deps.background.pdf(refresh, deps, client, actor_of(context), locale_of(context), info, view_of(body)["id"], "",
+                            on_failure=view_failed(client, view_of(body)["id"], locale_of(context)))
 
     def order(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
@@ -64,11 +68,13 @@ def register(app: App, deps: SlackDeps) -> None:
 
     def cancel(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        deps.background.io(cancel_now, deps, client, body, actor_of(context), locale_of(context))  # not behind an order
+        deps.background.io(cancel_now, deps, client, body, actor_of(context), locale_of(context),  # not behind an order
+                           on_failure=view_failed(client, view_of(body)["id"], locale_of(context)))
 
     def unavailable(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        deps.background.pdf(refresh_with_reasons, deps, client, actor_of(context), locale_of(context), meta(body), view_of(body)["id"])
+        deps.background.pdf(refresh_with_reasons, deps, client, actor_of(context), locale_of(context), meta(body),
+                            view_of(body)["id"], on_failure=view_failed(client, view_of(body)["id"], locale_of(context)))
 
     app.action(Action.OPEN_DISPATCH)(open_dispatch)
     app.action(Action.FILTER)(change(lambda body: {"filter": action_value(body)}))
@@ -153,7 +159,8 @@ def start(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: Actor
     payload: dict[str, Any] = {"version": info.version, "letters": info.letters, "cost_cents": info.cost_cents}
 
     def done(text: str) -> None:
-        deps.background.pdf(refresh, deps, client, actor, locale, info.model_copy(update={"version": None}), view_id, text)
+        deps.background.pdf(refresh, deps, client, actor, locale, info.model_copy(update={"version": None}), view_id, text,
+                            on_failure=view_failed(client, view_id, locale))
 
     def progress(text: str) -> None:
         client.views_update(view_id=view_id, view=views.notice(locale, text, "title.dispatch"))
@@ -174,4 +181,5 @@ def cancel_now(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: 
     except BriefwerkError as error:
         text = "⚠️ " + error.render(locale)
     announce(deps, body["team"]["id"], info.serial_id)
-    deps.background.pdf(refresh, deps, client, actor, locale, info, view_of(body)["id"], text)
+    deps.background.pdf(refresh, deps, client, actor, locale, info, view_of(body)["id"], text,
+                        on_failure=view_failed(client, view_of(body)["id"], locale))

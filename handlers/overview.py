@@ -23,6 +23,8 @@ from domain.ports import Ports
 from domain.services import dispatch, documents, release
 from domain.services.preflight import profile_for
 from handlers.common import (
+    dm_failed,
+    view_failed,
     action_value,
     actor_of,
     contact_options,
@@ -52,12 +54,13 @@ def register(app: App, deps: SlackDeps) -> None:
 
     def row_menu(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        deps.background.pdf(row_action, deps, client, body, actor_of(context), locale_of(context))
+        deps.background.pdf(row_action, deps, client, body, actor_of(context), locale_of(context),
+                            on_failure=dm_failed(client, body["user"]["id"], locale_of(context)))
 
     def previews(ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         deps.background.pdf(post_previews, deps, client, actor_of(context), locale_of(context), int(action_value(body)),
-                            body["user"]["id"])
+                            body["user"]["id"], on_failure=dm_failed(client, body["user"]["id"], locale_of(context)))
 
     app.action(Action.PICK_SERIAL)(pick)
     app.action(Action.PAGE_PREVIOUS)(page)
@@ -73,7 +76,8 @@ def show_serial(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, s
     """Opens (with a loading view at once) or updates the serial letter modal."""
     if trigger_id:
         view_id = client.views_open(trigger_id=trigger_id, view=views.loading(locale))["view"]["id"]
-    deps.background.pdf(_fill_serial, deps, client, actor, locale, serial_id, page, view_id, notice_text)
+    deps.background.pdf(_fill_serial, deps, client, actor, locale, serial_id, page, view_id, notice_text,
+                        on_failure=view_failed(client, view_id, locale))
 
 
 def _fill_serial(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, serial_id: int, page: int,

@@ -586,3 +586,29 @@ def test_order_progress_appears_in_the_modal(slack: LocalSlack, letter) -> None:
     slack.settle()
     updates = [json.dumps(call.params.get("view"), ensure_ascii=False) for call in slack.standin.calls_to("views.update")]
     assert any("2 von 2 Briefen" in text for text in updates)
+
+
+def test_a_background_failure_is_told_not_left_loading(slack: LocalSlack, letter, monkeypatch) -> None:
+    from domain.services import dispatch as dispatch_service
+
+    serial, _ = letter
+    view = open_serial(slack, serial.id)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(dispatch_service, "build_plan", broken)
+    slack.sim.click(Action.SHOW_PREVIEWS, user_id=SABINE.user_id, view_id=view["id"])
+    slack.settle()
+    told = [m.text for m in slack.standin.messages(slack.standin.dm_channel(TEAM, SABINE.user_id).id)]
+    assert any("unerwarteter Fehler" in (text or "") for text in told)
+    from domain.services import release
+
+    with slack.deps.wiring.unit_of_work() as (other, ports):
+        staff = other.exec(select(Staff).where(Staff.slack_user_id == SABINE.user_id)).one()
+        release.release(other, ports, Actor.of(staff), serial.id, notify=False)
+    view = open_serial(slack, serial.id)
+    slack.sim.click(Action.OPEN_DISPATCH, user_id=SABINE.user_id, view_id=view["id"])
+    slack.settle()
+    shown = texts_of(slack.top_view(SABINE.user_id))
+    assert "unerwarteter Fehler" in shown and "zusammengestellt" not in shown  # not left computing

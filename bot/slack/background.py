@@ -20,13 +20,14 @@ class Background:
         self._lock = threading.Lock()
         self.listeners = _TrackedExecutor(self, 8)  # Bolt's listener pool, so `drain` sees it too
 
-    def pdf(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Runs `work` on the single PDF lane (preflight, print files, summaries)."""
-        return self._track(self._pdf.submit(_logged, work, *args))
+    def pdf(self, work: Callable[..., Any], *args: Any, on_failure: Failure | None = None) -> Future[Any]:
+        """Runs `work` on the single PDF lane (preflight, print files, summaries); `on_failure`
+        tells the user when it raises."""
+        return self._track(self._pdf.submit(_logged, work, on_failure, *args))
 
-    def io(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
+    def io(self, work: Callable[..., Any], *args: Any, on_failure: Failure | None = None) -> Future[Any]:
         """Runs `work` on the I/O lane (Slack posts, email)."""
-        return self._track(self._io.submit(_logged, work, *args))
+        return self._track(self._io.submit(_logged, work, on_failure, *args))
 
     def _track(self, future: Future[Any]) -> Future[Any]:
         with self._lock:
@@ -64,9 +65,17 @@ class _TrackedExecutor(ThreadPoolExecutor):
         return self._background._track(super().submit(fn, *args, **kwargs))
 
 
-def _logged(work: Callable[..., Any], *args: Any) -> Any:
+Failure = Callable[[BaseException], None]
+
+
+def _logged(work: Callable[..., Any], on_failure: Failure | None, *args: Any) -> Any:
     try:
         return work(*args)
-    except Exception:
+    except Exception as error:
         log.exception("background job %s failed", getattr(work, "__name__", work))
+        if on_failure is not None:
+            try:
+                on_failure(error)
+            except Exception:  # noqa: BLE001 - telling failed too (Slack away): the log has both
+                log.exception("could not tell the user that %s failed", getattr(work, "__name__", work))
         raise
