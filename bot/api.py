@@ -416,9 +416,10 @@ def routes(deps: SlackDeps) -> list[BaseRoute]:
                 with deps.wiring.unit_of_work() as (session, _):
                     organisation = session.get(Organisation, context.organisation.id)
                     if dry_run:
-                        report = masterdata.preview(session, organisation, name, data, date.today())
+                        report = masterdata.preview(session, organisation, name, data, date.today(), limits.imports)
                     else:
-                        report = masterdata.run_import(session, organisation, name, data, date.today(), context.actor, "api")
+                        report = masterdata.run_import(session, organisation, name, data, date.today(), context.actor, "api",
+                                                             limits.imports)
             except BriefwerkError as error:
                 return Problem(422, "invalid-input", locale, error.render(locale),
                                [{"field": "file", "detail": error.render(locale)}]).response()

@@ -392,9 +392,10 @@ def import_(file: Path = typer.Argument(..., help="CSV or JSON export of propert
     with _organisation(organisation) as (wiring, session, org, actor):
         name = org.name
         if dry_run:
-            report = masterdata.preview(session, org, file.name, data, date.today())
+            report = masterdata.preview(session, org, file.name, data, date.today(), wiring.settings.intake.imports)
         else:
-            report = masterdata.run_import(session, org, file.name, data, date.today(), actor, "cli")
+            report = masterdata.run_import(session, org, file.name, data, date.today(), actor, "cli",
+                                                  wiring.settings.intake.imports)
     locale = wiring.settings.locale
     if as_json:
         _json({"organisation": name, "applied": report.ok and not dry_run, "rows": report.rows,

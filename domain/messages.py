@@ -215,7 +215,38 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Pflichtspalten fehlen: {columns} (gefunden: {headers})",
         "en": "required columns missing: {columns} (found: {headers})",
     },
-    "import.bad_json": {"de": "Kein gültiges JSON: {detail}", "en": "Not valid JSON: {detail}"},
+    "import.bad_json": {
+        "de": "Die Datei ist kein gültiges JSON: Fehler in Zeile {line}, Spalte {column} (Details: {detail}).",
+        "en": "The file is not valid JSON: error at line {line}, column {column} (details: {detail}).",
+    },
+    "import.json_shape": {
+        "de": "Die JSON-Datei hat nicht die erwartete Form: erwartet wird eine Liste von Zeilen oder {{\"properties\": […], \"contacts\": […]}}.",
+        "en": "The JSON file does not have the expected shape: a list of rows or {{\"properties\": […], \"contacts\": […]}} is expected.",
+    },
+    "import.json_not_objects": {
+        "de": "Die JSON-Datei hat nicht die erwartete Form: {where} muss eine Liste von Objekten sein.",
+        "en": "The JSON file does not have the expected shape: {where} must be a list of objects.",
+    },
+    "import.json_too_deep": {
+        "de": "Die JSON-Datei ist ab Zeile {line} tiefer als {depth} Ebenen verschachtelt; so tief reicht kein Export.",
+        "en": "The JSON file nests deeper than {depth} levels from line {line} on; no export goes that deep.",
+    },
+    "import.bad_csv": {
+        "de": "Die Datei lässt sich ab Zeile {line} nicht als CSV lesen – ist dort ein Anführungszeichen nicht geschlossen? (Details: {detail})",
+        "en": "The file cannot be read as CSV from line {line} on – is a quote left open there? (details: {detail})",
+    },
+    "import.line_too_long": {
+        "de": "Zeile {line} ist {length} Zeichen lang, erlaubt sind {limit}. Ist das wirklich ein CSV-Export?",
+        "en": "Line {line} is {length} characters long, {limit} are allowed. Is this really a CSV export?",
+    },
+    "import.too_big": {
+        "de": "Die Datei ist {size} MB groß, erlaubt sind {limit} MB. Bitte in mehrere Dateien teilen.",
+        "en": "The file is {size} MB, {limit} MB are allowed. Please split it into several files.",
+    },
+    "import.too_many_rows": {
+        "de": "Die Datei hat mehr als {limit} Zeilen. Bitte in mehrere Dateien teilen.",
+        "en": "The file has more than {limit} rows. Please split it into several files.",
+    },
     "import.column.property_id": {"de": "Liegenschaft-Nr", "en": "property no."},
     "import.column.property_name": {"de": "Liegenschaft", "en": "property"},
     "import.column.property_street": {"de": "Liegenschaft Straße", "en": "property street"},
@@ -271,6 +302,22 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "import.problem.no_rows": {"de": "die Datei enthält keine Zeilen", "en": "the file holds no rows"},
     "import.problem.not_an_object": {"de": "ist kein JSON-Objekt", "en": "is not a JSON object"},
+    "import.problem.field_count_one": {
+        "de": "hat 1 Feld statt {expected} – falsches Trennzeichen?",
+        "en": "has 1 field instead of {expected} – wrong delimiter?",
+    },
+    "import.problem.not_text": {"de": "ist kein Text, sondern {value}", "en": "is no text but {value}"},
+    "import.problem.too_long": {
+        "de": "ist {length} Zeichen lang, erlaubt sind {limit}",
+        "en": "is {length} characters long, {limit} are allowed",
+    },
+    "import.problem.control": {
+        "de": "enthält an Stelle {position} {what}, das in Namen und Anschriften nicht stehen darf",
+        "en": "holds {what} at position {position}, which names and addresses must not contain",
+    },
+    "import.char.line_break": {"de": "einen Zeilenumbruch", "en": "a line break"},
+    "import.char.tab": {"de": "einen Tabulator", "en": "a tab"},
+    "import.char.control": {"de": "das Steuerzeichen {code}", "en": "the control character {code}"},
     "import.problem.field_count": {
         "de": "hat {count} Felder statt {expected} – falsches Trennzeichen oder ein Semikolon im Text?",
         "en": "has {count} fields instead of {expected} – wrong delimiter, or a semicolon inside a value?",

@@ -3,6 +3,7 @@ and download links."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.header import Header
@@ -71,6 +72,23 @@ def mailbox(name: str, address: str) -> Address:
         return Address(name, addr_spec=f"{local}{at}{domain.encode('idna').decode('ascii')}")
     except (ValueError, IndexError, TypeError, HeaderParseError, UnicodeError) as error:
         raise ValueError(f"malformed email address {address!r}") from error
+
+
+# A dot-atom address with an ASCII domain: what `mailbox` always takes, checked without the
+# header parser, which costs 80 µs an address (seconds for an import of 100,000 contacts).
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                           r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` is an address mail can be sent to, with a dot in its domain."""
+    if PLAIN_ADDRESS.fullmatch(text):
+        return True
+    try:
+        mailbox("", text)
+    except ValueError:
+        return False
+    return "@" in text and "." in text.rpartition("@")[2]
 
 
 def _locale(organisation: Organisation) -> str:

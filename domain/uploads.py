@@ -13,6 +13,7 @@ from typing import BinaryIO
 from pydantic import BaseModel
 
 from domain.errors import InvalidInput
+from domain.importer import ImportLimits
 from domain.pdf.gate import PdfLimits
 
 CHUNK = 1 << 20
@@ -29,6 +30,7 @@ class IntakeLimits(BaseModel):
     zip_total_mb: int = 4096  # everything inside a ZIP, unpacked
     request_mb: int = 1024  # one HTTP request to the intake API, all parts together
     pdf: PdfLimits = PdfLimits()  # what one PDF may be and cost (BRIEFWERK_INTAKE__PDF__…)
+    imports: ImportLimits = ImportLimits()  # what one master-data file may hold (BRIEFWERK_INTAKE__IMPORTS__…)
 
     @property
     def file_bytes(self) -> int:

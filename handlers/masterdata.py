@@ -65,7 +65,8 @@ def check(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext, clie
         data = _read(deps, client, file)
         with deps.wiring.unit_of_work() as (session, _):
             org = session.get(Organisation, actor.organisation_id)
-            report = masterdata.preview(session, org, file.name, data, date.today())
+            report = masterdata.preview(session, org, file.name, data, date.today(),
+                                        deps.wiring.settings.intake.imports)
             return iv.import_preview(report, iv.ImportMeta(file=file, sha256=hashlib.sha256(data).hexdigest()), org.name,
                                      locale)
 
@@ -87,7 +88,8 @@ def confirm(deps: SlackDeps, ack, body: dict[str, Any], context: BoltContext, cl
             return views.notice(locale, "⚠️ " + t("import.changed_meanwhile", locale), "title.import")
         with deps.wiring.unit_of_work() as (session, _):
             org = session.get(Organisation, actor.organisation_id)
-            report = masterdata.run_import(session, org, meta.file.name, data, date.today(), actor, "slack")
+            report = masterdata.run_import(session, org, meta.file.name, data, date.today(), actor, "slack",
+                                           deps.wiring.settings.intake.imports)
             if not report.ok:
                 return iv.import_preview(report, meta, org.name, locale)
         from handlers.home import publish_home

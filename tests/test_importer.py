@@ -79,7 +79,7 @@ def test_a_wrong_delimiter_is_named_as_such(session: Session, organisation: Orga
         run(session, organisation, "x.csv", "Objekt-Nr|Einheit-Nr|Name|Rolle\nL|E1|A|Mieter\n".encode())
     assert "nur eine Spalte" in raised.value.render("de")
     report = run(session, organisation, "y.csv", "Objekt-Nr;Einheit-Nr;Kontakt-Nr;Name;Rolle\nL|E1|K|A|Mieter\n".encode())
-    assert report.rejected[0].render("de") == "hat 1 Felder statt 5 – falsches Trennzeichen oder ein Semikolon im Text?"
+    assert report.rejected[0].render("de") == "hat 1 Feld statt 5 – falsches Trennzeichen?"
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(session: Session, organisation: Organisation) -> None:
@@ -154,3 +154,26 @@ def test_undecodable_bytes_and_wrong_json_shapes_are_refused_clearly(session: Se
         with pytest.raises(InvalidInput) as raised:
             run(session, organisation, "x.json", json.dumps(document).encode())
         assert "list of objects" in raised.value.render("en")
+
+
+def test_a_link_ended_earlier_keeps_its_date(session: Session, organisation: Organisation) -> None:
+    run(session, organisation, "kontakte.csv", SAMPLE.read_bytes())
+    without = "\n".join(line for line in SAMPLE.read_text("utf-8").splitlines() if "K002" not in line).encode()
+    assert run(session, organisation, "kontakte.csv", without).ended_links == 1
+    later = import_file(session, organisation.id, "kontakte.csv", without, date(2027, 1, 15))
+    assert later.ended_links == 0
+    ended = session.exec(select(Occupancy).join(Contact).where(Contact.external_id == "K002")).one()
+    assert ended.ended_on == TODAY
+
+
+def test_a_large_reimport_changes_exactly_what_changed(session: Session, organisation: Organisation) -> None:
+    lines = ["Objekt-Nr;WE-Nr;Kontakt-Nr;Name;Straße;PLZ;Ort;Rolle"] + [
+        f"L{n // 40};W{n % 40};K{n};Name {n};Weg {n};10115;Berlin;Eigentümer" for n in range(1200)]
+    first = run(session, organisation, "gross.csv", "\n".join(lines).encode())
+    assert first.created == {"properties": 30, "units": 1200, "contacts": 1200, "links": 1200}
+    lines[700] = lines[700].replace("Weg 699", "Weg 7")
+    again = run(session, organisation, "gross.csv", "\n".join(lines).encode())
+    assert again.created == {"properties": 0, "units": 0, "contacts": 0, "links": 0}
+    assert again.updated == {"properties": 0, "units": 0, "contacts": 1, "links": 0} and again.ended_links == 0
+    session.expire_all()
+    assert session.exec(select(Contact).where(Contact.external_id == "K699")).one().street == "Weg 7"

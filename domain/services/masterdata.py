@@ -9,23 +9,24 @@ from datetime import date
 from sqlmodel import Session, select
 
 from domain.actors import Actor
-from domain.importer import ImportReport, import_rows, read_file
+from domain.importer import ImportLimits, ImportReport, import_rows, read_file
 from domain.models import ImportRun, Organisation
 
 
-def preview(session: Session, organisation: Organisation, filename: str, data: bytes, today: date) -> ImportReport:
+def preview(session: Session, organisation: Organisation, filename: str, data: bytes, today: date,
+            limits: ImportLimits | None = None) -> ImportReport:
     """What importing the file would do, counted by applying it and rolling back."""
     try:
-        return import_rows(session, organisation.id, filename, read_file(filename, data), today)
+        return import_rows(session, organisation.id, filename, read_file(filename, data, limits), today, limits)
     finally:
         session.rollback()
 
 
 def run_import(session: Session, organisation: Organisation, filename: str, data: bytes, today: date,
-               by: Actor | None, route: str) -> ImportReport:
+               by: Actor | None, route: str, limits: ImportLimits | None = None) -> ImportReport:
     """Imports the file completely or not at all; an applied import is recorded with who ran it.
     An organisation created for this import commits with it, or not at all."""
-    report = import_rows(session, organisation.id, filename, read_file(filename, data), today)
+    report = import_rows(session, organisation.id, filename, read_file(filename, data, limits), today, limits)
     if not report.ok:
         session.rollback()
         return report
