@@ -120,17 +120,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bomb-gib", type=int, default=2)
     arguments = parser.parse_args()
-    from bot.slack.local import free_port
+    from bot.slack.local import BOT_TOKEN, SIGNING_SECRET, free_port, set_up_workspace
+    from bot.slackstandin import SlackStandIn
 
     files = {"bombe.pdf": bomb(arguments.bomb_gib), "riesig-14400pt.pdf": giant(14_400),
              "riesig-200000pt.pdf": giant(200_000), "bild-10-gigapixel.pdf": huge_image()}
     results: dict[str, object] = {"sizes_kb": {name: len(data) >> 10 for name, data in files.items()}}
+    standin = SlackStandIn()
+    standin.start()
+    set_up_workspace(standin)
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "BRIEFWERK_HOME": home, "BRIEFWERK_SCHEDULER_IN_PROCESS": "false"}
+        env = {**os.environ, "BRIEFWERK_HOME": home, "BRIEFWERK_SCHEDULER_IN_PROCESS": "false",
+               "BRIEFWERK_SLACK_API_URL": standin.api_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
+               "SLACK_SIGNING_SECRET": SIGNING_SECRET}
         cli = [sys.executable, "-m", "bot.cli"]
         subprocess.run([*cli, "import", str(ROOT / "examples" / "kontakte.csv")], env=env, check=True, capture_output=True)
         token = subprocess.run([*cli, "api-key", "create", "bench"], env=env, check=True, capture_output=True,
-                               text=True).stdout.strip()
+                               text=True).stdout.split()[-1]
         port = free_port()
         serve = subprocess.Popen([*cli, "serve"], env={**env, "BRIEFWERK_PORT": str(port)},
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -146,6 +152,7 @@ def main() -> None:
         finally:
             serve.terminate()
             serve.wait(10)
+            standin.stop()
     print(json.dumps({**results, "target": TARGET}))
 
 
