@@ -34,7 +34,7 @@ SPECIALISED = frozenset({"/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxD
 
 
 class PdfLimits(BaseModel):
-    """Bounds for one PDF from outside; each is a setting (BRIEFWERK_PDF__…)."""
+    """Bounds for one PDF from outside; each is a setting (BRIEFWERK_INTAKE__PDF__…)."""
 
     max_side_mm: int = 1200  # A0 is 1189 mm
     max_pages: int = 100_000
