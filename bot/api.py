@@ -45,7 +45,7 @@ WORDS = {
     "file_twice": {"de": "Die Datei „{name}“ ist mehrfach verwendet.", "en": "The file “{name}” is used more than once."},
     "bad_value": {"de": "{detail}", "en": "{detail}"},
     "not_found": {"de": "Nicht gefunden.", "en": "Not found."},
-    "rejected_rows": {"de": "{count} Zeilen abgelehnt, nichts importiert.", "en": "{count} rows rejected, nothing imported."},
+    "rejected_rows": {"de": "Nichts importiert, abgelehnte Zeilen: {count}.", "en": "Nothing imported, rows rejected: {count}."},
     "unexpected": {"de": "Unerwarteter Fehler; er wurde protokolliert.", "en": "Unexpected error; it was logged."},
 }
 CATALOG.update({f"api.{key}": texts for key, texts in WORDS.items()})

@@ -59,8 +59,8 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "{file}: preview for “{org}” ({rows} rows, nothing stored) – new: {created}, changed: {updated}, links ended: {ended}",
     },
     "rejected": {
-        "de": "{file}: nichts importiert, {count} Zeilen abgelehnt:",
-        "en": "{file}: nothing imported, {count} rows rejected:",
+        "de": "{file}: nichts importiert, abgelehnte Zeilen: {count}",
+        "en": "{file}: nothing imported, rows rejected: {count}",
     },
     "counts": {
         "de": "{properties} Liegenschaften, {units} Einheiten, {contacts} Kontakte, {links} Zuordnungen",

@@ -46,7 +46,11 @@ def test_the_corpus_is_complete() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_other_projects_test_files(name: str, tmp_path: Path) -> None:
+    before = rss_mb()
     assert outcome(CORPUS / name, tmp_path) == EXPECTED[name]
+    assert rss_mb() - before < 50  # the file was opened in the worker, not here
+    for worker in gate._GATE._pool._processes:
+        assert rss_mb(worker, "VmHWM") <= LIMITS.memory_mb
     if EXPECTED[name] == "decrypted":
         with pikepdf.open(tmp_path / "decrypted.pdf") as pdf:
             assert not pdf.is_encrypted

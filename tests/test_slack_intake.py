@@ -277,7 +277,7 @@ def test_rejected_rows_are_listed_and_nothing_is_imported(slack: LocalSlack, org
     slack.settle()
     preview = slack.top_view(ANNA.user_id)
     text = texts_of(preview)
-    assert "2 Zeilen abgelehnt" in text and "Zeile 2: Rolle: „Hausmeister“ ist weder Eigentümer noch Mieter" in text
+    assert "Abgelehnte Zeilen: 2" in text and "Zeile 2: Rolle: „Hausmeister“ ist weder Eigentümer noch Mieter" in text
     assert "Zeile 4: unvollständige Postanschrift, es fehlt: PLZ" in text
     assert "submit" not in preview
     session.expire_all()

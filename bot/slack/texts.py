@@ -547,8 +547,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "Every row is fine. “Import” applies everything at once.",
     },
     "import.preview_rejected": {
-        "de": "⚠️ {count} Zeilen abgelehnt – so wird nichts importiert. Bitte korrigieren Sie die Datei und laden Sie sie erneut hoch:",
-        "en": "⚠️ {count} rows rejected – nothing will be imported like this. Please correct the file and upload it again:",
+        "de": "⚠️ Abgelehnte Zeilen: {count} – so wird nichts importiert. Bitte korrigieren Sie die Datei und laden Sie sie erneut hoch:",
+        "en": "⚠️ Rows rejected: {count} – nothing will be imported like this. Please correct the file and upload it again:",
     },
     "import.changed_meanwhile": {
         "de": "Die Datei in Slack ist nicht mehr die geprüfte. Bitte laden Sie sie erneut hoch.",
