@@ -106,12 +106,89 @@ def test_a_page_tree_too_deep_or_in_a_circle(tmp_path: Path) -> None:
             node = parent
         pdf.Root.Pages = node
 
-    assert outcome(letter(tmp_path, deep), tmp_path) in ("pdf.too_deep", "upload.unreadable")
+    assert outcome(letter(tmp_path, deep), tmp_path) == "pdf.too_deep"
+    assert outcome(letter(tmp_path, deep), tmp_path, PdfLimits(max_depth=200)) == "pdf.too_deep"  # qpdf's own limit
 
     def circle(pdf: pikepdf.Pdf) -> None:
         pdf.Root.Pages.Kids.append(pdf.Root.Pages)
 
-    assert outcome(letter(tmp_path, circle, "kreis.pdf"), tmp_path) in ("pdf.cyclic", "upload.unreadable")
+    assert outcome(letter(tmp_path, circle, "kreis.pdf"), tmp_path) == "pdf.cyclic"
+
+
+def test_a_tree_a_little_deeper_than_allowed(tmp_path: Path) -> None:
+    def deeper(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Pages = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Pages, Kids=pikepdf.Array([pdf.Root.Pages]), Count=1))
+
+    path = letter(tmp_path, deeper)
+    assert outcome(path, tmp_path, PdfLimits(max_depth=2)) == "pdf.too_deep"
+    assert outcome(path, tmp_path, PdfLimits(max_depth=3)) == "accepted"
+
+
+def raw_letter(tmp_path: Path, name: str, data: bytes, filters: list[str]) -> Path:
+    """A letter whose content stream is written exactly as given (qpdf would otherwise repack it)."""
+    pdf = pikepdf.open(io.BytesIO(attachment(1)))
+    stream = pikepdf.Stream(pdf, data)
+    stream.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters])
+    pdf.pages[0].obj.Contents = pdf.make_indirect(stream)
+    path = tmp_path / name
+    pdf.save(path, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return path
+
+
+def zeros_packed(gib: int) -> bytes:
+    packer = zlib.compressobj(9)
+    chunk = b"\0" * (64 << 20)
+    return b"".join(packer.compress(chunk) for _ in range(gib * 16)) + packer.flush()
+
+
+def test_a_bomb_packed_twice_is_counted_through_both_layers(tmp_path: Path) -> None:
+    path = raw_letter(tmp_path, "doppelt.pdf", zlib.compress(zeros_packed(2), 9), ["/FlateDecode", "/FlateDecode"])
+    assert path.stat().st_size < 100 << 10
+    assert outcome(path, tmp_path) == "pdf.stream_too_large"
+
+
+def test_a_bomb_behind_another_filter_meets_the_memory_cap(tmp_path: Path) -> None:
+    path = raw_letter(tmp_path, "hex.pdf", zeros_packed(2).hex().encode() + b">", ["/ASCIIHexDecode", "/FlateDecode"])
+    limits = PdfLimits(max_stream_mb=4096, max_document_mb=8192)  # only the cap can stop it
+    assert outcome(path, tmp_path, limits) == "pdf.too_much_memory"
+    assert outcome(tmp_path / "hex.pdf", tmp_path, PdfLimits(max_stream_mb=1)) == "pdf.too_much_memory"
+
+
+def test_all_streams_together_are_bounded(tmp_path: Path) -> None:
+    def three(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0].obj
+        page.Contents = pikepdf.Array([page.Contents] + [pdf.make_stream(b"0 0 m\n" * 100_000) for _ in range(3)])
+
+    path = letter(tmp_path, three)
+    assert outcome(path, tmp_path, PdfLimits(max_document_mb=1)) == "pdf.document_too_large"
+    assert outcome(path, tmp_path, PdfLimits(max_document_mb=3)) == "accepted"
+
+
+def test_pages_without_area_and_boxes_read_differently(tmp_path: Path) -> None:
+    flat = letter(tmp_path, lambda pdf: setattr(pdf.pages[0].obj, "MediaBox", pikepdf.Array([0, 0, 0, 0])), "flach.pdf")
+    assert outcome(flat, tmp_path) == "pdf.bad_page_size"
+    thin = letter(tmp_path, lambda pdf: setattr(pdf.pages[0].obj, "MediaBox", pikepdf.Array([0, 0, 595, 0.5])), "duenn.pdf")
+    assert outcome(thin, tmp_path) == "pdf.bad_page_size"
+    # pdfium clips the crop box to the media box, qpdf does not: the two would print different pages
+    crop = letter(tmp_path, lambda pdf: setattr(pdf.pages[0].obj, "CropBox", pikepdf.Array([0, 0, 1000, 1000])), "crop.pdf")
+    assert outcome(crop, tmp_path) == "pdf.sizes_disagree"
+
+
+def test_pdfium_must_count_the_pages_qpdf_counted(tmp_path: Path) -> None:
+    path = tmp_path / "zwei.pdf"
+    path.write_bytes(attachment(2))
+    a4 = (595.28, 841.89)
+    gate._pdfium_agrees(path, [a4, a4], LIMITS)
+    with pytest.raises(gate._Refusal) as refusal:
+        gate._pdfium_agrees(path, [a4, a4, a4], LIMITS)
+    assert refusal.value.key == "pdf.disagree" and refusal.value.facts == {"qpdf": 3, "pdfium": 2}
+
+
+def test_a_check_that_takes_too_long_is_ended_and_the_next_one_runs(tmp_path: Path) -> None:
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(attachment(1))
+    assert outcome(path, tmp_path, PdfLimits(seconds=0)) == "pdf.too_slow"
+    assert outcome(path, tmp_path) == "accepted"
 
 
 def test_an_image_declaring_ten_billion_pixels(tmp_path: Path) -> None:
@@ -128,9 +205,13 @@ def test_encryption_and_damage(tmp_path: Path) -> None:
     with pikepdf.open(io.BytesIO(attachment(1))) as pdf:
         pdf.save(tmp_path / "aes.pdf", encryption=pikepdf.Encryption(user="geheim", owner="geheim", R=6))
     assert outcome(tmp_path / "aes.pdf", tmp_path) == "upload.encrypted"
+    owner_only = CORPUS / "pypdf" / "encryption-r4-owner-password.pdf"
+    with pytest.raises(InvalidInput) as refusal:  # readable, but the caller has nowhere to keep it decrypted
+        check_pdf(owner_only, owner_only.name, 256 << 20, LIMITS)
+    assert refusal.value.message.key == "upload.encrypted"
     whole = attachment(2)
     (tmp_path / "abgeschnitten.pdf").write_bytes(whole[: len(whole) // 3])
-    assert outcome(tmp_path / "abgeschnitten.pdf", tmp_path) in ("upload.unreadable", "pdf.disagree", "accepted")
+    assert outcome(tmp_path / "abgeschnitten.pdf", tmp_path) == "upload.unreadable"
     (tmp_path / "bild.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     assert outcome(tmp_path / "bild.pdf", tmp_path) == "upload.not_pdf"
     (tmp_path / "vorspann.pdf").write_bytes(b"Kopfzeile eines Mailprogramms\n" + whole)

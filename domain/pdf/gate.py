@@ -15,6 +15,7 @@ import math
 import resource
 import threading
 import zlib
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -151,6 +152,12 @@ def _qpdf_view(path: Path, limits: dict[str, Any], copy_to: str | None) -> tuple
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError:
         raise _Refusal("upload.encrypted") from None
+    except pikepdf.PdfError as error:  # qpdf walks the page tree on opening and names these two itself
+        if "Loop detected in /Pages" in str(error):
+            raise _Refusal("pdf.cyclic") from None
+        if "/Pages structure too deeply nested" in str(error):
+            raise _Refusal("pdf.too_deep", limit=limits["max_depth"]) from None
+        raise
     with pdf:
         _check_tree(pdf, limits)
         count = len(pdf.pages)
@@ -170,21 +177,16 @@ def _qpdf_view(path: Path, limits: dict[str, Any], copy_to: str | None) -> tuple
 
 
 def _check_tree(pdf: Any, limits: dict[str, Any]) -> None:
-    """The page tree's depth, walked without recursion (a deep or cyclic tree is the attack)."""
+    """The page tree's depth, walked without recursion. qpdf has already refused loops on opening;
+    the depth limit would end one anyway."""
     root = pdf.Root.get("/Pages")
     if root is None:
         raise _Refusal("upload.no_pages")
-    seen: set[tuple[int, int]] = set()
     stack = [(root, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > limits["max_depth"]:
             raise _Refusal("pdf.too_deep", limit=limits["max_depth"])
-        key = node.objgen
-        if key != (0, 0):
-            if key in seen:
-                raise _Refusal("pdf.cyclic")
-            seen.add(key)
         kids = node.get("/Kids")
         if kids is not None:
             stack.extend((kid, depth + 1) for kid in kids)
@@ -218,11 +220,9 @@ def _check_streams(pdf: Any, limits: dict[str, Any]) -> None:
             if pixels > limits["max_image_megapixels"] * 1_000_000:
                 raise _Refusal("pdf.image_too_large", megapixels=pixels // 1_000_000,
                                limit=limits["max_image_megapixels"])
-        filters = obj.get("/Filter")
-        names = {str(f) for f in filters} if isinstance(filters, pikepdf.Array) else {str(filters)} if filters else set()
-        if names & SPECIALISED:
+        size = _stream_size(obj, per_stream)
+        if size is None:
             continue
-        size = _flate_size(obj, per_stream) if names == {"/FlateDecode"} else len(obj.read_bytes())
         if size > per_stream:
             raise _Refusal("pdf.stream_too_large", limit=limits["max_stream_mb"])
         total += size
@@ -230,17 +230,45 @@ def _check_streams(pdf: Any, limits: dict[str, Any]) -> None:
             raise _Refusal("pdf.document_too_large", limit=limits["max_document_mb"])
 
 
-def _flate_size(stream: Any, limit: int) -> int:
-    """What a Flate stream unpacks to, counted piece by piece: a bomb is stopped at the limit
-    instead of being unpacked whole."""
-    unpacker = zlib.decompressobj()
-    pending, size = stream.read_raw_bytes(), 0
-    while pending and size <= limit:
-        size += len(unpacker.decompress(pending, 1 << 20))
-        pending = unpacker.unconsumed_tail
-    if size <= limit and not unpacker.eof:
-        size += len(unpacker.flush())
+def _stream_size(stream: Any, limit: int) -> int | None:
+    """What a stream unpacks to. Flate layers (one or several: a bomb may be packed twice) are
+    unpacked piece by piece and stopped past the limit; rarer filters are unpacked whole, under
+    the process's memory cap. None for data left encoded (images: bounded by their pixels)."""
+    import pikepdf
+
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+    layers = next((i for i, name in enumerate(names) if name != "/FlateDecode"), len(names))
+    rest = set(names[layers:])
+    if layers and rest <= SPECIALISED:
+        return _inflated_size(stream.read_raw_bytes(), layers, limit)
+    if rest & SPECIALISED:
+        return None
+    return len(stream.read_bytes())
+
+
+def _inflated_size(data: bytes, layers: int, limit: int) -> int:
+    pieces: Iterable[bytes] = (data,)
+    for _ in range(layers):
+        pieces = _inflate(pieces)
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > limit:
+            break
     return size
+
+
+def _inflate(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    unpacker = zlib.decompressobj()
+    for piece in pieces:
+        pending = piece
+        while pending and not unpacker.eof:
+            yield unpacker.decompress(pending, 1 << 20)
+            pending = unpacker.unconsumed_tail
+        if unpacker.eof:
+            break
+    yield unpacker.flush()
 
 
 def _pdfium_agrees(path: Path, sizes: list[tuple[float, float]], limits: dict[str, Any]) -> None:
@@ -249,8 +277,6 @@ def _pdfium_agrees(path: Path, sizes: list[tuple[float, float]], limits: dict[st
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as error:
-        if "password" in str(error).lower():
-            raise _Refusal("upload.encrypted") from None
         raise _Refusal("upload.unreadable", detail=_detail(error)) from None
     try:
         if len(document) != len(sizes):
