@@ -239,14 +239,18 @@ def test_resume_orders_names_what_another_instance_holds_and_waits_for_it(cli: R
     intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "b.pdf", batch_for(found), ByMarker())
     release.release(session, ports, clerk, serial.id, notify=False)
     order = dispatch.order_dispatch(session, ports, clerk, serial.id)
-    held_until = datetime.now(UTC) + timedelta(seconds=4)
-    for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)):
-        shipment.lease_owner, shipment.lease_until = "host-a-4711", held_until
-        session.add(shipment)
-    session.commit()
+
+    def hold(seconds: int) -> None:  # from now: a loaded machine may take seconds to start the command
+        for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)):
+            shipment.lease_owner, shipment.lease_until = "host-a-4711", datetime.now(UTC) + timedelta(seconds=seconds)
+            session.add(shipment)
+        session.commit()
+
+    hold(60)
     first = cli("resume-orders")
     assert first.returncode == 3 and "noch nicht übergeben" in first.stderr
     assert "gehalten von Instanz host-a-4711 bis" in first.stdout and ": 0 übergeben" in first.stdout
+    hold(6)
     waited = cli("resume-orders", "--wait")
     assert waited.returncode == 0, waited.stdout + waited.stderr
     assert "Warte" in waited.stdout and "2 übergeben" in waited.stdout
