@@ -284,12 +284,12 @@ def _tokens(text: str) -> list[str]:
 
 
 def match_files_to_units(filenames: Sequence[str], units: Sequence[UnitKey]) -> tuple[dict[int, str], list[tuple[str, Message]]]:
-    """Each file's name must end with exactly one unit's label or id ('Hausgeld_WE_03.pdf')."""
+    """Each file's name must end with exactly one unit's label or id ('Hausgeld_WE_03.pdf'). The
+    longest match wins: 'Plan_TG_01' is TG 01's even when another unit's id is '0001'."""
     matched: dict[int, str] = {}
     rejected: list[tuple[str, Message]] = []
     for filename in filenames:
-        stem = _tokens(PurePath(filename).stem)
-        hits = {u.id: u for u in units for name in u.identifiers() if (t := _tokens(name)) and stem[-len(t):] == t}
+        hits = _longest_matches(_tokens(PurePath(filename).stem), units)
         if len(hits) != 1:
             key = "split.file_no_unit" if not hits else "split.file_several_units"
             rejected.append((filename, Message(key, {"units": ", ".join(sorted(u.label for u in hits.values()))})))
@@ -298,3 +298,11 @@ def match_files_to_units(filenames: Sequence[str], units: Sequence[UnitKey]) -> 
         else:
             matched[unit_id] = filename
     return matched, rejected
+
+
+def _longest_matches(stem: list[str], units: Sequence[UnitKey]) -> dict[int, UnitKey]:
+    """The units whose label or id ends the name in the most words."""
+    lengths = {u.id: max((len(t) for name in u.identifiers() if (t := _tokens(name)) and stem[-len(t):] == t), default=0)
+               for u in units}
+    longest = max(lengths.values(), default=0)
+    return {u.id: u for u in units if longest and lengths[u.id] == longest}

@@ -171,11 +171,35 @@ def test_two_instances_without_a_shared_disk(journey, s3: dict[str, str]) -> Non
     with Session(engine) as session:
         handed = session.exec(select(Event.shipment_id).where(Event.kind == "shipment_submitted")).all()
     assert sorted(handed) == sorted(s.id for s in shipments())  # each exactly once
-    objects = client(s3).list_objects_v2(Bucket=bucket, Prefix="hv/outbox/")["Contents"]
-    manifest = next(o["Key"] for o in objects if o["Key"].endswith("manifest.json"))
+
+    def manifest() -> str | None:  # written when the order is finished, just after the last hand-over
+        objects = client(s3).list_objects_v2(Bucket=bucket, Prefix="hv/outbox/").get("Contents", [])
+        return next((o["Key"] for o in objects if o["Key"].endswith("manifest.json")), None)
+
+    manifest = wait_for(manifest, 60)
     listed = json.loads(client(s3).get_object(Bucket=bucket, Key=manifest)["Body"].read())
     assert listed["letters"] == len(shipments())
     assert not list((instances.tmp_path / "a").glob("outbox/**/*.pdf"))  # nothing on an instance's own disk
+
+    # a contact signs in to the portal on A and opens a document; no credential reaches a log
+    portal = httpx.Client(base_url=a, headers={"Origin": a}, timeout=30)
+    assert portal.post("/portal/sign-in", data={"email": "anna.schaefer@example.de"}).status_code == 303
+
+    def sign_in_mail() -> str | None:
+        texts = (quopri.decodestring(m.read_bytes()).decode() for m in (instances.tmp_path / "a" / "mail").glob("*.eml"))
+        return next((text for text in texts if "/portal/login/" in text), None)
+
+    login_token = re.search(r"/portal/login/([\w-]+)", wait_for(sign_in_mail)).group(1)
+    assert portal.get(f"/portal/login/{login_token}").status_code == 200
+    assert portal.post("/portal/login", data={"token": login_token}).status_code == 303
+    document_ids = re.findall(r"/portal/d/([\w-]+)", portal.get("/portal/documents").text)
+    assert document_ids and portal.get(f"/portal/d/{document_ids[0]}").status_code == 200
+    httpx.get(f"{a}/slack/oauth_redirect", params={"code": "4711.oauth-code-0815", "state": "state-secret-0815"})
+    credentials = [token, link, login_token, portal.cookies["briefwerk_portal"], *document_ids,
+                   "4711.oauth-code-0815", "state-secret-0815"]
+    logs = "".join(log.read_text(errors="replace") for log in instances.tmp_path.glob("*.log"))
+    assert "/portal/login/[…]" in logs and "/links/[…]" in logs  # the access log is there, redacted
+    assert [credential for credential in credentials if credential in logs] == []
 
     # an instance that does not see this storage refuses to start, saying why
     other = instances.run("stray", "worker", "--once", BRIEFWERK_STORAGE_URL=f"s3://{bucket}/anders")

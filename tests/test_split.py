@@ -86,6 +86,17 @@ def test_files_match_units_by_their_name_ending() -> None:
     assert [name for name, _ in rejected] == ["Sammel.pdf", "Kopie WE 01.pdf"]
 
 
+def test_the_longest_name_ending_wins_over_a_numeric_id() -> None:
+    units = [UnitKey(1, "WE 01", "0001"), UnitKey(2, "TG 01", "T01")]  # ERPs number units 0001, 0002, …
+    matched, rejected = match_files_to_units(["Wirtschaftsplan_TG_01.pdf", "Plan_T01.pdf", "Plan_WE_01.pdf"], units)
+    assert matched == {2: "Wirtschaftsplan_TG_01.pdf", 1: "Plan_WE_01.pdf"}
+    assert [name for name, _ in rejected] == ["Plan_T01.pdf"]  # TG 01 has its file already
+    matched, rejected = match_files_to_units(["Plan_01.pdf"], units)
+    assert matched == {1: "Plan_01.pdf"} and rejected == []  # only the id 0001 ends in 01 alone
+    same_length = [UnitKey(1, "WE 1", "A1"), UnitKey(2, "WE 01", "B1")]  # two labels, one ending
+    assert match_files_to_units(["Plan_WE_1.pdf"], same_length)[0] == {}
+
+
 @given(st.lists(st.one_of(st.sampled_from(UNITS), st.none()), max_size=30))
 def test_every_page_is_assigned_or_reported_exactly_once(pages) -> None:
     texts = [f"Einheit: {unit.label}" if unit else "Fortsetzung" for unit in pages]
