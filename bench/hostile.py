@@ -1,10 +1,12 @@
 """Hostile PDFs against a running `briefwerk serve`: a decompression bomb (a 2 GiB content stream
 in about 2 MB), pages of 14,400 pt and 200,000 pt, and an image declaring ten billion pixels,
-each sent through the intake API as a batch and as an attachment. Prints one JSON line with,
-per file, the answer, the seconds until it came, and the peak memory of the serve process (the
-PDF gate's worker, a child process under its own cap, is reported beside it).
+each sent through the intake API as a batch and as an attachment; then a 300 MiB body streamed
+to every route that takes one (Slack events, the Pingen webhook, the portal's sign-in form, the
+intake API). Prints one JSON line with, per request, the answer, the seconds until it came, and
+the peak memory of the serve process (the PDF gate's worker, a child process under its own cap,
+is reported beside it).
 
-    python bench/hostile.py [--bomb-gib 2]
+    python bench/hostile.py [--bomb-gib 2] [--body-mib 300]
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class Watch:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bomb-gib", type=int, default=2)
+    parser.add_argument("--body-mib", type=int, default=300)
     arguments = parser.parse_args()
     from bot.slack.local import BOT_TOKEN, SIGNING_SECRET, free_port, set_up_workspace
     from bot.slackstandin import SlackStandIn
@@ -148,6 +151,8 @@ def main() -> None:
             for name, data in files.items():
                 for route in ("batch", "attachment"):
                     results[f"{name} as {route}"] = _send(http, serve.pid, name, data, route)
+            for path in ("/slack/events", "/webhooks/pingen", "/portal/sign-in", "/api/v1/imports"):
+                results[f"{arguments.body_mib} MiB to {path}"] = _flood(http, serve.pid, path, arguments.body_mib)
             results["serve_peak_mb"] = status_mb(serve.pid, "VmHWM")
         finally:
             serve.terminate()
@@ -186,6 +191,25 @@ def _send(http: httpx.Client, pid: int, name: str, data: bytes, route: str) -> d
     body = answer.json()
     return {"status": answer.status_code, "seconds": round(seconds, 2), "serve_rss_mb": watch.serve,
             "gate_worker_rss_mb": watch.children, "said": str(body.get("detail") or body)[:160]}
+
+
+def _flood(http: httpx.Client, pid: int, path: str, mib: int) -> dict[str, object]:
+    """A body streamed without Content-Length, so only counting it while it arrives can stop it."""
+    chunk = b"x" * (1 << 20)
+
+    def body():  # noqa: ANN202 - a generator of chunks
+        for _ in range(mib):
+            yield chunk
+
+    with Watch(pid) as watch:
+        started = time.perf_counter()
+        try:
+            kind = "multipart/form-data; boundary=grenze" if path.startswith("/api/") else "application/x-www-form-urlencoded"
+            status = http.post(path, content=body(), headers={"Content-Type": kind}).status_code
+        except httpx.HTTPError as error:  # the server closed the connection after answering
+            status = type(error).__name__
+        seconds = time.perf_counter() - started
+    return {"status": status, "seconds": round(seconds, 2), "serve_rss_mb": watch.serve}
 
 
 if __name__ == "__main__":

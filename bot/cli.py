@@ -120,6 +120,22 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Für Slack fehlen Zugangsdaten: {what}. Siehe README, Abschnitt „The Slack app“.",
         "en": "Slack credentials are missing: {what}. See the README, section “The Slack app”.",
     },
+    "weak_secrets": {
+        "de": "Nicht gestartet: {names} ist leer oder ein Platzhalter. Setzen Sie einen echten geheimen Wert.",
+        "en": "Not started: {names} is empty or a placeholder. Set a real secret value.",
+    },
+    "secret_key_missing": {
+        "de": "Nicht gestartet: Für mehrere Workspaces (OAuth) fehlt BRIEFWERK_SECRET_KEY, mit dem die Slack-Tokens "
+              "verschlüsselt gespeichert werden. Einen Schlüssel erzeugt: briefwerk secret-key",
+        "en": "Not started: several workspaces (OAuth) need BRIEFWERK_SECRET_KEY to store the Slack tokens encrypted. "
+              "Make one with: briefwerk secret-key",
+    },
+    "secret_key_bad": {
+        "de": "Nicht gestartet: BRIEFWERK_SECRET_KEY taugt nicht ({detail}). Erwartet werden ein oder mehrere "
+              "Fernet-Schlüssel, durch Kommas getrennt (briefwerk secret-key erzeugt einen).",
+        "en": "Not started: BRIEFWERK_SECRET_KEY is not usable ({detail}). Expected one or more Fernet keys, "
+              "comma-separated (briefwerk secret-key makes one).",
+    },
     "slack_unreachable": {
         "de": "Slack ({url}) ist nicht erreichbar oder lehnt das Token ab: {detail}",
         "en": "Slack ({url}) cannot be reached or refuses the token: {detail}",
@@ -163,6 +179,7 @@ def say(key: str, **facts: Any) -> str:
 
 def main() -> None:
     """The console script: every failure becomes one line, never a traceback."""
+    os.umask(0o027)  # the database, documents and print files are no one else's to read
     try:
         app()
     except Exception as error:  # noqa: BLE001 - the one place that turns failures into a line
@@ -250,11 +267,12 @@ def serve() -> None:
     Mode when SLACK_APP_TOKEN is set (the HTTP side then serves the API and health check)."""
     import uvicorn
 
+    from bot.logs import uvicorn_log_config
     from bot.server import asgi_app
     from bot.slack.app import SlackDeps, build_app
     from handlers import register_listeners
 
-    config = settings()
+    config = _started(settings())
     deps = SlackDeps(Wiring(config))
     deps.wiring.check_storage()
     slack = _slack_app(deps, build_app, register_listeners)
@@ -265,7 +283,8 @@ def serve() -> None:
         typer.echo("Socket Mode verbunden")
     scheduler = _in_process_scheduler(deps) if config.scheduler_in_process else None
     try:
-        uvicorn.run(asgi_app(slack, deps), host=config.host, port=config.port, log_level="info")
+        uvicorn.run(asgi_app(slack, deps), host=config.host, port=config.port, log_config=uvicorn_log_config(),
+                    **config.server_options())
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
@@ -279,14 +298,33 @@ def _slack_app(deps: SlackDeps, build: Callable[..., Any], register: Callable[..
     from slack_sdk.errors import SlackApiError
 
     from bot.slack.app import MissingCredentials
+    from bot.slack.sealed_store import BadSecretKey, MissingSecretKey
 
     try:
         return build(deps, register)
     except MissingCredentials as error:
         raise Refused("slack_missing", what=str(error)) from None
+    except (MissingSecretKey, BadSecretKey) as error:
+        raise _key_refusal(error) from None
     except (SlackApiError, URLError, BoltError, OSError) as error:
         detail = error.response.get("error") if isinstance(error, SlackApiError) else " ".join(str(error).split())
         raise Refused("slack_unreachable", url=deps.wiring.settings.slack_api_url, detail=detail) from None
+
+
+def _key_refusal(error: Exception) -> Refused:
+    from bot.slack.sealed_store import MissingSecretKey
+
+    if isinstance(error, MissingSecretKey):
+        return Refused("secret_key_missing")
+    return Refused("secret_key_bad", detail=str(error) or type(error).__name__)
+
+
+def _started(config: Settings) -> Settings:
+    """Settings a long-running process may start with: no empty or placeholder secret."""
+    weak = config.weak_secrets()
+    if weak:
+        raise Refused("weak_secrets", names=", ".join(weak))
+    return config
 
 
 def _in_process_scheduler(deps: SlackDeps) -> BackgroundScheduler:
@@ -307,13 +345,20 @@ def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance
     against one PostgreSQL database; set BRIEFWERK_SCHEDULER_IN_PROCESS=false for `serve` then."""
     import logging
 
+    from bot.logs import configure_plain_logging
     from bot.scheduler import Worker, default_worker_id, run_blocking, slack_for
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.slack.sealed_store import BadSecretKey, MissingSecretKey
+
+    configure_plain_logging()
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not every run; failures still show
-    wiring = Wiring(settings())
+    wiring = Wiring(_started(settings()))
     wiring.check_storage()
-    instance = Worker(wiring, slack_for(wiring), worker_id or default_worker_id())
+    try:
+        slack = slack_for(wiring)
+    except (MissingSecretKey, BadSecretKey) as error:
+        raise _key_refusal(error) from None
+    instance = Worker(wiring, slack, worker_id or default_worker_id())
     if once:
         done = {job: count for job, count in instance.run_once().items() if count}
         instance.close()
@@ -321,6 +366,15 @@ def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance
         return
     typer.echo(f"Worker {instance.worker_id} läuft (Strg-C beendet ihn)")
     run_blocking(instance)
+
+
+@app.command("secret-key")
+def secret_key() -> None:
+    """Print a new key for BRIEFWERK_SECRET_KEY (Slack tokens encrypted at rest). To rotate, put
+    the new key first and keep the old one after a comma until the next start has re-encrypted."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode())
 
 
 @app.command()

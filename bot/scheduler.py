@@ -36,7 +36,7 @@ from bot.slack.texts import t
 from bot.wiring import Wiring
 from domain.models import Approval, Event, Organisation, SerialLetter, Staff
 from domain.ports import Ports, system_clock
-from domain.services import approvals, storage, tracking
+from domain.services import approvals, portal, storage, tracking
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,8 @@ class Worker:
     def housekeeping(self) -> dict[str, int]:
         """Expired download links lose their file; print and link files past the retention period
         too; what a process killed halfway stored goes at once, stored documents no row names any
-        more after a grace day."""
+        more after a grace day; sign-in links, portal sessions and request counts a day after
+        their end."""
         retention = timedelta(days=self.wiring.settings.retention_days)
         with self._unit() as (session, ports):
             links = tracking.purge_links(session, ports, retention)
@@ -204,8 +205,9 @@ class Worker:
             abandoned = storage.recover(session, ports.files)
             blobs = storage.sweep(session, ports.files, grace_seconds=BLOB_GRACE.total_seconds())
             ports.files.clean_cache(unused_for_s=CACHE_UNUSED.total_seconds())
+            sign_ins = portal.purge_expired(session, self.clock())
         return {"links_purged": links, "print_files_purged": print_files, "blobs_swept": blobs,
-                "abandoned_removed": abandoned}
+                "abandoned_removed": abandoned, "sign_ins_purged": sign_ins}
 
     def portal_webhooks(self) -> dict[str, int]:
         """Releases and withdrawals queued for a company's own portal, when one is configured."""
@@ -250,13 +252,9 @@ def slack_for(wiring: Wiring) -> SlackDeps | None:
     installations (many); None when Slack is not configured (nothing is announced then)."""
     settings = wiring.settings
     if settings.slack_client_id and settings.slack_client_secret:
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+        from bot.slack.sealed_store import installation_store
 
-        from bot.slack_tables import BOTS, INSTALLATIONS
-
-        store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=wiring.engine,
-                                            installations_table_name=INSTALLATIONS, bots_table_name=BOTS)
-        return SlackDeps(wiring, installation_store=store)
+        return SlackDeps(wiring, installation_store=installation_store(settings, wiring.engine))
     if settings.slack_bot_token is not None:
         return SlackDeps(wiring)
     return None

@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import BaseRoute, Route
 
 from bot import api
+from bot.http_guard import Guard
 from bot.integrations.pingen import WebhookSignatureInvalid
 from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
@@ -29,7 +30,7 @@ def _bolt_request(request: Request, body: bytes) -> BoltRequest:
     return BoltRequest(body=body.decode("utf-8"), query=str(request.query_params), headers=dict(request.headers))
 
 
-def asgi_app(app: App, deps: SlackDeps) -> Starlette:
+def asgi_app(app: App, deps: SlackDeps) -> Guard:
     async def events(request: Request) -> Response:
         """Bolt's dispatch is synchronous and waits for ack(): run it off the event loop."""
         body = await request.body()
@@ -68,7 +69,7 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
             """The file from this machine, or a short-lived address of the object storage."""
             try:
                 with deps.wiring.unit_of_work() as (session, ports):
-                    link, name = links.open_download(session, ports, request.path_params["token"])
+                    link, name = links.open_download(session, ports, request.path_params["token"], _visitor(request))
                     url = ports.files.url_for(link.path, name, seconds=300) if settings.storage_redirects else None
                     if url is not None:
                         return RedirectResponse(url, status_code=303)
@@ -114,7 +115,16 @@ def asgi_app(app: App, deps: SlackDeps) -> Starlette:
         yield
         await run_in_threadpool(deps.background.shutdown)
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Guard(Starlette(routes=routes, lifespan=lifespan), https=settings.public_url.startswith("https://"))
+
+
+def _visitor(request: Request) -> links.Visitor | None:
+    """Who opens a download link, counted once: a HEAD request or the rest of a download (Range)
+    is not another use."""
+    if request.method != "GET" or "range" in request.headers:
+        return None
+    address = request.client.host if request.client else ""
+    return links.Visitor(address=address, agent=request.headers.get("user-agent", ""))
 
 
 def _page(text: str) -> str:

@@ -67,10 +67,35 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "BRIEFWERK_SLACK_CLIENT_SECRET")
     )
+    secret_key: SecretStr | None = None  # Fernet key(s), comma-separated: Slack tokens encrypted at rest (OAuth mode)
     slack_api_url: str = "https://slack.com/api/"
     slack_admins: list[str] = []  # Slack user ids who start as admins (single-workspace installs)
     host: str = "127.0.0.1"
     port: int = 3000
+    trusted_proxies: list[str] = []  # addresses or networks of reverse proxies whose X-Forwarded-For counts
+
+    def server_options(self) -> dict[str, object]:
+        """uvicorn's proxy handling: the client's address is the peer's, unless the peer is a
+        trusted proxy (then the last address it did not add itself)."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(self.trusted_proxies)}
+
+    def weak_secrets(self) -> list[str]:
+        """The variables holding a secret that is set but empty or a placeholder: refused at
+        start, because an empty signing secret verifies anything an attacker signs with it."""
+        named = {
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret, "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_CLIENT_SECRET": self.slack_client_secret, "SLACK_APP_TOKEN": self.slack_app_token,
+            "BRIEFWERK_SECRET_KEY": self.secret_key, "BRIEFWERK_PORTAL_WEBHOOK_SECRET": self.portal_webhook_secret,
+            "BRIEFWERK_PINGEN__CLIENT_SECRET": self.pingen.client_secret if self.pingen else None,
+            "BRIEFWERK_PINGEN__WEBHOOK_SECRET": self.pingen.webhook_secret if self.pingen else None,
+            "BRIEFWERK_LETTERXPRESS__API_KEY": self.letterxpress.api_key if self.letterxpress else None,
+        }
+        weak = [name for name, secret in named.items() if secret is not None and _placeholder(secret.get_secret_value())]
+        if self.portal_webhook_url and self.portal_webhook_secret is None:
+            weak.append("BRIEFWERK_PORTAL_WEBHOOK_SECRET")
+        return weak
 
     @cached_property
     def db_url(self) -> str:
@@ -83,3 +108,10 @@ class Settings(BaseSettings):
         folder = self.home.joinpath(*parts)
         folder.mkdir(parents=True, exist_ok=True)
         return folder.resolve()
+
+
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "geheim", "password", "passwort", "xxx", "todo"}
+
+
+def _placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDERS or value.strip().lower().startswith(("<", "your-", "dein"))

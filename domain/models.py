@@ -429,6 +429,15 @@ class PortalSession(SQLModel, table=True):
     ended_at: datetime | None = None
 
 
+class RateCount(SQLModel, table=True):
+    """How often one key (an email address, a client's IP) asked within one fixed window; raised
+    by one atomic upsert, so requests racing each other are all counted."""
+
+    key: str = Field(primary_key=True, max_length=300)
+    window_start: datetime = Field(primary_key=True)
+    count: int = 0
+
+
 class WebhookDelivery(SQLModel, table=True):
     """A release or withdrawal to tell a company's own portal, retried until it is received."""
 

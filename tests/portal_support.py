@@ -52,16 +52,18 @@ class Served:
 
 
 @contextmanager
-def serve_app(engine: Engine, home: Path) -> Iterator[Served]:
-    """The whole HTTP app with the portal mounted, sharing the test's database and data home."""
+def serve_app(engine: Engine, home: Path, **options: object) -> Iterator[Served]:
+    """The whole HTTP app with the portal mounted, sharing the test's database and data home;
+    `options` are settings (e.g. trusted_proxies)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(_env_file=None, home=home, public_url=url, locale="de", scheduler_in_process=False)
+    settings = Settings(_env_file=None, home=home, public_url=url, locale="de", scheduler_in_process=False, **options)
     wiring = Wiring(settings)
     wiring.engine = engine  # the test's engine (already migrated) instead of one from the settings
     deps = SlackDeps(wiring)
     slack = App(signing_secret="portal-tests", token="xoxb-portal-tests", token_verification_enabled=False)
-    server = uvicorn.Server(uvicorn.Config(asgi_app(slack, deps), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(asgi_app(slack, deps), host="127.0.0.1", port=port, log_level="warning",
+                                           **settings.server_options()))
     thread = threading.Thread(target=server.run, daemon=True, name="portal-http")
     thread.start()
     deadline = time.monotonic() + 10

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -112,6 +113,51 @@ def test_links_per_address_are_rate_limited(session, ports, found) -> None:
     assert sent == [1, 1, 1, 0, 0]
     later = NOW + timedelta(minutes=20)  # the window moved past the first ones
     assert portal.request_sign_in(session, ports.mailer, "ANNA@example.de", LOGIN_URL, later, POLICY) == 1
+
+
+def test_requests_per_client_are_limited_whatever_the_address(session, ports, organisation, found) -> None:
+    for n in range(30):
+        add_contact(session, organisation, f"R{n}", f"Rita {n}", email=f"rita{n}@example.de")
+    session.commit()
+    sent = [portal.request_sign_in(session, ports.mailer, f"rita{n}@example.de", LOGIN_URL, NOW, POLICY,
+                                   client="203.0.113.7") for n in range(30)]
+    assert sum(sent) == POLICY.requests_per_client == 10
+    assert portal.request_sign_in(session, ports.mailer, "rita29@example.de", LOGIN_URL, NOW, POLICY,
+                                  client="198.51.100.1") == 1  # another client is not held back
+
+
+def test_racing_requests_for_one_address_send_no_more_than_the_limit(engine, ports, found) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(_: int) -> int:
+        with Session(engine) as own:
+            return portal.request_sign_in(own, ports.mailer, "anna@example.de", LOGIN_URL, NOW, POLICY, client="x")
+
+    with ThreadPoolExecutor(8) as pool:
+        sent = list(pool.map(ask, range(24)))
+    assert sum(sent) == POLICY.links_per_window
+    with Session(engine) as fresh:
+        assert len(fresh.exec(select(PortalLogin)).all()) == POLICY.links_per_window
+
+
+@pytest.mark.parametrize(("trusted", "expected"), [([], {"127.0.0.1"}), (["127.0.0.1"], {"10.0.0.1", "10.0.0.2"})])
+def test_the_client_is_the_peer_unless_a_trusted_proxy_names_it(engine, home, found, trusted, expected) -> None:
+    from domain.models import RateCount
+
+    with serve_app(engine, home, trusted_proxies=trusted) as served:
+        with httpx.Client(base_url=served.url, headers={"Origin": served.url}) as client:
+            for n in (1, 2):
+                client.post("/portal/sign-in", data={"email": f"niemand{n}@example.de"},
+                            headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        def clients() -> set[str]:
+            with Session(engine) as fresh:
+                keys = fresh.exec(select(RateCount.key)).all()
+            return {key.removeprefix("sign-in client ") for key in keys if key.startswith("sign-in client ")}
+
+        deadline = time.monotonic() + 10  # the link is sent after the answer
+        while clients() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert clients() == expected
 
 
 def test_an_address_shared_by_two_contacts_signs_each_in_on_their_own(session, ports, organisation, found) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
@@ -54,8 +55,7 @@ class Receiver:
         self.lock = threading.Lock()
 
     def handle(self, request: Request) -> Reply:
-        expected = "sha256=" + hmac.new(self.secret, request.body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, request.headers.get("x-briefwerk-signature", "")):
+        if not signature_valid(self.secret, request.body, request.headers.get("x-briefwerk-signature"), time.time()):
             with self.lock:
                 self.refused += 1
             return Reply(401, {"error": "bad signature"})
@@ -209,11 +209,16 @@ def test_the_receiver_refuses_a_wrong_signature_and_it_stays_queued(session, web
 
 def test_signature_contract() -> None:
     body = b'{"event":"release"}'
-    header = signature(SECRET, body)
-    assert header == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert signature_valid(SECRET, body, header)
-    assert not signature_valid(SECRET, body.replace(b"release", b"withdraw"), header)  # tampered body
-    assert not signature_valid("other", body, header) and not signature_valid(SECRET, body, None)
+    now = 1_796_000_000
+    header = signature(SECRET, body, now)
+    # what the README tells a receiver to compute
+    assert header == f"t={now},v1=" + hmac.new(SECRET.encode(), f"{now}.".encode() + body, hashlib.sha256).hexdigest()
+    assert signature_valid(SECRET, body, header, now + 299)
+    assert not signature_valid(SECRET, body, header, now + 301)  # a recorded call replayed later
+    assert not signature_valid(SECRET, body, header.replace(f"t={now}", f"t={now + 300}"), now + 300)  # a new time
+    assert not signature_valid(SECRET, body.replace(b"release", b"withdraw"), header, now)  # tampered body
+    assert not signature_valid("other", body, header, now) and not signature_valid(SECRET, body, None, now)
+    assert not signature_valid(SECRET, body, "v1=abc", now) and not signature_valid(SECRET, body, "t=x,v1=abc", now)
     with pytest.raises(ValueError):
         deliver_pending(None, None, "", "http://127.0.0.1:9", T0)  # type: ignore[arg-type] - never unsigned
 

@@ -793,3 +793,29 @@ def test_two_workers_hand_over_1000_letters_once_and_post_each_change_once(pg: E
             wiring.engine.dispose()
     print(f"\n1,000 letters: set-up and order {set_up:.1f} s, hand-over {handed_over:.1f} s, "
           f"total {time.monotonic() - started:.1f} s")
+
+
+def test_housekeeping_purges_sign_ins_sessions_and_counts_a_day_after_their_end(session, memory_org, engine, home,
+                                                                                 clock) -> None:
+    from domain.models import PortalLogin, PortalSession, RateCount
+    from domain.services import portal
+    from tests.factories import add_contact
+
+    contact = add_contact(session, memory_org, "P1", "Paula Portal", email="paula@example.de")
+    session.commit()
+    start = clock.now
+    from bot.integrations.mail import FileMailer
+
+    sent = portal.request_sign_in(session, FileMailer(home / "mail"), "paula@example.de", "https://p.example/login", start,
+                                  client="192.0.2.1")
+    assert sent == 1
+    session.add(PortalSession(contact_id=contact.id, token_sha256="s" * 64, created_at=start,
+                              expires_at=start + timedelta(hours=12)))
+    session.commit()
+    worker = Worker(wiring_on(engine, home, {}), None, "w", clock)
+    clock.advance(hours=13)
+    assert worker.housekeeping()["sign_ins_purged"] == 0  # ended, but less than a day ago
+    clock.advance(days=1)
+    assert worker.housekeeping()["sign_ins_purged"] == 4  # the link, the session, two counts
+    session.expire_all()
+    assert [session.exec(select(model)).all() for model in (PortalLogin, PortalSession, RateCount)] == [[], [], []]

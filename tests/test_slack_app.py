@@ -22,6 +22,7 @@ from domain.actors import Actor
 from domain.models import (
     Contact,
     DispatchOrder,
+    Event,
     LetterState,
     Occupancy,
     Organisation,
@@ -549,11 +550,20 @@ def test_download_link_by_email_then_expired(slack: LocalSlack, letter, session)
     body = emaillib.message_from_bytes(mail.read_bytes(), policy=policy.default).get_content()
     url = next(word for word in body.split() if "/links/" in word)
     path = url.split("/links/", 1)[1]
-    answer = httpx.get(f"{slack.url}/links/{path}")
+    answer = httpx.get(f"{slack.url}/links/{path}", headers={"User-Agent": "Mozilla/5.0 (Pruefer)"})
     assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
-    assert httpx.get(f"{slack.url}/links/{'x' * 43}").status_code == 404
+    assert (answer.headers["cache-control"], answer.headers["x-content-type-options"],
+            answer.headers["referrer-policy"]) == ("no-store", "nosniff", "no-referrer")
+    assert "strict-transport-security" not in answer.headers  # the public address is http here
+    assert httpx.head(f"{slack.url}/links/{path}").status_code == 200
+    rest = httpx.get(f"{slack.url}/links/{path}", headers={"Range": "bytes=100-"})
+    assert rest.status_code == 206 and rest.content == answer.content[100:]
+    unknown = httpx.get(f"{slack.url}/links/{'x' * 43}")
+    assert unknown.status_code == 404 and unknown.headers["cache-control"] == "no-store"
     link = session.exec(select(DownloadLink)).one()
-    assert link.used_count == 1
+    assert link.used_count == 1  # the HEAD and the rest of the download are not uses
+    used = session.exec(select(Event).where(Event.kind == "download_link_used")).one()
+    assert (used.data["address"], used.data["agent"]) == ("127.0.0.1", "Mozilla/5.0 (Pruefer)")
     link.expires_at = link.created_at
     session.add(link)
     session.commit()

@@ -495,6 +495,8 @@ def parse_time(value: str | None) -> datetime:
 
 
 def verify_signature(body: bytes, signature_header: str, secret: str) -> None:
+    if not secret.strip():  # anyone can sign with an empty key
+        raise WebhookSignatureInvalid("the Pingen webhook secret is empty")
     expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
     given = (signature_header or "").strip().lower()
     if not given:

@@ -8,8 +8,10 @@ until the receiver answers 2xx.
 
 The contract for the receiver:
 - POST, `Content-Type: application/json`, the body as documented on `WebhookPortalStore.body`.
-- `X-Briefwerk-Signature: sha256=<hex>`: HMAC-SHA256 of the raw body with the shared secret.
-  Verify it over the bytes received, before parsing, with a constant-time comparison.
+- `X-Briefwerk-Signature: t=<unix seconds>,v1=<hex>`: HMAC-SHA256 with the shared secret over
+  `<t>.` followed by the raw body (as Stripe signs its webhooks). Verify it over the bytes
+  received, before parsing, with a constant-time comparison, and refuse a `t` more than five
+  minutes from your clock: a recorded call cannot be replayed later.
 - `Idempotency-Key`: the same for every retry of one event; a receiver that has seen it answers
   2xx again without acting twice. A retry can come after a timeout even though the first call
   was processed.
@@ -24,6 +26,7 @@ import hashlib
 import hmac
 import json
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -169,15 +172,27 @@ class DeliveryReport:
     waiting: int = 0  # not due yet, leased by another worker, or behind an earlier event of the unit
 
 
-def signature(secret: SecretStr | str | bytes, body: bytes) -> str:
-    """The header value: `sha256=` and the hex HMAC-SHA256 of the raw body."""
-    key = _secret_bytes(secret)
-    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+SIGNATURE_TOLERANCE_S = 300
 
 
-def signature_valid(secret: SecretStr | str | bytes, body: bytes, header: str | None) -> bool:
-    """For receivers written in Python (and the tests): constant-time comparison."""
-    return bool(header) and hmac.compare_digest(signature(secret, body), header)
+def signature(secret: SecretStr | str | bytes, body: bytes, timestamp: int) -> str:
+    """The header value: `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>." + body>`."""
+    signed = f"{timestamp}.".encode() + body
+    return f"t={timestamp},v1={hmac.new(_secret_bytes(secret), signed, hashlib.sha256).hexdigest()}"
+
+
+def signature_valid(secret: SecretStr | str | bytes, body: bytes, header: str | None, now: float,
+                    tolerance_s: int = SIGNATURE_TOLERANCE_S) -> bool:
+    """For receivers written in Python (and the tests): the timestamp within the tolerance of
+    `now`, then a constant-time comparison."""
+    parts = dict(part.split("=", 1) for part in (header or "").split(",") if "=" in part)
+    try:
+        timestamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now - timestamp) > tolerance_s:
+        return False
+    return hmac.compare_digest(signature(secret, body, timestamp), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
 def _secret_bytes(secret: SecretStr | str | bytes) -> bytes:
@@ -253,7 +268,7 @@ def _send(http: httpx.Client, url: str, secret: SecretStr | str | bytes, deliver
     body = raw_body(delivery)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        SIGNATURE_HEADER: signature(secret, body),
+        SIGNATURE_HEADER: signature(secret, body, int(time.time())),  # the receiver's clock, not the scheduler's
         IDEMPOTENCY_HEADER: delivery.idempotency_key,
         EVENT_HEADER: delivery.event,
         "User-Agent": "briefwerk-portal-webhook/1",

@@ -125,13 +125,15 @@ class PortalEndpoints:
             return self.page(request, pages.sign_in_page(locale, base_path(request), error=error, email=email[:254]), 400)
         login_url = f"{self.public_url.rstrip('/')}{base_path(request)}/login"  # never the Host header
         response = self.redirect(request, "/check-email")
-        response.background = BackgroundTask(self.send_link, email, login_url, locale)
+        client = request.client.host if request.client else "unknown"  # behind a trusted proxy: its X-Forwarded-For
+        response.background = BackgroundTask(self.send_link, email, login_url, locale, client)
         return response
 
-    def send_link(self, email: str, login_url: str, locale: str) -> None:
+    def send_link(self, email: str, login_url: str, locale: str, client: str) -> None:
         try:
             with self.wiring.unit_of_work() as (session, ports):
-                portal.request_sign_in(session, ports.mailer, email, login_url, ports.clock(), self.policy, locale)
+                portal.request_sign_in(session, ports.mailer, email, login_url, ports.clock(), self.policy, locale,
+                                       client)
         except Exception:  # after the response nobody else would hear of it: log it
             log.exception("portal: sending a sign-in link failed")
 

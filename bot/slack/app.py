@@ -14,14 +14,14 @@ from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.slack.background import Background
 from bot.slack.texts import t
-from bot.slack_tables import BOTS, INSTALLATIONS, OAUTH_STATES
+from bot.slack.sealed_store import SealedInstallationStore, installation_store
+from bot.slack_tables import OAUTH_STATES
 from bot.wiring import Wiring
 from domain.actors import Actor
 from domain.models import Organisation, Staff
@@ -48,7 +48,7 @@ class SlackDeps:
 
     wiring: Wiring
     background: Background = field(default_factory=Background)
-    installation_store: SQLAlchemyInstallationStore | None = None
+    installation_store: SealedInstallationStore | None = None
 
     def provider_keys(self) -> list[str]:
         return list(self.wiring.providers)
@@ -89,10 +89,8 @@ def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> Ap
 def _oauth_settings(deps: SlackDeps) -> OAuthSettings:
     settings = deps.wiring.settings
     engine = deps.wiring.engine
-    deps.installation_store = SQLAlchemyInstallationStore(
-        client_id=settings.slack_client_id, engine=engine,
-        installations_table_name=INSTALLATIONS, bots_table_name=BOTS,
-    )
+    deps.installation_store = installation_store(settings, engine)
+    deps.installation_store.reseal_all()
     state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES)
     return OAuthSettings(
         client_id=settings.slack_client_id,
@@ -107,22 +105,37 @@ def _oauth_settings(deps: SlackDeps) -> OAuthSettings:
 
 
 def _installed(deps: SlackDeps) -> Callable[[SuccessArgs], Any]:
-    """The installing user becomes the organisation's first admin."""
+    """The first installation makes its installer the organisation's first admin. Any later one
+    changes no role (a member who may install apps must not gain the four-eyes switch by it);
+    the admins are told who installed again."""
 
     def success(args: SuccessArgs) -> Any:
         installation = args.installation
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
             org = organisations.for_workspace(session, installation.team_id,
                                               installation.team_name or organisations.DEFAULT_NAME, adopt_unbound=False)
-            staff = _staff(session, org, installation.user_id)
-            if staff is None:
-                staff = Staff(organisation_id=org.id, slack_user_id=installation.user_id)
-            staff.is_admin = True
-            session.add(staff)
-            session.commit()
+            admins = session.exec(select(Staff).where(Staff.organisation_id == org.id, Staff.is_admin)).all()
+            if admins:
+                _tell_admins_of_reinstall(deps, installation, admins, org.locale)
+            else:
+                staff = _staff(session, org, installation.user_id) or Staff(organisation_id=org.id,
+                                                                            slack_user_id=installation.user_id)
+                staff.is_admin = True
+                session.add(staff)
+                session.commit()
         return args.default.success(args)
 
     return success
+
+
+def _tell_admins_of_reinstall(deps: SlackDeps, installation: Any, admins: list[Staff], locale: str) -> None:
+    client = WebClient(token=installation.bot_token, base_url=deps.wiring.settings.slack_api_url)
+    for admin in admins:
+        try:
+            client.chat_postMessage(channel=admin.slack_user_id,
+                                    text=t("reinstalled", admin.locale or locale, user=f"<@{installation.user_id}>"))
+        except SlackApiError as error:  # the installation itself succeeded; nobody else could be told
+            log.warning("could not tell admin %s of a re-installation: %s", admin.slack_user_id, error.response.get("error"))
 
 
 def _install_failed(args: Any) -> Any:

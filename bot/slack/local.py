@@ -24,6 +24,7 @@ SIGNING_SECRET = "local-signing-secret"
 BOT_USER = "U0BRIEFWERK"
 CHANNEL = "C0BRIEFE"
 OAUTH_CLIENT = ("1234.5678", "local-client-secret")
+SECRET_KEY = "bG9jYWwtc2VjcmV0LWtleS1mb3ItdGVzdHMtb25seSE="  # a Fernet key for the local stand-in only
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class LocalSlack:
             "slack_signing_secret": SecretStr(SIGNING_SECRET), "slack_admins": list(self._admins),
             "slack_client_id": OAUTH_CLIENT[0] if self._oauth else None,
             "slack_client_secret": SecretStr(OAUTH_CLIENT[1]) if self._oauth else None, "slack_app_token": None,
+            "secret_key": self._base_settings.secret_key or (SecretStr(SECRET_KEY) if self._oauth else None),
         })
         self.deps = SlackDeps(Wiring(self.settings))
         self.app = build_app(self.deps, register_listeners)

@@ -43,6 +43,12 @@ UI: dict[str, dict[str, str]] = {
         "de": "Slack konnte gerade nicht bestätigen, wer Sie sind. Bitte versuchen Sie es gleich noch einmal.",
         "en": "Slack could not confirm who you are just now. Please try again in a moment.",
     },
+    "reinstalled": {
+        "de": "🔁 {user} hat briefwerk in diesem Workspace erneut installiert. An den Rollen hat das nichts geändert; "
+              "Admins und Manager legen Sie wie bisher in den Einstellungen fest.",
+        "en": "🔁 {user} installed briefwerk in this workspace again. No role changed; admins and managers are set "
+              "in the settings as before.",
+    },
     "guest_refused": {
         "de": "Gäste und Bots können briefwerk nicht nutzen.",
         "en": "Guests and bots cannot use briefwerk.",

@@ -8,6 +8,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
@@ -122,7 +123,7 @@ CSV_HEADERS = ["Referenz", "Empfänger", "Anschrift", "Einheiten", "Seiten", "Bl
 def evidence_csv(evidence: Evidence) -> bytes:
     """Semicolon-separated UTF-8 with BOM, so German Excel opens it with umlauts intact."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = _SafeWriter(csv.writer(out, delimiter=";"))
     writer.writerow(["Serienbrief", evidence.serial_id, evidence.title, evidence.property_name, evidence.organisation])
     for happening in evidence.timeline:
         writer.writerow(["Verlauf", local_time(happening.at), happening.kind, happening.who, happening.detail])
@@ -134,6 +135,21 @@ def evidence_csv(evidence: Evidence) -> bytes:
                          local_time(letter.ordered_at), letter.provider, letter.provider_ref, letter.state,
                          " | ".join(f"{local_time(e.at)} {e.kind} {e.detail}".strip() for e in letter.events)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP, CSV injection: what a spreadsheet may run
+
+
+class _SafeWriter:
+    """Text cells a spreadsheet would read as a formula get a leading apostrophe, as OWASP's
+    CSV-injection advice says: a contact named "=HYPERLINK(…)" stays a name."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def writerow(self, row: list[object]) -> None:
+        self.writer.writerow([f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+                              for cell in row])
 
 
 def evidence_pdf(evidence: Evidence) -> bytes:
@@ -154,25 +170,33 @@ def evidence_pdf(evidence: Evidence) -> bytes:
                [[local_time(h.at), h.kind, h.who, h.detail] for h in evidence.timeline], [32, 32, 45, 160], body),
         Spacer(1, 5 * mm),
     ]
-    rows = [["Referenz", "Empfänger und Anschrift", "Einh.", "S./Bl.", "SHA-256 der Druckdatei", "Beauftragt",
-             "Dienstleister", "Status und Ereignisse"]]
+    rows: list[list[object]] = [["Referenz", "Empfänger und Anschrift", "Einh.", "S./Bl.", "SHA-256 der Druckdatei",
+                                 "Beauftragt", "Dienstleister", "Status und Ereignisse"]]
     for letter in evidence.letters:
-        happenings = "<br/>".join(f"{local_time(e.at)} {_escape(e.kind)}" for e in letter.events)
-        rows.append([letter.reference, f"{_escape(letter.address)}" + (" (Adressblatt)" if letter.cover_sheet else ""),
+        rows.append([letter.reference, letter.address + (" (Adressblatt)" if letter.cover_sheet else ""),
                      letter.units, f"{letter.pages}/{letter.sheets}", letter.sha256,
-                     f"{_escape(letter.ordered_by)}<br/>{local_time(letter.ordered_at)}",
-                     f"{letter.provider}<br/>{_escape(letter.provider_ref)}", f"{letter.state}<br/>{happenings}"])
+                     _lines(letter.ordered_by, local_time(letter.ordered_at)), _lines(letter.provider, letter.provider_ref),
+                     _lines(letter.state, *(f"{local_time(e.at)} {e.kind}" for e in letter.events))])
     story.append(_table(rows, [26, 62, 16, 12, 48, 30, 36, 43], body))
     document.build(story)
     return buffer.getvalue()
+
+
+class _Markup(str):
+    """Paragraph markup built here from escaped text; any other str is escaped before reportlab
+    parses it (a file name with "<img src=…>" must stay text)."""
 
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _table(rows: list[list[str]], widths_mm: list[float], style: ParagraphStyle) -> Table:
-    cells = [[Paragraph(str(cell), style) for cell in row] for row in rows]
+def _lines(*lines: object) -> _Markup:
+    return _Markup("<br/>".join(_escape(str(line)) for line in lines))
+
+
+def _table(rows: list[list[object]], widths_mm: list[float], style: ParagraphStyle) -> Table:
+    cells = [[Paragraph(cell if isinstance(cell, _Markup) else _escape(str(cell)), style) for cell in row] for row in rows]
     table = Table(cells, colWidths=[w * mm for w in widths_mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),

@@ -101,9 +101,18 @@ def file_name(serial: SerialLetter) -> str:
     return f"{safe[:60]}.pdf"
 
 
-def open_download(session: Session, ports: Ports, token: str) -> tuple[DownloadLink, str]:
-    """The file behind a link token, logged as used; unknown tokens are NotFound, expired or
-    purged links say so."""
+@dataclass(frozen=True)
+class Visitor:
+    """Who opened a link, for the use log."""
+
+    address: str
+    agent: str
+
+
+def open_download(session: Session, ports: Ports, token: str, visitor: Visitor | None) -> tuple[DownloadLink, str]:
+    """The file behind a link token; unknown tokens are NotFound, expired or purged links say so.
+    With a visitor, the opening counts as a use and is logged with their address and browser;
+    without (a HEAD request, the rest of a download by Range), nothing is counted."""
     link = session.exec(select(DownloadLink).where(DownloadLink.token_sha256 == token_hash(token))).first()
     if link is None:
         raise NotFound("not_found", what=Message("what.download_link"), ref="…")
@@ -111,10 +120,12 @@ def open_download(session: Session, ports: Ports, token: str) -> tuple[DownloadL
     expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=timezone.utc)
     if link.purged_at is not None or expires < now or not link.path or not ports.files.has(link.path):
         raise InvalidInput("link.expired", expired=expires.strftime("%d.%m.%Y %H:%M UTC"))
-    link.used_count += 1
-    link.last_used_at = now
-    session.add(link)
     serial = session.get(SerialLetter, link.serial_letter_id)
-    record(session, serial, "download_link_used", who="link", link=link.id, uses=link.used_count)
-    session.commit()
+    if visitor is not None:
+        link.used_count += 1
+        link.last_used_at = now
+        session.add(link)
+        record(session, serial, "download_link_used", who="link", link=link.id, uses=link.used_count,
+               address=visitor.address, agent=visitor.agent[:200])
+        session.commit()
     return link, file_name(serial)
