@@ -95,6 +95,16 @@ def test_import_then_a_serial_letter_from_erp_files(cli: Run, tmp_path: Path, en
     again = cli("serial-letter", "create", "--property", "LH12", "--title", "abrechnung 2025",
                 "--type", f"Hausgeldabrechnung={files['batch']}")
     assert again.returncode == 0 and "Es gibt schon einen Serienbrief „abrechnung 2025“" in again.stdout
+    stored = [path for path in (tmp_path / "var").rglob("*") if path.is_file()]
+    assert len(stored) >= 8  # the documents (and the SQLite database)
+    assert [path for path in stored if path.stat().st_mode & 0o007] == []  # nothing for other users to read
+
+
+def test_the_database_and_stored_files_are_no_one_elses(cli: Run, tmp_path: Path) -> None:
+    assert cli("import", str(EXAMPLE), BRIEFWERK_DATABASE_URL="").returncode == 0  # the default: SQLite in the home
+    stored = [path for path in (tmp_path / "var").rglob("*") if path.is_file()]
+    assert tmp_path / "var" / "briefwerk.db" in stored
+    assert [path for path in stored if path.stat().st_mode & 0o007] == []
 
 
 def test_what_a_split_leaves_over_is_reported(cli: Run, tmp_path: Path) -> None:
