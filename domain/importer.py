@@ -291,10 +291,14 @@ def read_csv(data: bytes, limits: ImportLimits) -> Iterator[dict[str, Any]]:
             raise InvalidInput("import.empty")
         columns = [_column_for(header) for header in headers]
         _check_columns(columns, headers)
+        start = reader.line_num + 1
         for record in reader:
+            line, start = start, reader.line_num + 1  # a record with a quoted line break spans lines
             if not any(cell.strip() for cell in record):
                 continue
-            values: dict[str, Any] = {"line": reader.line_num}
+            if len(record) < len(headers) and any("\n" in cell for cell in record) and reader.line_num - line > 1:
+                raise InvalidInput("import.open_quote", line=line)
+            values: dict[str, Any] = {"line": line}
             if len(record) > len(headers) or (len(record) == 1 < len(headers)):
                 key = "import.problem.field_count_one" if len(record) == 1 else "import.problem.field_count"
                 values["_error"] = Message(key, {"count": len(record), "expected": len(headers)})

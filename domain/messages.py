@@ -231,6 +231,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "de": "Die JSON-Datei ist ab Zeile {line} tiefer als {depth} Ebenen verschachtelt; so tief reicht kein Export.",
         "en": "The JSON file nests deeper than {depth} levels from line {line} on; no export goes that deep.",
     },
+    "import.open_quote": {
+        "de": "In Zeile {line} wird ein Anführungszeichen geöffnet und nicht geschlossen; alles danach läse sich als "
+              "ein einziges Feld. Bitte schließen Sie es oder entfernen Sie es.",
+        "en": "A quote opened in line {line} is never closed; everything after it would read as one field. "
+              "Please close or remove it.",
+    },
     "import.bad_csv": {
         "de": "Die Datei lässt sich ab Zeile {line} nicht als CSV lesen – ist dort ein Anführungszeichen nicht geschlossen? (Details: {detail})",
         "en": "The file cannot be read as CSV from line {line} on – is a quote left open there? (details: {detail})",
@@ -312,7 +318,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "is {length} characters long, {limit} are allowed",
     },
     "import.problem.control": {
-        "de": "enthält an Stelle {position} {what}, das in Namen und Anschriften nicht stehen darf",
+        "de": "enthält an Stelle {position} {what} – so etwas darf in Namen und Anschriften nicht stehen",
         "en": "holds {what} at position {position}, which names and addresses must not contain",
     },
     "import.char.line_break": {"de": "einen Zeilenumbruch", "en": "a line break"},
@@ -336,6 +342,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Documents can be edited only in a draft (state: {state}). Withdraw the release first.",
     },
     "upload.not_pdf": {"de": "{filename} ist keine PDF-Datei.", "en": "{filename} is not a PDF file."},
+    "upload.empty_file": {"de": "{filename} ist leer (0 Byte) – wurde die Datei vollständig gespeichert?",
+                          "en": "{filename} is empty (0 bytes) – was the file saved completely?"},
     "upload.encrypted": {
         "de": "{filename} ist verschlüsselt oder kennwortgeschützt und kann nicht gedruckt werden.",
         "en": "{filename} is encrypted or password-protected and cannot be printed.",

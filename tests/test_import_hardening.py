@@ -50,6 +50,13 @@ def test_an_open_quote_running_to_the_end_is_refused_with_its_line(session: Sess
     assert "Details: field larger than field limit" in said
 
 
+def test_an_open_quote_in_a_small_file_is_named_as_such(session: Session, organisation: Organisation) -> None:
+    lines = [HEADER, 'L1;W1;K1;"Anna;Weg 1;10115;Berlin;;Mieter', "L1;W2;K2;Bert;Weg 2;10115;Berlin;;Mieter",
+             "L1;W3;K3;Carl;Weg 3;10115;Berlin;;Mieter"]
+    said = refusal(session, organisation, "offen.csv", "\n".join(lines).encode())
+    assert said.startswith("In Zeile 2 wird ein Anführungszeichen geöffnet und nicht geschlossen")
+
+
 def test_a_value_longer_than_the_limit_is_rejected_by_row(session: Session, organisation: Organisation) -> None:
     by_line = rejected(session, organisation, "lang.csv", "\n".join([HEADER, GOOD.replace("Anna", "A" * 600)]).encode())
     assert by_line == {2: "Name: ist 608 Zeichen lang, erlaubt sind 500"}
@@ -64,9 +71,10 @@ def test_control_characters_are_rejected_by_row_and_column(session: Session, org
     # the NUL is past the first 4 KB, where a file is told apart from a binary one
     data = ("\n".join(rows[:3]) + "\n" + padding + "\n" + "\n".join(rows[3:])).encode()
     by_line = rejected(session, organisation, "steuer.csv", data)
-    assert by_line[4] == "Straße: enthält an Stelle 6 einen Zeilenumbruch, das in Namen und Anschriften nicht stehen darf"
+    # the record starts on line 3 (and ends on 4): a user looks for it where it starts
+    assert by_line[3] == "Straße: enthält an Stelle 6 einen Zeilenumbruch – so etwas darf in Namen und Anschriften nicht stehen"
     nul, escape = sorted(by_line)[1:]
-    assert by_line[nul] == "Name: enthält an Stelle 5 das Steuerzeichen U+0000, das in Namen und Anschriften nicht stehen darf"
+    assert by_line[nul] == "Name: enthält an Stelle 5 das Steuerzeichen U+0000 – so etwas darf in Namen und Anschriften nicht stehen"
     assert by_line[escape].startswith("Ort: enthält an Stelle 7 das Steuerzeichen U+001B")
 
 

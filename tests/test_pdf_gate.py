@@ -212,6 +212,8 @@ def test_encryption_and_damage(tmp_path: Path) -> None:
     whole = attachment(2)
     (tmp_path / "abgeschnitten.pdf").write_bytes(whole[: len(whole) // 3])
     assert outcome(tmp_path / "abgeschnitten.pdf", tmp_path) == "upload.unreadable"
+    (tmp_path / "leer.pdf").write_bytes(b"")
+    assert outcome(tmp_path / "leer.pdf", tmp_path) == "upload.empty_file"
     (tmp_path / "bild.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     assert outcome(tmp_path / "bild.pdf", tmp_path) == "upload.not_pdf"
     (tmp_path / "vorspann.pdf").write_bytes(b"Kopfzeile eines Mailprogramms\n" + whole)

@@ -58,6 +58,8 @@ def check_pdf(path: Path, filename: str, max_bytes: int, limits: PdfLimits, decr
     size = path.stat().st_size
     if size > max_bytes:
         raise InvalidInput("upload.too_large", filename=filename, limit=max_bytes >> 20)
+    if size == 0:
+        raise InvalidInput("upload.empty_file", filename=filename)
     with open(path, "rb") as handle:
         if b"%PDF-" not in handle.read(HEADER_WINDOW):
             raise InvalidInput("upload.not_pdf", filename=filename)
