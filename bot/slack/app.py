@@ -14,6 +14,11 @@ from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -60,7 +65,15 @@ class SlackDeps:
         if self.installation_store is not None and team_id:
             bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
             token = bot.bot_token if bot else token
-        return WebClient(token=token, base_url=settings.slack_api_url)
+        return slack_client(token, settings.slack_api_url)
+
+
+def slack_client(token: str | None, base_url: str) -> WebClient:
+    """A Web API client that waits out Slack's 429 (Retry-After) and retries connection and
+    server errors with slack_sdk's own handlers, instead of failing the user's action."""
+    return WebClient(token=token, base_url=base_url, retry_handlers=[
+        ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2)])
 
 
 class MissingCredentials(Exception):
@@ -74,12 +87,12 @@ def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> Ap
     secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_client_id and settings.slack_client_secret:
         app = App(signing_secret=secret, oauth_settings=_oauth_settings(deps),
-                  client=WebClient(base_url=settings.slack_api_url), listener_executor=deps.background.listeners)
+                  client=slack_client(None, settings.slack_api_url), listener_executor=deps.background.listeners)
     else:
         if settings.slack_bot_token is None:
             raise MissingCredentials("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth)")
         token = settings.slack_bot_token.get_secret_value()
-        app = App(signing_secret=secret, client=WebClient(token=token, base_url=settings.slack_api_url),
+        app = App(signing_secret=secret, client=slack_client(token, settings.slack_api_url),
                   listener_executor=deps.background.listeners)
     app.use(actor_middleware(deps))
     register(app, deps)
@@ -129,7 +142,7 @@ def _installed(deps: SlackDeps) -> Callable[[SuccessArgs], Any]:
 
 
 def _tell_admins_of_reinstall(deps: SlackDeps, installation: Any, admins: list[Staff], locale: str) -> None:
-    client = WebClient(token=installation.bot_token, base_url=deps.wiring.settings.slack_api_url)
+    client = slack_client(installation.bot_token, deps.wiring.settings.slack_api_url)
     for admin in admins:
         try:
             client.chat_postMessage(channel=admin.slack_user_id,

@@ -97,10 +97,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, content_type, payload = self.server.standin._route(
+        status, content_type, payload, *extra = self.server.standin._route(
             self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (extra[0] if extra else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -132,6 +134,13 @@ class SlackStandIn:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._rate_limits: dict[str, tuple[int, int]] = {}  # method -> (answers left, Retry-After seconds)
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` get Slack's HTTP 429 with Retry-After, as a busy
+        workspace's do (https://docs.slack.dev/apis/web-api/rate-limits)."""
+        with self._lock:
+            self._rate_limits[method] = (times, retry_after)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -460,7 +469,7 @@ class SlackStandIn:
     # ------------------------------------------------------------ HTTP routing
 
     def _route(self, verb: str, target: str, headers: Mapping[str, str],
-               body: bytes) -> tuple[int, str, bytes]:
+               body: bytes) -> tuple[Any, ...]:
         parts = urlsplit(target)
         path = parts.path
         if path.startswith("/api/"):
@@ -497,9 +506,15 @@ class SlackStandIn:
         return 200, "application/octet-stream", upload.content
 
     def _web_api(self, method: str, query: str, headers: Mapping[str, str],
-                 body: bytes) -> tuple[int, str, bytes]:
+                 body: bytes) -> tuple[Any, ...]:
         parsed = _parse_request(query, headers, body)
         with self._lock:
+            left, retry_after = self._rate_limits.get(method, (0, 0))
+            if left > 0:
+                self._rate_limits[method] = (left - 1, retry_after)
+                answer = {"ok": False, "error": "ratelimited"}
+                self._record(RecordedCall(method, parsed.params, parsed.token, answer, status=429, at=self.ws.clock()))
+                return 429, "application/json; charset=utf-8", json.dumps(answer).encode(), {"Retry-After": str(retry_after)}
             answer = self._dispatch(method, parsed, headers)
             self._record(RecordedCall(method, parsed.params, parsed.token, answer,
                                       at=self.ws.clock(), user=self._viewer(answer)))
