@@ -268,6 +268,23 @@ def click_twice(slack: LocalSlack, user_id: str, view: dict, action_id: str) -> 
         assert slack.sim.send(request).status_code == 200
 
 
+def test_two_people_open_one_letters_dispatch_and_one_reopens_it(slack: LocalSlack, letter) -> None:
+    serial, _ = letter
+    first = released_dispatch(slack, serial.id)
+    assert first.get("callback_id") == "bw_dispatch"
+    root = open_serial(slack, serial.id, user=ANNA)  # a colleague, while Sabine has it open
+    slack.sim.click(Action.OPEN_DISPATCH, user_id=ANNA.user_id, view_id=root["id"])
+    slack.settle()
+    assert slack.top_view(ANNA.user_id).get("callback_id") == "bw_dispatch"
+    for view in reversed(slack.standin.modal_stack(SABINE.user_id)):
+        slack.sim.close_modal(view["id"], user_id=SABINE.user_id)
+    root = open_serial(slack, serial.id)
+    slack.sim.click(Action.OPEN_DISPATCH, user_id=SABINE.user_id, view_id=root["id"])
+    slack.settle()
+    assert slack.top_view(SABINE.user_id).get("callback_id") == "bw_dispatch"
+    slack.standin.assert_no_refusals()
+
+
 def test_dispatch_summary_follows_the_filter_and_an_order_happens_once(slack: LocalSlack, letter, session) -> None:
     serial, _ = letter
     modal = released_dispatch(slack, serial.id)

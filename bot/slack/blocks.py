@@ -104,7 +104,9 @@ def input_block(label: str, element: dict[str, Any], block_id: str, *, optional:
 
 
 def modal(title: str, blocks: list[Block], *, callback_id: str, close: str, submit: str | None = None,
-          metadata: BaseModel | None = None, external_id: str | None = None) -> dict[str, Any]:
+          metadata: BaseModel | None = None) -> dict[str, Any]:
+    """No external_id: Slack reserves one across the workspace while its view lives, so two people
+    (or one reopening) could not open the same letter's modal; the letter travels in the metadata."""
     view: dict[str, Any] = {
         "type": "modal", "callback_id": callback_id, "title": plain(title, LIMITS["title"]),
         "close": plain(close, LIMITS["title"]), "blocks": blocks[:VIEW_BLOCKS],
@@ -113,8 +115,6 @@ def modal(title: str, blocks: list[Block], *, callback_id: str, close: str, subm
         view["submit"] = plain(submit, LIMITS["title"])
     if metadata is not None:
         view["private_metadata"] = metadata.model_dump_json(exclude_none=True)
-    if external_id:
-        view["external_id"] = external_id
     return view
 
 

@@ -262,7 +262,7 @@ def dispatch_modal(summary: DispatchSummary | None, serial: SerialLetter, why: i
                     letters=len(summary.plan.letters) if summary else None,
                     cost_cents=summary.plan.cost_cents if summary else None)
     return modal(t("title.dispatch", locale), blocks, callback_id=Callback.DISPATCH, close=t("close", locale),
-                 metadata=meta, external_id=f"dispatch-{serial.id}")
+                 metadata=meta)
 
 
 def _dispatch_controls(summary: DispatchSummary, contacts: dict[int, Contact], locale: str) -> list[Block]:
