@@ -35,7 +35,7 @@ def register(app: App, deps: SlackDeps) -> None:
             return
         match = SERIAL.fullmatch(text)
         if text and match is None:
-            ack(response_type="ephemeral", **views.ephemeral(t("unknown_command", locale, text=text)))
+            ack(response_type="ephemeral", **views.ephemeral(t("unknown_command", locale, text=views.escape(text))))
             return
         ack()
         if match is None:
@@ -48,7 +48,7 @@ def register(app: App, deps: SlackDeps) -> None:
                                 on_failure=dm_failed(client, body["user_id"], locale))
             return
         if word:
-            respond(response_type="ephemeral", **views.ephemeral(t("unknown_command", locale, text=text)))
+            respond(response_type="ephemeral", **views.ephemeral(t("unknown_command", locale, text=views.escape(text))))
             return
         show_serial(deps, client, actor_of(context), locale, serial_id, trigger_id=body["trigger_id"])
 

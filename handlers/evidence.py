@@ -25,7 +25,7 @@ def post_record(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, s
         client.chat_postMessage(channel=channel, **views.ephemeral("⚠️ " + error.render(locale)))
         return
     name = f"Versendungsprotokoll-{record.serial_id}"
-    comment = t("evidence.posted", locale, title=record.title, letters=len(record.letters))
+    comment = t("evidence.posted", locale, title=views.escape(record.title), letters=len(record.letters))
     client.files_upload_v2(channel=channel, initial_comment=comment, file_uploads=[
         {"content": evidence.evidence_pdf(record), "filename": f"{name}.pdf", "title": f"{name}.pdf"},
         {"content": evidence.evidence_csv(record), "filename": f"{name}.csv", "title": f"{name}.csv"},

@@ -330,5 +330,5 @@ def submit_rename(deps: SlackDeps, ack, body: dict[str, Any], context: BoltConte
     ack()
     root_id = body["view"].get("root_view_id") or body["view"]["id"]
     show_serial(deps, client, actor, locale, info.serial_id, view_id=root_id,
-                notice_text=t("rename.done", locale, title=serial.title))
+                notice_text=t("rename.done", locale, title=views.escape(serial.title)))
     announce_later(deps, body["team"]["id"], info.serial_id)

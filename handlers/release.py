@@ -55,7 +55,7 @@ def register(app: App, deps: SlackDeps) -> None:
             with deps.wiring.unit_of_work() as (session, ports):
                 removed = release.delete_serial_letter(session, ports, actor, info.serial_id, info.version)
                 title = documents.get_serial_letter(session, actor, info.serial_id).title
-            text = t("delete.done", locale, title=title, documents=removed)
+            text = t("delete.done", locale, title=views.escape(title), documents=removed)
         except BriefwerkError as error:
             text = "⚠️ " + error.render(locale)
         ack(response_action="update", view=views.notice(locale, text, "title.delete"))

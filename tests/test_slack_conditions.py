@@ -3,6 +3,7 @@ Retry-After is waited out by slack_sdk's retry handlers, not passed on to the us
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +39,25 @@ def test_a_rate_limited_post_from_background_work_arrives(slack: LocalSlack) -> 
     posted = slack.standin.calls_to("chat.postMessage")
     assert [call.status for call in posted] == [429, 429, 200]
     assert [m.text for m in slack.standin.messages(CHANNEL)] == ["Serienbrief Nr. 1 ist freigegeben."]
+
+
+HOSTILE = "<!channel> Abrechnung <https://evil.example|hier klicken> *fett*"
+
+
+def test_user_text_in_messages_is_never_a_mention_or_a_link(slack: LocalSlack) -> None:
+    from bot.slack import views
+    from domain.models import Event, LetterState, SerialLetter
+
+    serial = SerialLetter(id=7, organisation_id=1, property_id=1, title=HOSTILE, state=LetterState.RELEASED,
+                          created_by=1)
+    parent = views.thread_parent(serial, "<!here>", "de")
+    reply = views.thread_reply(Event(serial_letter_id=7, kind="attachment_added", actor="Sabine",
+                                     data={"file": "<!everyone>.pdf"}), "de")
+    for shown in (parent["text"], json.dumps(parent["blocks"]), reply["text"], json.dumps(reply["blocks"])):
+        assert "<!" not in shown and "<https://" not in shown, shown
+    assert "&lt;!channel&gt;" in parent["text"] and "&lt;!everyone&gt;.pdf" in reply["text"]
+    slack.sim.slash_command("/serienbrief", HOSTILE, user_id=SABINE.user_id, channel_id=CHANNEL)
+    slack.settle()
+    said = [m.text for m in slack.standin.ephemerals(SABINE.user_id)] + [
+        json.dumps(c.params) for c in slack.standin.calls if c.method.startswith(("chat.", "views."))]
+    assert said and not [text for text in said if "<!channel>" in (text or "")]

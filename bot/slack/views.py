@@ -480,7 +480,7 @@ def _approval_details(approval: Approval, locale: str) -> str:
 
 
 def thread_parent(serial: SerialLetter, property_name: str, locale: str) -> dict[str, Any]:
-    text = t("thread.parent", locale, id=serial.id, title=serial.title, property=property_name,
+    text = t("thread.parent", locale, id=serial.id, title=escape(serial.title), property=escape(property_name),
              state=state_text(serial.state, locale))
     blocks = [section(f"{STATE_ICON[serial.state]} " + t("thread.parent", locale, id=serial.id, title=escape(serial.title),
                                                           property=escape(property_name), state=f"*{state_text(serial.state, locale)}*"))]
@@ -488,8 +488,8 @@ def thread_parent(serial: SerialLetter, property_name: str, locale: str) -> dict
 
 
 def thread_reply(event: Event, locale: str) -> dict[str, Any]:
-    text = event_text(event, locale)
-    return message(text, [context(escape(text))])
+    text = escape(event_text(event, locale))  # file names and titles: no mention, link or formatting
+    return message(text, [context(text)])
 
 
 WORDS = {"request": "approval.{}", "decision": "approval.state.{}"}  # event data stored as keys, shown as words
