@@ -61,3 +61,32 @@ def test_user_text_in_messages_is_never_a_mention_or_a_link(slack: LocalSlack) -
     said = [m.text for m in slack.standin.ephemerals(SABINE.user_id)] + [
         json.dumps(c.params) for c in slack.standin.calls if c.method.startswith(("chat.", "views."))]
     assert said and not [text for text in said if "<!channel>" in (text or "")]
+
+
+# Required scopes from each method's page (https://docs.slack.dev/reference/methods/<method>);
+# views.* need none. A method called in the code but missing here fails the test below.
+METHOD_SCOPES = {"chat_postMessage": {"chat:write"}, "chat_update": {"chat:write"}, "conversations_open": {"im:write"},
+                 "files_upload_v2": {"files:write"}, "users_info": {"users:read"}, "views_open": set(),
+                 "views_publish": set(), "views_push": set(), "views_update": set()}
+NOT_METHODS = {"files_of"}  # our own helper, named like one
+OTHER_SCOPES = {"commands": "the /serienbrief command", "files:read": "files from a file_input (url_private_download)",
+                "users:read.email": "the email address in users.info's profile"}
+
+
+def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
+    import re
+
+    import yaml
+
+    from bot.slack.app import BOT_SCOPES
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [path for folder in ("bot", "handlers") for path in (root / folder).rglob("*.py")
+               if "slackstandin" not in path.parts]
+    called = {name for path in sources for name in re.findall(
+        r"\.((?:chat|views|users|conversations|files|auth|team|reactions|pins|apps)_[A-Za-z0-9_]+)\(", path.read_text())}
+    called -= NOT_METHODS
+    assert called - set(METHOD_SCOPES) == set()  # a new method: add its scopes above
+    needed = set().union(*(METHOD_SCOPES[name] for name in called)) | set(OTHER_SCOPES)
+    manifest = yaml.safe_load((root / "manifest.yml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)
