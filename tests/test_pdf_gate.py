@@ -185,9 +185,10 @@ def test_pdfium_must_count_the_pages_qpdf_counted(tmp_path: Path) -> None:
 
 
 def test_a_check_that_takes_too_long_is_ended_and_the_next_one_runs(tmp_path: Path) -> None:
+    slow = raw_letter(tmp_path, "langsam.pdf", zeros_packed(1).hex().encode() + b">", ["/ASCIIHexDecode", "/FlateDecode"])
+    assert outcome(slow, tmp_path, PdfLimits(seconds=0)) == "pdf.too_slow"  # seconds of unpacking, no time given
     path = tmp_path / "brief.pdf"
     path.write_bytes(attachment(1))
-    assert outcome(path, tmp_path, PdfLimits(seconds=0)) == "pdf.too_slow"
     assert outcome(path, tmp_path) == "accepted"
 
 
