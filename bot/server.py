@@ -10,6 +10,7 @@ from html import escape
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -31,10 +32,25 @@ def _bolt_request(request: Request, body: bytes) -> BoltRequest:
 
 
 def asgi_app(app: App, deps: SlackDeps) -> Guard:
+    verifier = SignatureVerifier(deps.wiring.settings.slack_signing_secret.get_secret_value()) \
+        if deps.wiring.settings.slack_signing_secret else None
+
     async def events(request: Request) -> Response:
-        """Bolt's dispatch is synchronous and waits for ack(): run it off the event loop."""
+        """The signature is checked before the body is parsed (unsigned or stale: 401; signed but
+        malformed: 400). Bolt's dispatch is synchronous and waits for ack(): run it off the loop."""
         body = await request.body()
-        response = await run_in_threadpool(app.dispatch, _bolt_request(request, body))
+        headers = request.headers
+        try:
+            body.decode("utf-8")  # Slack sends UTF-8; the verifier would fail on anything else
+        except UnicodeDecodeError:
+            return Response("malformed request body", status_code=400)
+        if not _signed(verifier, body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")):
+            return Response("invalid request signature", status_code=401)
+        try:
+            bolt_request = _bolt_request(request, body)
+        except ValueError:  # JSON or form that does not parse, or not UTF-8
+            return Response("malformed request body", status_code=400)
+        response = await run_in_threadpool(app.dispatch, bolt_request)
         return to_starlette_response(response)
 
     async def install(request: Request) -> Response:
@@ -116,6 +132,16 @@ def asgi_app(app: App, deps: SlackDeps) -> Guard:
         await run_in_threadpool(deps.background.shutdown)
 
     return Guard(Starlette(routes=routes, lifespan=lifespan), https=settings.public_url.startswith("https://"))
+
+
+def _signed(verifier: SignatureVerifier | None, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+    """Slack's signature over the raw body, from the last five minutes (slack_sdk's verifier)."""
+    if verifier is None or not timestamp or not signature:
+        return False
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except ValueError:  # a timestamp that is no number
+        return False
 
 
 def _visitor(request: Request) -> links.Visitor | None:

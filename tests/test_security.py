@@ -54,7 +54,7 @@ def test_a_declared_length_over_the_limit_is_refused_without_reading_a_byte(slac
 
 def test_small_bodies_still_reach_their_routes(slack: LocalSlack) -> None:
     unsigned = httpx.post(f"{slack.url}/slack/events", content=b"{}", headers={"Content-Type": "application/json"})
-    assert unsigned.status_code == 401  # Bolt's signature check saw the body
+    assert unsigned.status_code == 401  # the signature check saw the body
     assert httpx.post(f"{slack.url}/webhooks/pingen", content=b"{}").status_code == 404  # Pingen is not set up
 
 

@@ -90,3 +90,31 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     needed = set().union(*(METHOD_SCOPES[name] for name in called)) | set(OTHER_SCOPES)
     manifest = yaml.safe_load((root / "manifest.yml").read_text())
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed(slack: LocalSlack) -> None:
+    import time
+
+    import httpx
+    from slack_sdk.signature import SignatureVerifier
+
+    from bot.slack.local import SIGNING_SECRET
+
+    signer = SignatureVerifier(SIGNING_SECRET)
+
+    def post(body: bytes, age_s: int = 0, signed: bool = True, kind: str = "application/json") -> int:
+        stamp = str(int(time.time()) - age_s)
+        headers = {"Content-Type": kind, "X-Slack-Request-Timestamp": stamp}
+        if signed:
+            headers["X-Slack-Signature"] = signer.generate_signature(timestamp=stamp, body=body)
+        return httpx.post(f"{slack.url}/slack/events", content=body, headers=headers).status_code
+
+    assert post(b"{kaputt", signed=False) == 401
+    assert httpx.post(f"{slack.url}/slack/events", content=b"{}", headers={"X-Slack-Request-Timestamp": "gestern",
+                                                                           "X-Slack-Signature": "v0=0"}).status_code == 401
+    assert post(b"payload=%7Bkaputt", signed=False, kind="application/x-www-form-urlencoded") == 401
+    assert post(b"{kaputt") == 400
+    assert post(b"payload=%7Bkaputt", kind="application/x-www-form-urlencoded") == 400
+    assert post(b"\xff\xfe", signed=False, kind="application/x-www-form-urlencoded") == 400  # not even UTF-8
+    assert post(b'{"type": "url_verification", "challenge": "abc"}', age_s=600) == 401  # a replay
+    assert post(b'{"type": "url_verification", "challenge": "abc"}') == 200
