@@ -119,6 +119,19 @@ def test_a_guest_is_refused_with_a_reason(slack: LocalSlack, letter) -> None:
     assert any("Gäste" in (m.text or "") for m in slack.standin.ephemerals("U0GAST"))
 
 
+def test_a_guest_hears_why_on_every_surface(slack: LocalSlack, letter) -> None:
+    serial, _ = letter
+    assert slack.sim.open_home("U0GAST").status == 200
+    slack.settle()
+    assert "Gäste und Bots können briefwerk nicht nutzen" in texts_of(slack.standin.home_view("U0GAST", TEAM))
+    root = open_serial(slack, serial.id)  # a modal; a guest's click in one (Slack shows guests their own)
+    click = slack.sim.click(Action.OPEN_RELEASE, user_id="U0GAST", view_id=root["id"])
+    assert click.status == 200
+    slack.settle()
+    assert "Gäste und Bots können briefwerk nicht nutzen" in texts_of(slack.standin.view(root["id"]))
+    slack.standin.assert_no_refusals()
+
+
 def test_picker_lists_serial_letters_and_opens_one(slack: LocalSlack, letter) -> None:
     serial, _ = letter
     slack.sim.slash_command("/serienbrief", "", user_id=SABINE.user_id, channel_id=CHANNEL)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -23,6 +23,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot.slack import views
 from bot.slack.background import Background
 from bot.slack.texts import t
 from bot.slack.sealed_store import SealedInstallationStore, installation_store
@@ -179,9 +180,9 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
             try:
                 staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
             except SlackUnavailable:
-                return _refuse(org.locale, ack, respond, "slack_unavailable")
+                return _refuse(Refusal(org.locale, "slack_unavailable", body, user_id), ack, respond, client)
         if staff is None:
-            return _refuse(org.locale, ack, respond, "guest_refused")
+            return _refuse(Refusal(org.locale, "guest_refused", body, user_id), ack, respond, client)
         context["actor"] = Actor.of(staff)
         context["organisation"] = org
         context["locale"] = staff.locale or org.locale
@@ -222,11 +223,40 @@ def new_staff(session: Session, org: Organisation, user_id: str, client: WebClie
     return staff
 
 
-def _refuse(locale: str, ack: Callable[..., Any] | None, respond: Callable[..., Any] | None, why: str) -> None:
-    if ack is not None:
-        ack()
-    if respond is not None:
-        try:
-            respond(text=t(why, locale), response_type="ephemeral")
-        except Exception:  # noqa: BLE001 - no response_url in this request
-            log.info("could not tell a refused user why")
+@dataclass(frozen=True)
+class Refusal:
+    locale: str
+    why: str
+    body: dict[str, Any]
+    user_id: str
+
+
+def _refuse(refusal: Refusal, ack: Callable[..., Any] | None, respond: Callable[..., Any] | None,
+            client: WebClient) -> BoltResponse:
+    """Tells a refused user why, wherever they are: a submitted modal turns into the notice, a
+    modal or App Home shows it, a command or message answers with it, anything else by DM. The
+    answer to Slack is the acknowledgement (an event has none: a plain 200)."""
+    text = t(refusal.why, refusal.locale)
+    body = refusal.body
+    if body.get("type") == "view_submission" and ack is not None:
+        return ack(response_action="update", view=views.notice(refusal.locale, text))
+    answer = ack() if ack is not None else BoltResponse(status=200, body="")
+    _tell(refusal, text, respond, client)
+    return answer
+
+
+def _tell(refusal: Refusal, text: str, respond: Callable[..., Any] | None, client: WebClient) -> None:
+    body = refusal.body
+    view = body.get("view") or {}
+    event = body.get("event") or {}
+    try:
+        if respond is not None and body.get("response_url"):
+            respond(text=text, response_type="ephemeral")
+        elif view.get("id") and view.get("type") == "modal":
+            client.views_update(view_id=view["id"], view=views.notice(refusal.locale, text))
+        elif event.get("type") == "app_home_opened" or view.get("type") == "home":
+            client.views_publish(user_id=refusal.user_id, view=views.refused_home(text))
+        else:
+            client.chat_postMessage(channel=refusal.user_id, text=text)
+    except SlackApiError as error:  # nowhere left to say it
+        log.info("could not tell a refused user why: %s", error.response.get("error"))

@@ -419,6 +419,10 @@ def settings_modal(org: Organisation, admins: list[str], managers: list[str], pr
 # --- App Home ---------------------------------------------------------------------------------
 
 
+def refused_home(text: str) -> dict[str, Any]:
+    return {"type": "home", "blocks": [header("briefwerk"), section(text)]}
+
+
 def home(serials: list[SerialLetter], is_admin: bool, locale: str, admin_blocks: list[Block] | None = None) -> dict[str, Any]:
     """`admin_blocks`: what only admins see below their buttons (sender hint, recent imports)."""
     blocks: list[Block] = [header("briefwerk"), section(t("home.intro", locale))]
