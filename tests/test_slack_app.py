@@ -85,6 +85,12 @@ def open_serial(slack: LocalSlack, serial_id: int, user=SABINE) -> dict:
     return slack.top_view(user.user_id)
 
 
+def state_of(session: Session, serial_id: int) -> LetterState:
+    """Read back from the database, never from the session's cached object."""
+    session.expire_all()
+    return session.get(SerialLetter, serial_id).state
+
+
 def texts_of(view: dict) -> str:
     return json.dumps(view, ensure_ascii=False)
 
@@ -220,13 +226,13 @@ def test_approval_only_a_manager_decides_and_the_first_decision_wins(slack: Loca
     [prompt] = [m for m in slack.standin.messages(APPROVALS)]
     slack.sim.click(Action.APPROVE, user_id=SABINE.user_id, channel=APPROVALS, ts=prompt.ts)  # not a manager
     slack.settle()
-    assert session.get(SerialLetter, serial.id).state is LetterState.DRAFT
+    assert state_of(session, serial.id) is LetterState.DRAFT
     assert any("Manager-Freigabe" in (m.text or "") for m in slack.standin.ephemerals(SABINE.user_id))
     slack.sim.click(Action.APPROVE, user_id=MARKUS.user_id, channel=APPROVALS, ts=prompt.ts)
     slack.sim.click(Action.REJECT, user_id=MARKUS.user_id, channel=APPROVALS, ts=prompt.ts)  # double click
     slack.settle()
     session.expire_all()
-    assert session.get(SerialLetter, serial.id).state is LetterState.RELEASED
+    assert state_of(session, serial.id) is LetterState.RELEASED
     assert "Genehmigt von Markus Manager" in slack.standin.message(APPROVALS, prompt.ts).as_slack()["blocks"][1]["elements"][0]["text"]
     assert any("bereits entschieden" in (m.text or "") for m in slack.standin.ephemerals(MARKUS.user_id))
     told = slack.standin.messages(slack.standin.dm_channel(TEAM, SABINE.user_id).id)
@@ -247,7 +253,7 @@ def test_a_manager_cannot_approve_their_own_request(slack: LocalSlack, letter, o
     slack.sim.click(Action.APPROVE, user_id=MARKUS.user_id, channel=APPROVALS, ts=prompt.ts)
     slack.settle()
     assert any("anderer Manager" in (m.text or "") for m in slack.standin.ephemerals(MARKUS.user_id))
-    assert session.get(SerialLetter, serial.id).state is LetterState.DRAFT
+    assert state_of(session, serial.id) is LetterState.DRAFT
 
 
 # --- dispatch (seed 5–11) -----------------------------------------------------------------------
@@ -378,7 +384,7 @@ def test_only_admins_delete_and_delete_empties_the_portal(slack: LocalSlack, let
     slack.sim.submit(slack.top_view(ANNA.user_id)["id"], user_id=ANNA.user_id)
     slack.settle()
     session.expire_all()
-    assert session.get(SerialLetter, serial.id).state is LetterState.DELETED
+    assert state_of(session, serial.id) is LetterState.DELETED
     assert session.exec(select(PortalDocument)).all() == []
 
 
@@ -541,7 +547,7 @@ def test_a_stale_release_modal_releases_nothing(slack: LocalSlack, letter, sessi
     slack.settle()
     assert "inzwischen geändert" in texts_of(slack.top_view(SABINE.user_id))
     session.expire_all()
-    assert session.get(SerialLetter, serial.id).state is LetterState.DRAFT
+    assert state_of(session, serial.id) is LetterState.DRAFT
 
 
 def test_health_check(slack: LocalSlack) -> None:
