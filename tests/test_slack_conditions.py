@@ -118,3 +118,14 @@ def test_the_signature_is_checked_before_the_body_is_parsed(slack: LocalSlack) -
     assert post(b"\xff\xfe", signed=False, kind="application/x-www-form-urlencoded") == 400  # not even UTF-8
     assert post(b'{"type": "url_verification", "challenge": "abc"}', age_s=600) == 401  # a replay
     assert post(b'{"type": "url_verification", "challenge": "abc"}') == 200
+
+
+@pytest.mark.parametrize("given", ["99999999999999999999999", "-1", "0", "12abc", "１２"])
+def test_a_serial_letter_number_beyond_any_id_is_answered(slack: LocalSlack, given: str) -> None:
+    answer = slack.sim.slash_command("/serienbrief", given, user_id=SABINE.user_id, channel_id=CHANNEL)
+    assert answer.status == 200
+    slack.settle()
+    shown = json.dumps([slack.standin.modal_stack(SABINE.user_id)] +
+                       [m.text for m in slack.standin.ephemerals(SABINE.user_id)], ensure_ascii=False)
+    assert "Wird geladen" not in shown and "⏳" not in shown
+    assert "wurde nicht gefunden" in shown or "verstehe ich nicht" in shown, shown

@@ -30,8 +30,11 @@ from domain.models import (
 from domain.services.events import record
 
 
+MAX_ID = 2**63 - 1  # a number past any database's integer key is simply no serial letter
+
+
 def get_serial_letter(session: Session, actor: Actor, serial_id: int) -> SerialLetter:
-    serial = session.get(SerialLetter, serial_id)
+    serial = session.get(SerialLetter, serial_id) if 0 < serial_id <= MAX_ID else None
     owned(actor, serial, Message("what.serial_letter"), serial_id)
     return serial
 
