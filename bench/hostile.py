@@ -43,16 +43,9 @@ def letter(edit) -> bytes:  # noqa: ANN001 - a function changing the Pdf
 
 
 def bomb(gib: int) -> bytes:
-    packer = zlib.compressobj(9)
-    chunk = b"\0" * (64 << 20)
-    packed = b"".join(packer.compress(chunk) for _ in range(gib * 16)) + packer.flush()
+    from tests.factories import letter_with_content, zeros_packed
 
-    def edit(pdf: pikepdf.Pdf) -> None:
-        stream = pikepdf.Stream(pdf, packed)
-        stream.Filter = pikepdf.Name.FlateDecode
-        pdf.pages[0].obj.Contents = pdf.make_indirect(stream)
-
-    return letter(edit)
+    return letter_with_content(zeros_packed(gib), ["/FlateDecode"])
 
 
 def giant(points: int) -> bytes:

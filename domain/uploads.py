@@ -3,7 +3,6 @@ limited, and ZIP archives of per-unit files unpacked safely."""
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -65,14 +64,6 @@ def copy_limited(source: BinaryIO | Iterable[bytes], target: Path, name: str, li
                 raise InvalidInput("upload.too_large", filename=name, limit=limit >> 20)
             out.write(chunk)
     return size
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def expand_zip(upload: Upload, stage: Callable[[], Path], limits: IntakeLimits) -> list[Upload]:

@@ -90,6 +90,30 @@ def attachment(pages: int, title: str = "Einladung zur Eigentümerversammlung") 
                                     paragraphs=[title], footer=title, pages=pages))
 
 
+def zeros_packed(gib: int) -> bytes:
+    """`gib` GiB of zeros, Flate-packed into about a megabyte each: the core of a bomb."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    chunk = b"\0" * (64 << 20)
+    return b"".join(packer.compress(chunk) for _ in range(gib * 16)) + packer.flush()
+
+
+def letter_with_content(data: bytes, filters: list[str]) -> bytes:
+    """A one-page letter whose content stream is `data` under `filters`, written exactly as given
+    (qpdf would otherwise unpack and repack it)."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(attachment(1))) as pdf:
+        stream = pikepdf.Stream(pdf, data)
+        stream.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters])
+        pdf.pages[0].obj.Contents = pdf.make_indirect(stream)
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return out.getvalue()
+
 
 def a_zip(entries: dict[str, bytes]) -> bytes:
     """A ZIP archive as an ERP or a file manager writes it."""

@@ -15,7 +15,7 @@ import pytest
 from domain.errors import InvalidInput
 from domain.pdf import gate
 from domain.pdf.gate import PdfLimits, check_pdf
-from tests.factories import attachment
+from tests.factories import attachment, letter_with_content, zeros_packed
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text())
@@ -66,16 +66,8 @@ def letter(tmp_path: Path, edit, name: str = "angriff.pdf") -> Path:  # noqa: AN
 
 def bomb(tmp_path: Path, gib: int = 1) -> Path:
     """A page whose content stream is 1 GiB of zeros, about 1 MB compressed."""
-    packer = zlib.compressobj(9)
-    chunk = b"\0" * (64 << 20)
-    packed = b"".join(packer.compress(chunk) for _ in range(gib * 16)) + packer.flush()
-
-    def edit(pdf: pikepdf.Pdf) -> None:
-        stream = pikepdf.Stream(pdf, packed)
-        stream.Filter = pikepdf.Name.FlateDecode
-        pdf.pages[0].obj.Contents = pdf.make_indirect(stream)
-
-    path = letter(tmp_path, edit, "bombe.pdf")
+    path = tmp_path / "bombe.pdf"
+    path.write_bytes(letter_with_content(zeros_packed(gib), ["/FlateDecode"]))
     assert path.stat().st_size < 4 << 20
     return path
 
@@ -125,20 +117,9 @@ def test_a_tree_a_little_deeper_than_allowed(tmp_path: Path) -> None:
 
 
 def raw_letter(tmp_path: Path, name: str, data: bytes, filters: list[str]) -> Path:
-    """A letter whose content stream is written exactly as given (qpdf would otherwise repack it)."""
-    pdf = pikepdf.open(io.BytesIO(attachment(1)))
-    stream = pikepdf.Stream(pdf, data)
-    stream.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters])
-    pdf.pages[0].obj.Contents = pdf.make_indirect(stream)
     path = tmp_path / name
-    pdf.save(path, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    path.write_bytes(letter_with_content(data, filters))
     return path
-
-
-def zeros_packed(gib: int) -> bytes:
-    packer = zlib.compressobj(9)
-    chunk = b"\0" * (64 << 20)
-    return b"".join(packer.compress(chunk) for _ in range(gib * 16)) + packer.flush()
 
 
 def test_a_bomb_packed_twice_is_counted_through_both_layers(tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ from domain.services.events import record
 from domain.services.release import require_creator_or_admin
 from domain.services.storage import all_or_nothing
 from domain.split import ByMarker, ByPageCount, ByRanges, UnitKey, match_files_to_units, split_pages
-from domain.uploads import IntakeLimits, Upload, expand_zip, sha256_of
+from domain.storage import sha256_of
+from domain.uploads import IntakeLimits, Upload, expand_zip
 
 Rule = ByMarker | ByPageCount | ByRanges
 Progress = Callable[[Message], None]
