@@ -350,14 +350,14 @@ def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance
 
     from bot.slack.sealed_store import BadSecretKey, MissingSecretKey
 
-    configure_plain_logging()
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not every run; failures still show
     wiring = Wiring(_started(settings()))
     wiring.check_storage()
     try:
         slack = slack_for(wiring)
     except (MissingSecretKey, BadSecretKey) as error:
         raise _key_refusal(error) from None
+    configure_plain_logging()  # after the checks: a refusal stays one line
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not every run; failures still show
     instance = Worker(wiring, slack, worker_id or default_worker_id())
     if once:
         done = {job: count for job, count in instance.run_once().items() if count}

@@ -48,7 +48,7 @@ def asgi_app(app: App, deps: SlackDeps) -> Guard:
             return Response("invalid request signature", status_code=401)
         try:
             bolt_request = _bolt_request(request, body)
-        except ValueError:  # JSON or form that does not parse, or not UTF-8
+        except ValueError:  # JSON or a form payload that does not parse
             return Response("malformed request body", status_code=400)
         response = await run_in_threadpool(app.dispatch, bolt_request)
         return to_starlette_response(response)

@@ -225,6 +225,22 @@ def test_serve_without_slack_says_what_is_missing(cli: Run) -> None:
     assert "Slack (http://127.0.0.1:9/api/) ist nicht erreichbar" in refused(unreachable)
 
 
+def test_serve_and_worker_refuse_weak_secrets_and_oauth_without_a_key(cli: Run) -> None:
+    from cryptography.fernet import Fernet
+
+    weak = refused(cli("serve", SLACK_SIGNING_SECRET="changeme", SLACK_BOT_TOKEN="xoxb-1-2"))
+    assert weak.startswith("Fehler: Nicht gestartet: SLACK_SIGNING_SECRET ist leer oder ein Platzhalter")
+    assert "BRIEFWERK_PINGEN__WEBHOOK_SECRET" in refused(cli(
+        "worker", "--once", BRIEFWERK_PINGEN__CLIENT_ID="id", BRIEFWERK_PINGEN__CLIENT_SECRET="pingen-secret-4711",
+        BRIEFWERK_PINGEN__ORGANISATION_ID="org", BRIEFWERK_PINGEN__WEBHOOK_SECRET=""))
+    oauth = {"SLACK_SIGNING_SECRET": "0123456789abcdef", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "client-4711"}
+    assert "fehlt BRIEFWERK_SECRET_KEY" in refused(cli("serve", **oauth))
+    assert "fehlt BRIEFWERK_SECRET_KEY" in refused(cli("worker", "--once", **oauth))
+    assert "BRIEFWERK_SECRET_KEY taugt nicht" in refused(cli("serve", **oauth, BRIEFWERK_SECRET_KEY="kein-schluessel"))
+    key = cli("secret-key").stdout.strip()
+    Fernet(key.encode())  # a usable key
+
+
 def test_a_wrong_recipients_value_is_a_refusal(cli: Run, tmp_path: Path) -> None:
     cli("import", str(EXAMPLE))
     batch = tmp_path / "b.pdf"

@@ -258,5 +258,5 @@ def _tell(refusal: Refusal, text: str, respond: Callable[..., Any] | None, clien
             client.views_publish(user_id=refusal.user_id, view=views.refused_home(text))
         else:
             client.chat_postMessage(channel=refusal.user_id, text=text)
-    except SlackApiError as error:  # nowhere left to say it
-        log.info("could not tell a refused user why: %s", error.response.get("error"))
+    except (SlackApiError, OSError) as error:  # nowhere left to say it
+        log.info("could not tell a refused user why: %s", error)
