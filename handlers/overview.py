@@ -76,8 +76,8 @@ def show_serial(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, s
     """Opens (with a loading view at once) or updates the serial letter modal."""
     if trigger_id:
         view_id = client.views_open(trigger_id=trigger_id, view=views.loading(locale))["view"]["id"]
-    deps.background.pdf(_fill_serial, deps, client, actor, locale, serial_id, page, view_id, notice_text,
-                        on_failure=view_failed(client, view_id, locale))
+    deps.background.render(view_id, _fill_serial, deps, client, actor, locale, serial_id, page, view_id, notice_text,
+                           on_failure=view_failed(client, view_id, locale))
 
 
 def _fill_serial(deps: SlackDeps, client: WebClient, actor: Actor, locale: str, serial_id: int, page: int,

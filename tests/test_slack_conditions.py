@@ -4,6 +4,7 @@ Retry-After is waited out by slack_sdk's retry handlers, not passed on to the us
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,29 @@ def test_a_serial_letter_number_beyond_any_id_is_answered(slack: LocalSlack, giv
                        [m.text for m in slack.standin.ephemerals(SABINE.user_id)], ensure_ascii=False)
     assert "Wird geladen" not in shown and "⏳" not in shown
     assert "wurde nicht gefunden" in shown or "verstehe ich nicht" in shown, shown
+
+
+def test_views_render_beside_a_long_pdf_job_and_only_their_latest_state() -> None:
+    import threading
+
+    from bot.slack.background import Background
+
+    background = Background(render_workers=1)
+    pdf_may_end, render_may_start = threading.Event(), threading.Event()
+    rendered: list[tuple[str, int]] = []
+    try:
+        background.pdf(pdf_may_end.wait, 30)  # an order's print files, say
+        background.render("V1", render_may_start.wait, 30)  # holds the one render worker
+        for page in range(20):  # one user clicking through pages faster than they render
+            background.render("V2", lambda page: rendered.append(("V2", page)), page)
+        background.render("V3", lambda: rendered.append(("V3", 0)))  # another user's letter
+        render_may_start.set()
+        deadline = time.monotonic() + 10
+        while len(rendered) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(rendered) == [("V2", 19), ("V3", 0)]  # rendered while the PDF job still runs
+        assert not pdf_may_end.is_set()
+    finally:
+        pdf_may_end.set()
+        background.drain(30)
+        background.shutdown()

@@ -1,8 +1,11 @@
 """Work that must not run on Bolt's small listener pool: building thousands of PDFs, preflight,
-mass email. pdfium is not thread-safe, so everything touching PDFs runs on one lane."""
+mass email. pdfium is not thread-safe, so everything touching PDFs runs on one lane; views that
+only read the database render on their own lane, so a long print job never holds them up, and a
+view renders only the latest state asked for (a page click overtaken by the next is dropped)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -13,9 +16,12 @@ log = logging.getLogger(__name__)
 
 
 class Background:
-    def __init__(self, io_workers: int = 4) -> None:
+    def __init__(self, io_workers: int = 4, render_workers: int = 4) -> None:
         self._pdf = ThreadPoolExecutor(1, thread_name_prefix="briefwerk-pdf")
         self._io = ThreadPoolExecutor(io_workers, thread_name_prefix="briefwerk-io")
+        self._render = ThreadPoolExecutor(render_workers, thread_name_prefix="briefwerk-render")
+        self._latest: dict[str, int] = {}  # view id -> the newest render asked for
+        self._requests = itertools.count()
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
         self.listeners = _TrackedExecutor(self, 8)  # Bolt's listener pool, so `drain` sees it too
@@ -28,6 +34,21 @@ class Background:
     def io(self, work: Callable[..., Any], *args: Any, on_failure: Failure | None = None) -> Future[Any]:
         """Runs `work` on the I/O lane (Slack posts, email)."""
         return self._track(self._io.submit(_logged, work, on_failure, *args))
+
+    def render(self, view_id: str, work: Callable[..., Any], *args: Any, on_failure: Failure | None = None) -> Future[Any]:
+        """Renders a view without PDFs on the render lane; when it starts, a newer request for
+        the same view makes it pointless, and it is dropped."""
+        with self._lock:
+            request = self._latest[view_id] = next(self._requests)
+        return self._track(self._render.submit(self._if_latest, view_id, request, work, on_failure, *args))
+
+    def _if_latest(self, view_id: str, request: int, work: Callable[..., Any], on_failure: Failure | None,
+                   *args: Any) -> Any:
+        with self._lock:
+            if self._latest.get(view_id) != request:
+                return None
+            del self._latest[view_id]
+        return _logged(work, on_failure, *args)
 
     def _track(self, future: Future[Any]) -> Future[Any]:
         with self._lock:
@@ -53,6 +74,7 @@ class Background:
     def shutdown(self) -> None:
         self.listeners.shutdown(wait=True)
         self._pdf.shutdown(wait=True)
+        self._render.shutdown(wait=True)
         self._io.shutdown(wait=True)
 
 
