@@ -24,13 +24,16 @@ def redacted(text: str) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """Formats the record's message once and hands on the redacted text."""
+    """Redacts the message and each of its arguments in place, keeping the record's shape:
+    uvicorn's access formatter reads the arguments (client, method, path, …) itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redacted(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        if isinstance(record.msg, str):
+            record.msg = redacted(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redacted(v) if isinstance(v, str) else v for k, v in record.args.items()}
         return True
 
 

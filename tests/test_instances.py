@@ -198,7 +198,8 @@ def test_two_instances_without_a_shared_disk(journey, s3: dict[str, str]) -> Non
     credentials = [token, link, login_token, portal.cookies["briefwerk_portal"], *document_ids,
                    "4711.oauth-code-0815", "state-secret-0815"]
     logs = "".join(log.read_text(errors="replace") for log in instances.tmp_path.glob("*.log"))
-    assert "/portal/login/[…]" in logs and "/links/[…]" in logs  # the access log is there, redacted
+    assert re.search(r'"GET /portal/login/\[…\] HTTP/1.1" 200', logs) and re.search(r'"GET /links/\[…\] HTTP/1.1" 30[37]', logs)
+    assert "Logging error" not in logs and "Traceback" not in logs  # every line written as a line
     assert [credential for credential in credentials if credential in logs] == []
 
     # an instance that does not see this storage refuses to start, saying why

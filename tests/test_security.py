@@ -67,7 +67,7 @@ def test_every_answer_carries_hsts_and_nosniff_when_the_public_address_is_https(
 
 @pytest.mark.parametrize("variable", ["SLACK_SIGNING_SECRET", "BRIEFWERK_PINGEN__WEBHOOK_SECRET",
                                       "BRIEFWERK_PORTAL_WEBHOOK_SECRET", "SLACK_CLIENT_SECRET"])
-@pytest.mark.parametrize("value", ["", "   ", "changeme"])
+@pytest.mark.parametrize("value", ["", "   ", "changeme", "placeholder", "..."])
 def test_empty_or_placeholder_secrets_are_named(variable: str, value: str) -> None:
     environment = {"SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef", "SLACK_BOT_TOKEN": "xoxb-1-2-3",
                    "BRIEFWERK_PINGEN__CLIENT_ID": "id", "BRIEFWERK_PINGEN__CLIENT_SECRET": "pingen-client-secret",
@@ -80,6 +80,17 @@ def test_empty_or_placeholder_secrets_are_named(variable: str, value: str) -> No
             patch.setenv(name, given)
         assert Settings(_env_file=None).weak_secrets() == [variable]
         patch.setenv(variable, "a-real-secret-4711")
+        assert Settings(_env_file=None).weak_secrets() == []
+
+
+def test_the_stand_ins_published_secrets_only_work_against_the_stand_in() -> None:
+    from bot.slack.local import SECRET_KEY, SIGNING_SECRET
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        patch.setenv("BRIEFWERK_SECRET_KEY", SECRET_KEY)
+        assert Settings(_env_file=None).weak_secrets() == ["SLACK_SIGNING_SECRET", "BRIEFWERK_SECRET_KEY"]
+        patch.setenv("BRIEFWERK_SLACK_API_URL", "http://127.0.0.1:4711/api/")
         assert Settings(_env_file=None).weak_secrets() == []
 
 
