@@ -156,3 +156,21 @@ def test_views_render_beside_a_long_pdf_job_and_only_their_latest_state() -> Non
         pdf_may_end.set()
         background.drain(30)
         background.shutdown()
+
+
+def test_one_users_view_takes_one_render_worker_at_most() -> None:
+    import threading
+
+    from bot.slack.background import Background
+
+    background = Background(render_workers=2)
+    slow_may_end, other_done = threading.Event(), threading.Event()
+    try:
+        for _ in range(10):  # a slow overview, clicked again and again
+            background.render("V2", slow_may_end.wait, 30)
+        background.render("V3", other_done.set)  # someone else's letter, asked for last
+        assert other_done.wait(5)  # the second worker was free for it
+    finally:
+        slow_may_end.set()
+        background.drain(30)
+        background.shutdown()

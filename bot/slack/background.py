@@ -5,7 +5,6 @@ view renders only the latest state asked for (a page click overtaken by the next
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -20,8 +19,8 @@ class Background:
         self._pdf = ThreadPoolExecutor(1, thread_name_prefix="briefwerk-pdf")
         self._io = ThreadPoolExecutor(io_workers, thread_name_prefix="briefwerk-io")
         self._render = ThreadPoolExecutor(render_workers, thread_name_prefix="briefwerk-render")
-        self._latest: dict[str, int] = {}  # view id -> the newest render asked for
-        self._requests = itertools.count()
+        self._newest: dict[str, tuple[Callable[..., Any], Failure | None, tuple[Any, ...]]] = {}  # view id -> its newest render
+        self._rendering: set[str] = set()  # views a render worker is busy with
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
         self.listeners = _TrackedExecutor(self, 8)  # Bolt's listener pool, so `drain` sees it too
@@ -35,20 +34,29 @@ class Background:
         """Runs `work` on the I/O lane (Slack posts, email)."""
         return self._track(self._io.submit(_logged, work, on_failure, *args))
 
-    def render(self, view_id: str, work: Callable[..., Any], *args: Any, on_failure: Failure | None = None) -> Future[Any]:
-        """Renders a view without PDFs on the render lane; when it starts, a newer request for
-        the same view makes it pointless, and it is dropped."""
+    def render(self, view_id: str, work: Callable[..., Any], *args: Any, on_failure: Failure | None = None) -> None:
+        """Renders a view without PDFs on the render lane. A view renders on one worker at a
+        time, always the newest state asked for: requests that come while it renders replace
+        each other, so one user clicking fast never takes the lane from another."""
         with self._lock:
-            request = self._latest[view_id] = next(self._requests)
-        return self._track(self._render.submit(self._if_latest, view_id, request, work, on_failure, *args))
+            self._newest[view_id] = (work, on_failure, args)
+            if view_id in self._rendering:
+                return
+            self._rendering.add(view_id)
+        self._track(self._render.submit(self._render_newest, view_id))
 
-    def _if_latest(self, view_id: str, request: int, work: Callable[..., Any], on_failure: Failure | None,
-                   *args: Any) -> Any:
-        with self._lock:
-            if self._latest.get(view_id) != request:
-                return None
-            del self._latest[view_id]
-        return _logged(work, on_failure, *args)
+    def _render_newest(self, view_id: str) -> None:
+        while True:
+            with self._lock:
+                job = self._newest.pop(view_id, None)
+                if job is None:
+                    self._rendering.discard(view_id)
+                    return
+            work, on_failure, args = job
+            try:
+                _logged(work, on_failure, *args)
+            except Exception:  # noqa: BLE001 - logged and told by _logged; the view's next state still renders
+                pass
 
     def _track(self, future: Future[Any]) -> Future[Any]:
         with self._lock:
