@@ -262,7 +262,7 @@ class PortalEndpoints:
 
     async def stylesheet(self, _: Request) -> Response:
         return Response(pages.STYLESHEET, media_type="text/css",
-                        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+                        headers={"Cache-Control": "public, max-age=3600"})
 
     async def unknown(self, request: Request) -> Response:
         return self.not_found(request)
