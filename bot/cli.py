@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the commands import what they need when they run
     from sqlmodel import Session
 
     from bot.slack.app import SlackDeps
+    from bot.slack.socket_mode import SocketLink
     from domain.actors import Actor
     from domain.models import Organisation
 
@@ -140,6 +141,19 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Slack ({url}) ist nicht erreichbar oder lehnt das Token ab: {detail}",
         "en": "Slack ({url}) cannot be reached or refuses the token: {detail}",
     },
+    "socket_token": {
+        "de": "Nicht gestartet: Slack lehnt SLACK_APP_TOKEN ab ({error}). Nötig ist ein App-Level-Token (xapp-…) mit "
+              "connections:write, anzulegen unter api.slack.com/apps → Basic Information → App-Level Tokens.",
+        "en": "Not started: Slack refuses SLACK_APP_TOKEN ({error}). It needs an app-level token (xapp-…) with "
+              "connections:write, made at api.slack.com/apps → Basic Information → App-Level Tokens.",
+    },
+    "socket_up": {"de": "Socket Mode verbunden.", "en": "Socket Mode connected."},
+    "socket_down": {
+        "de": "Socket Mode noch nicht verbunden: Die WebSocket-Verbindung zu Slack schlug fehl. Neue Versuche laufen; "
+              "bis dahin meldet /healthz 503.",
+        "en": "Socket Mode not connected yet: the WebSocket connection to Slack failed. It keeps retrying; until then "
+              "/healthz answers 503.",
+    },
     "resume_held": {
         "de": "  {reference}: gehalten von Instanz {owner} bis {until} (danach übernimmt sie jede Instanz; --wait wartet darauf)",
         "en": "  {reference}: held by instance {owner} until {until} (any instance takes it over then; --wait waits for it)",
@@ -252,13 +266,14 @@ def _organisation(reference: str | None) -> Iterator[tuple[Wiring, Session, Orga
 
 
 @app.command()
-def demo() -> None:
+def demo(socket_mode: bool = typer.Option(False, "--socket-mode",
+                                           help="Slack reaches the app over Socket Mode instead of HTTP.")) -> None:
     """Generate an ERP export and letters, then drive the whole workflow through the Slack app
     against a local Slack stand-in (import, new serial letter, release, dispatch), printing what
     users see."""
     from bot.demo_run import run_demo
 
-    run_demo(settings(), echo=typer.echo)
+    run_demo(settings(), echo=typer.echo, socket_mode=socket_mode)
 
 
 @app.command()
@@ -276,18 +291,35 @@ def serve() -> None:
     deps = SlackDeps(Wiring(config))
     deps.wiring.check_storage()
     slack = _slack_app(deps, build_app, register_listeners)
-    if config.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        SocketModeHandler(slack, config.slack_app_token.get_secret_value()).connect()
-        typer.echo("Socket Mode verbunden")
+    socket = _socket_link(slack, config) if config.slack_app_token is not None else None
     scheduler = _in_process_scheduler(deps) if config.scheduler_in_process else None
     try:
-        uvicorn.run(asgi_app(slack, deps), host=config.host, port=config.port, log_config=uvicorn_log_config(),
+        uvicorn.run(asgi_app(slack, deps, socket), host=config.host, port=config.port, log_config=uvicorn_log_config(),
                     **config.server_options())
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        if socket is not None:
+            socket.close()
+
+
+def _socket_link(slack: Any, config: Settings) -> SocketLink:
+    """Socket Mode's connection; a refused app token stops the start with one line, a WebSocket
+    that cannot be reached yet is said as such (slack_sdk keeps trying, /healthz says 503)."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.socket_mode import SocketLink
+
+    assert config.slack_app_token is not None
+    link = SocketLink(slack, config.slack_app_token.get_secret_value())
+    try:
+        up = link.connect()
+    except SlackApiError as error:
+        raise Refused("socket_token", error=error.response.get("error")) from None
+    except OSError as error:  # URLError included: the Web API itself cannot be reached
+        raise Refused("slack_unreachable", url=config.slack_api_url, detail=" ".join(str(error).split())) from None
+    typer.echo(say("socket_up" if up else "socket_down"))
+    return link
 
 
 def _slack_app(deps: SlackDeps, build: Callable[..., Any], register: Callable[..., Any]) -> Any:

@@ -23,6 +23,7 @@ from bot.http_guard import Guard
 from bot.integrations.pingen import WebhookSignatureInvalid
 from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
+from bot.slack.socket_mode import SocketLink
 from domain.errors import BriefwerkError
 from domain.services import links, tracking
 
@@ -31,7 +32,9 @@ def _bolt_request(request: Request, body: bytes) -> BoltRequest:
     return BoltRequest(body=body.decode("utf-8"), query=str(request.query_params), headers=dict(request.headers))
 
 
-def asgi_app(app: App, deps: SlackDeps) -> Guard:
+def asgi_app(app: App, deps: SlackDeps, socket: SocketLink | None = None) -> Guard:
+    """`socket`: in Socket Mode, its connection is part of the health check (503 while down,
+    because Slack cannot reach the app then)."""
     verifier = SignatureVerifier(deps.wiring.settings.slack_signing_secret.get_secret_value()) \
         if deps.wiring.settings.slack_signing_secret else None
 
@@ -74,6 +77,8 @@ def asgi_app(app: App, deps: SlackDeps) -> Guard:
             await run_in_threadpool(check)
         except Exception as error:  # noqa: BLE001 - report any database failure as unhealthy
             return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
+        if socket is not None and not socket.connected:
+            return JSONResponse({"ok": False, "slack_socket": "disconnected"}, status_code=503)
         return JSONResponse({"ok": True})
 
     settings = deps.wiring.settings

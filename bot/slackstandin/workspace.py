@@ -257,6 +257,8 @@ class Workspace:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     oauth_codes: dict[str, OAuthCode] = field(default_factory=dict)
     oauth_client: tuple[str, str] | None = None
+    socket_url: str = ""  # the Socket Mode stand-in's ws:// address, once started
+    socket_tickets: dict[str, str] = field(default_factory=dict)  # ticket -> app id, used once
     _counters: dict[str, int] = field(default_factory=dict)
     _last_ts: tuple[int, int] = (0, 0)
 
