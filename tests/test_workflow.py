@@ -18,6 +18,7 @@ from domain.dispatch import ButtonState
 from domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from domain.models import (
     Event,
+    Letter,
     LetterState,
     Organisation,
     PortalDocument,
@@ -56,6 +57,22 @@ def serial(session: Session, ports: Ports, clerk: Actor, found) -> SerialLetter:
 
 def rows_of(session: Session, serial: SerialLetter) -> list[tuple[str, str]]:
     return [(row.unit.label, row.contact.name) for row in documents.overview_rows(session, serial)]
+
+
+def test_an_overview_page_counts_what_the_whole_list_holds(session, clerk, found, serial) -> None:
+    clara = next(row for row in documents.overview_rows(session, serial) if row.contact.name == "Clara Groß")
+    letter = session.get(Letter, clara.letter_id)
+    letter.downloads = 2
+    session.add(letter)
+    session.commit()
+    every = documents.overview_rows(session, serial)
+    for page in range(3):
+        shown = documents.overview_page(session, clerk, serial.id, page, size=2)
+        assert [row.letter_id for row in shown.rows] == [row.letter_id for row in every[page * 2:page * 2 + 2]]
+        assert (shown.total_rows, shown.pages) == (len(every), 3)
+        assert shown.contacts == len({row.contact.id for row in every}) == 4  # Anna has two units
+        assert shown.registered == len({row.contact.id for row in every if row.contact.portal_registered}) == 2
+        assert shown.checked == 1
 
 
 # --- create and documents ---------------------------------------------------------------------

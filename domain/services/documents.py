@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import case, distinct, func
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor, owned
@@ -131,16 +132,38 @@ def unit_document_parts(session: Session, serial: SerialLetter) -> dict[int, dic
     return parts
 
 
-def overview_rows(session: Session, serial: SerialLetter) -> list[Row]:
-    """The overview (seed step 1): one row per contact and unit, in the property's unit order."""
+def overview_rows(session: Session, serial: SerialLetter, offset: int = 0, limit: int | None = None) -> list[Row]:
+    """The overview (seed step 1): one row per contact and unit, in the property's unit order;
+    `offset` and `limit` load one page only."""
     query = (
         select(Letter, Contact, Unit)
         .join(Contact, col(Contact.id) == Letter.contact_id)
         .join(Unit, col(Unit.id) == Letter.unit_id)
         .where(Letter.serial_letter_id == serial.id)
         .order_by(Unit.position, Unit.id, Letter.relation, Letter.id)
+        .offset(offset).limit(limit)
     )
     return [Row(letter.id, contact, unit, letter.relation, letter.downloads) for letter, contact, unit in session.exec(query)]
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    rows: int
+    contacts: int
+    registered: int  # contacts registered in the portal
+    checked: int  # rows downloaded at least once
+
+
+def overview_figures(session: Session, serial_id: int) -> OverviewFigures:
+    """The counts above the overview, counted by the database: a page of a 5,000-contact letter
+    need not load every row."""
+    registered = case((col(Contact.portal_registered), Letter.contact_id))
+    rows, contacts, with_portal, checked = session.exec(
+        select(func.count(col(Letter.id)), func.count(distinct(Letter.contact_id)), func.count(distinct(registered)),
+               func.count(case((col(Letter.downloads) > 0, 1))))
+        .join(Contact, col(Contact.id) == Letter.contact_id)
+        .where(Letter.serial_letter_id == serial_id)).one()
+    return OverviewFigures(rows, contacts, with_portal, checked)
 
 
 @dataclass
@@ -163,17 +186,16 @@ class OverviewPage:
 
 def overview_page(session: Session, actor: Actor, serial_id: int, page: int = 0, size: int = 25) -> OverviewPage:
     serial = get_serial_letter(session, actor, serial_id)
-    rows = overview_rows(session, serial)
-    pages = max(1, -(-len(rows) // size))
+    figures = overview_figures(session, serial.id)
+    pages = max(1, -(-figures.rows // size))
     page = min(max(page, 0), pages - 1)
     prop = session.get(Property, serial.property_id)
     released = released_units(session, serial.id)
     with_documents = set(session.exec(select(UnitDocument.unit_id).where(UnitDocument.serial_letter_id == serial.id)))
     return OverviewPage(
-        serial=serial, property_name=prop.name if prop else "", rows=rows[page * size:(page + 1) * size],
-        page=page, pages=pages, total_rows=len(rows), contacts=len({r.contact.id for r in rows}),
-        registered=len({r.contact.id for r in rows if r.contact.portal_registered}),
-        checked=sum(1 for r in rows if r.downloads), released_units=released, units_with_documents=with_documents,
+        serial=serial, property_name=prop.name if prop else "", rows=overview_rows(session, serial, page * size, size),
+        page=page, pages=pages, total_rows=figures.rows, contacts=figures.contacts, registered=figures.registered,
+        checked=figures.checked, released_units=released, units_with_documents=with_documents,
         attachments=[a.filename for a in attachments_of(session, serial.id)],
     )
 
