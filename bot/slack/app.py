@@ -20,8 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.slack import views
 from bot.slack.background import Background
@@ -161,6 +162,14 @@ def _staff(session: Session, org: Organisation, user_id: str) -> Staff | None:
     return session.exec(select(Staff).where(Staff.organisation_id == org.id, Staff.slack_user_id == user_id)).first()
 
 
+def _known(session: Session, team_id: str, user_id: str) -> tuple[Organisation | None, Staff | None]:
+    """The workspace's organisation and the user's staff row, if they exist, in one query."""
+    found = session.exec(select(Organisation, Staff).outerjoin(Staff, and_(
+        col(Staff.organisation_id) == Organisation.id, col(Staff.slack_user_id) == user_id))
+        .where(Organisation.slack_team_id == team_id)).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
 def _user_of(body: dict[str, Any], context: BoltContext) -> str | None:
     return context.user_id or (body.get("event") or {}).get("user")
 
@@ -175,10 +184,12 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
         if not user_id or not team_id:
             return next()
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
-            org = organisations.for_workspace(session, team_id, _team_name(body),
-                                              adopt_unbound=deps.installation_store is None)
+            org, staff = _known(session, team_id, user_id)  # one query on every request before the ack
+            if org is None:
+                org = organisations.for_workspace(session, team_id, _team_name(body),
+                                                  adopt_unbound=deps.installation_store is None)
             try:
-                staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
+                staff = staff or new_staff(session, org, user_id, client, deps)
             except SlackUnavailable:
                 return _refuse(Refusal(org.locale, "slack_unavailable", body, user_id), ack, respond, client)
         if staff is None:
