@@ -4,6 +4,7 @@ Retry-After is waited out by slack_sdk's retry handlers, not passed on to the us
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from bot.slack.local import CHANNEL, SABINE, LocalSlack
+from bot.slack.local import CHANNEL, SABINE, TEAM, LocalSlack
 
 
 @pytest.fixture
@@ -175,3 +176,23 @@ def test_one_users_view_takes_one_render_worker_at_most() -> None:
         slow_may_end.set()
         background.drain(30)
         background.shutdown()
+
+
+def test_a_failure_after_the_ack_is_told_to_the_user_and_logged_with_its_request(
+        slack: LocalSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from domain.services import documents
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(documents, "overview_page", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.slack.background"):
+        answer = slack.sim.slash_command("/serienbrief", "7", user_id=SABINE.user_id, channel_id=CHANNEL)
+        slack.settle()
+    assert answer.status == 200
+    [record] = [r for r in caplog.records if "background job" in r.getMessage()]
+    assert record.getMessage() == (f"background job _fill_serial failed (team {TEAM}, user {SABINE.user_id}, "
+                                   "command /serienbrief)")
+    assert "database went away" in str(record.exc_info[1])
+    shown = json.dumps(slack.top_view(SABINE.user_id), ensure_ascii=False)
+    assert "ein unerwarteter Fehler, er wurde protokolliert" in shown, shown

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.slack import views
-from bot.slack.background import Background
+from bot.slack.background import REQUEST, Background
 from bot.slack.texts import t
 from bot.slack.sealed_store import SealedInstallationStore, installation_store
 from bot.slack_tables import OAUTH_STATES
@@ -181,6 +181,7 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
     def middleware(body: dict[str, Any], context: BoltContext, client: WebClient, next: Callable[[], Any],
                    ack: Callable[..., Any] | None = None, respond: Callable[..., Any] | None = None) -> Any:
         user_id, team_id = _user_of(body, context), context.team_id
+        REQUEST.set(f"team {team_id}, user {user_id}, {_what(body)}")
         if not user_id or not team_id:
             return next()
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
@@ -200,6 +201,17 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
         return next()
 
     return middleware
+
+
+def _what(body: dict[str, Any]) -> str:
+    """What the user did, for the log: the command, the element used, the form sent, the event."""
+    kind = body.get("type") or ("command" if "command" in body else "request")
+    detail = {"command": body.get("command"),
+              "block_actions": next((a.get("action_id") for a in body.get("actions") or []), None),
+              "block_suggestion": body.get("action_id"),
+              "event_callback": (body.get("event") or {}).get("type")}.get(kind) \
+        or (body.get("view") or {}).get("callback_id")
+    return f"{kind} {detail}" if detail else kind
 
 
 def _team_name(body: dict[str, Any]) -> str:
