@@ -95,7 +95,14 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)
 
 
-def test_the_signature_is_checked_before_the_body_is_parsed(slack: LocalSlack) -> None:
+@pytest.fixture(params=["one workspace", "oauth"])
+def any_slack(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LocalSlack]:
+    settings = Settings(home=tmp_path / "var", database_url=engine.url.render_as_string(hide_password=False))
+    with LocalSlack(settings, oauth=request.param == "oauth") as local:
+        yield local
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed(any_slack: LocalSlack) -> None:
     import time
 
     import httpx
@@ -103,14 +110,18 @@ def test_the_signature_is_checked_before_the_body_is_parsed(slack: LocalSlack) -
 
     from bot.slack.local import SIGNING_SECRET
 
-    signer = SignatureVerifier(SIGNING_SECRET)
+    slack = any_slack
 
-    def post(body: bytes, age_s: int = 0, signed: bool = True, kind: str = "application/json") -> int:
+    def post(body: bytes, age_s: int = 0, signed: bool = True, kind: str = "application/json",
+             secret: str = SIGNING_SECRET) -> int:
         stamp = str(int(time.time()) - age_s)
         headers = {"Content-Type": kind, "X-Slack-Request-Timestamp": stamp}
         if signed:
-            headers["X-Slack-Signature"] = signer.generate_signature(timestamp=stamp, body=body)
+            headers["X-Slack-Signature"] = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
         return httpx.post(f"{slack.url}/slack/events", content=body, headers=headers).status_code
+
+    assert post(b'{"type": "url_verification", "challenge": "abc"}', secret="another-apps-secret") == 401
+    assert post(b"command=%2Fserienbrief&text=", kind="application/x-www-form-urlencoded", secret="x") == 401
 
     assert post(b"{kaputt", signed=False) == 401
     assert httpx.post(f"{slack.url}/slack/events", content=b"{}", headers={"X-Slack-Request-Timestamp": "gestern",

@@ -58,6 +58,8 @@ def set_up_workspace(standin: SlackStandIn, oauth: bool = False) -> None:
     for person in PEOPLE:
         standin.add_user(person.user_id, person.name.split()[0].lower(), person.name, person.email, team_id=TEAM)
     standin.add_user("U0GAST", "gast", "Gerd Gast", "gast@example.com", team_id=TEAM, is_restricted=True)
+    standin.add_user("U0EINKANAL", "einkanal", "Erna Einkanal", "erna@example.com", team_id=TEAM,
+                     single_channel_guest=True)
     standin.add_channel(CHANNEL, "serienbriefe", team_id=TEAM)
 
 

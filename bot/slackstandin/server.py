@@ -226,11 +226,13 @@ class SlackStandIn:
 
     def add_user(self, user_id: str, name: str, real_name: str, email: str = "", *,
                  team_id: str | None = None, is_restricted: bool = False, is_bot: bool = False,
-                 tz: str = "Europe/Berlin", is_admin: bool = False) -> User:
+                 tz: str = "Europe/Berlin", is_admin: bool = False, single_channel_guest: bool = False) -> User:
+        """`is_restricted`: a guest; `single_channel_guest`: one who sees one channel only (Slack
+        sets is_restricted and is_ultra_restricted for them)."""
         with self._lock:
             team = team_id or next(iter(self.ws.teams), "T0STANDIN")
-            user = User(user_id, team, name, real_name, email, is_restricted, is_bot, tz,
-                        is_admin)
+            user = User(user_id, team, name, real_name, email, is_restricted or single_channel_guest, is_bot, tz,
+                        is_admin, is_ultra_restricted=single_channel_guest)
             self.ws.users[user_id] = user
             return user
 
