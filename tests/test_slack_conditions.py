@@ -207,3 +207,41 @@ def test_a_failure_after_the_ack_is_told_to_the_user_and_logged_with_its_request
     assert "database went away" in str(record.exc_info[1])
     shown = json.dumps(slack.top_view(SABINE.user_id), ensure_ascii=False)
     assert "ein unerwarteter Fehler, er wurde protokolliert" in shown, shown
+
+
+def test_a_listener_failing_after_its_ack_tells_the_user(
+        slack: LocalSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import handlers.commands
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(handlers.commands, "recent", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.slack.app"):
+        answer = slack.sim.slash_command("/serienbrief", "", user_id=SABINE.user_id, channel_id=CHANNEL)
+        slack.settle()
+    assert answer.status == 200 and answer.refusal is None
+    said = [m.text for m in slack.standin.ephemerals(SABINE.user_id)]
+    assert any("ein unerwarteter Fehler, er wurde protokolliert" in (text or "") for text in said), said
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == [
+        f"Slack request failed (team {TEAM}, user {SABINE.user_id}, command /serienbrief)"]
+
+
+def test_a_form_failing_before_its_ack_turns_into_the_notice(slack: LocalSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    import handlers.home
+    from bot.slack.ids import Action, Block
+    from bot.slack.local import ANNA
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database went away")
+
+    slack.sim.open_home(ANNA.user_id)
+    slack.settle()
+    slack.sim.click(Action.OPEN_SETTINGS, user_id=ANNA.user_id, view_id=slack.standin.home_view(ANNA.user_id)["id"])
+    slack.settle()
+    monkeypatch.setattr(handlers.home, "save_identity", broken)
+    modal = slack.top_view(ANNA.user_id)
+    answer = slack.sim.submit(modal["id"], user_id=ANNA.user_id, values={Block.ADMINS: [ANNA.user_id]})
+    assert answer.status == 200 and answer.refusal is None
+    assert answer.payload["response_action"] == "update"
+    assert "ein unerwarteter Fehler" in json.dumps(slack.standin.view(modal["id"]), ensure_ascii=False)

@@ -3,6 +3,7 @@ to `BRIEFWERK_SLACK_API_URL`, the middleware that knows who is acting, and the l
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,8 +100,26 @@ def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> Ap
         app = App(signing_secret=secret, client=slack_client(token, settings.slack_api_url),
                   request_verification_enabled=False, listener_executor=deps.background.listeners)
     app.use(actor_middleware(deps))
+    app.error(unexpected_failure)
     register(app, deps)
     return app
+
+
+def unexpected_failure(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient,
+                       response: BoltResponse | None, respond: Callable[..., Any] | None = None) -> None:
+    """A listener or middleware raised. Logged with its request; the user is told where they are.
+    Not acknowledged yet (`response` is set): the answer becomes the acknowledgement, so Slack
+    shows no connection error; a submitted form turns into the notice."""
+    log.error("Slack request failed (%s)", REQUEST.get() or _what(body), exc_info=error)
+    locale = context.get("locale") or "de"
+    text = t("unexpected", locale)
+    if response is not None:
+        response.status, response.body = 200, ""
+        if body.get("type") == "view_submission":
+            response.body = json.dumps({"response_action": "update", "view": views.notice(locale, text)})
+            response.headers["content-type"] = ["application/json;charset=utf-8"]
+            return
+    _tell(Refusal(locale, "unexpected", body, _user_of(body, context) or ""), text, respond, client)
 
 
 def _oauth_settings(deps: SlackDeps) -> OAuthSettings:
