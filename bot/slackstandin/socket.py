@@ -37,8 +37,8 @@ class NotConnected(RuntimeError):
 
 
 class SocketModeStandIn:
-    """The WebSocket end: `url_for(ticket)` is what `apps.connections.open` answers, `deliver`
-    sends one envelope to a connected app and waits for its ack."""
+    """The WebSocket end that `apps.connections.open` sends the app to (`base_url`/link/?ticket=…);
+    `deliver` sends one envelope to a connected app and waits for its ack."""
 
     def __init__(self, admit: Callable[[str], str | None]) -> None:
         """`admit(ticket)` returns the app id a ticket was issued for, once; else None."""
@@ -77,9 +77,6 @@ class SocketModeStandIn:
             raise RuntimeError("the Socket Mode stand-in is not running")
         host, port = self._server.socket.getsockname()[:2]
         return f"ws://{host}:{port}"
-
-    def url_for(self, ticket: str, app_id: str) -> str:
-        return f"{self.base_url}/link/?ticket={ticket}&app_id={app_id}"
 
     # ------------------------------------------------------------ connections
 
