@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 import socket
 import threading
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from bot.slackstandin.requests import SlackRequest
 
 SLACK_ACK_S = 3.0  # Slack shows the user an error when no ack arrives within 3 s
+QUIET = logging.getLogger("briefwerk.slackstandin.socket")  # the stand-in's comings and goings are no news
+QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False
 
 
 class NotConnected(RuntimeError):
@@ -57,7 +61,7 @@ class SocketModeStandIn:
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> SocketModeStandIn:
-        self._server = serve(self._session, "127.0.0.1", 0, process_request=self._handshake)
+        self._server = serve(self._session, "127.0.0.1", 0, process_request=self._handshake, logger=QUIET)
         self._thread = threading.Thread(target=self._server.serve_forever, name="slack-socket", daemon=True)
         self._thread.start()
         return self
