@@ -147,6 +147,14 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Not started: Slack refuses SLACK_APP_TOKEN ({error}). It needs an app-level token (xapp-…) with "
               "connections:write, made at api.slack.com/apps → Basic Information → App-Level Tokens.",
     },
+    "standin_port": {"de": "Port {port} ist nicht frei ({detail}); ein anderer mit --port.",
+                     "en": "Port {port} is not free ({detail}); pick another with --port."},
+    "standin_up": {
+        "de": "Slack-Stand-in läuft unter {url} (Strg-C beendet). Mit diesen Einstellungen spricht `briefwerk serve` "
+              "mit ihm (SLACK_APP_TOKEN nur für Socket Mode):",
+        "en": "Slack stand-in running at {url} (Ctrl-C stops it). With these settings `briefwerk serve` talks to it "
+              "(SLACK_APP_TOKEN for Socket Mode only):",
+    },
     "socket_up": {"de": "Socket Mode verbunden.", "en": "Socket Mode connected."},
     "socket_down": {
         "de": "Socket Mode noch nicht verbunden: Die WebSocket-Verbindung zu Slack schlug fehl. Neue Versuche laufen; "
@@ -274,6 +282,34 @@ def demo(socket_mode: bool = typer.Option(False, "--socket-mode",
     from bot.demo_run import run_demo
 
     run_demo(settings(), echo=typer.echo, socket_mode=socket_mode)
+
+
+@app.command()
+def standin(port: int = typer.Option(3001, help="The port on 127.0.0.1 to answer on.")) -> None:
+    """Run the demo's local Slack stand-in, so `serve` (HTTP or Socket Mode) can be tried without
+    a workspace; prints the settings that point `serve` at it. Ctrl-C stops it."""
+    import time
+
+    from bot.slack.local import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM, set_up_workspace
+    from bot.slackstandin import SlackStandIn
+
+    running = SlackStandIn()
+    try:
+        running.start(port)
+    except OSError as error:
+        raise Refused("standin_port", port=port, detail=error.strerror or str(error)) from None
+    set_up_workspace(running)
+    running.add_app_token(APP_TOKEN, TEAM)
+    typer.echo(say("standin_up", url=running.api_url))
+    typer.echo(f"BRIEFWERK_SLACK_API_URL={running.api_url}\nSLACK_BOT_TOKEN={BOT_TOKEN}\n"
+               f"SLACK_SIGNING_SECRET={SIGNING_SECRET}\nSLACK_APP_TOKEN={APP_TOKEN}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
 
 
 @app.command()

@@ -164,3 +164,23 @@ def _status(port: int) -> int | None:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code
     except httpx.TransportError:
         return None
+
+
+def test_the_standin_command_serves_slack_for_serve_and_says_when_its_port_is_taken(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "bot.cli", "standin", "--port", str(port)]
+    env = {**os.environ, "BRIEFWERK_LOCALE": "de", "BRIEFWERK_HOME": str(tmp_path / "var")}
+    process = subprocess.Popen(command, env=env, cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        said = [process.stdout.readline().strip() for _ in range(5)]
+        settings = dict(line.split("=", 1) for line in said[1:])
+        assert settings["BRIEFWERK_SLACK_API_URL"] == f"http://127.0.0.1:{port}/api/"
+        answer = httpx.post(settings["BRIEFWERK_SLACK_API_URL"] + "apps.connections.open",
+                            headers={"Authorization": f"Bearer {settings['SLACK_APP_TOKEN']}"}, timeout=5).json()
+        assert answer["ok"] and answer["url"].startswith("ws://127.0.0.1:")
+        taken = subprocess.run(command, env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60)
+        assert taken.returncode == 2 and f"Port {port} ist nicht frei" in taken.stderr
+        assert len(taken.stderr.strip().splitlines()) == 1
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

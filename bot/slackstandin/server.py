@@ -146,8 +146,9 @@ class SlackStandIn:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> SlackStandIn:
-        server = _Server(("127.0.0.1", 0), _Handler)
+    def start(self, port: int = 0) -> SlackStandIn:
+        """Listens on 127.0.0.1:`port` (0: any free port)."""
+        server = _Server(("127.0.0.1", port), _Handler)
         server.standin = self
         server.timeout = 0.05
         self._server = server
