@@ -121,6 +121,20 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Für Slack fehlen Zugangsdaten: {what}. Siehe README, Abschnitt „The Slack app“.",
         "en": "Slack credentials are missing: {what}. See the README, section “The Slack app”.",
     },
+    "missing_signing_secret": {"de": "SLACK_SIGNING_SECRET (oder SLACK_APP_TOKEN für Socket Mode)",
+                               "en": "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"},
+    "missing_token": {"de": "SLACK_BOT_TOKEN (ein Workspace) oder SLACK_CLIENT_ID und SLACK_CLIENT_SECRET (OAuth)",
+                      "en": "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"},
+    "port_taken": {
+        "de": "Nicht gestartet: {host}:{port} ist belegt ({detail}). Einen anderen Port mit BRIEFWERK_PORT wählen.",
+        "en": "Not started: {host}:{port} is taken ({detail}). Choose another port with BRIEFWERK_PORT.",
+    },
+    "socket_bot_token": {
+        "de": "Nicht gestartet: SLACK_APP_TOKEN ist ein Bot-Token (xoxb-…). Socket Mode braucht ein App-Level-Token "
+              "(xapp-…) mit connections:write, anzulegen unter api.slack.com/apps → Basic Information → App-Level Tokens.",
+        "en": "Not started: SLACK_APP_TOKEN is a bot token (xoxb-…). Socket Mode needs an app-level token (xapp-…) "
+              "with connections:write, made at api.slack.com/apps → Basic Information → App-Level Tokens.",
+    },
     "weak_secrets": {
         "de": "Nicht gestartet: {names} ist leer oder ein Platzhalter. Setzen Sie einen echten geheimen Wert.",
         "en": "Not started: {names} is empty or a placeholder. Set a real secret value.",
@@ -147,13 +161,13 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Not started: Slack refuses SLACK_APP_TOKEN ({error}). It needs an app-level token (xapp-…) with "
               "connections:write, made at api.slack.com/apps → Basic Information → App-Level Tokens.",
     },
-    "standin_port": {"de": "Port {port} ist nicht frei ({detail}); ein anderer mit --port.",
-                     "en": "Port {port} is not free ({detail}); pick another with --port."},
+    "standin_port": {"de": "Port {port} ist belegt ({detail}). Einen anderen Port mit --port wählen.",
+                     "en": "Port {port} is taken ({detail}). Choose another port with --port."},
     "standin_up": {
-        "de": "Slack-Stand-in läuft unter {url} (Strg-C beendet). Mit diesen Einstellungen spricht `briefwerk serve` "
-              "mit ihm (SLACK_APP_TOKEN nur für Socket Mode):",
-        "en": "Slack stand-in running at {url} (Ctrl-C stops it). With these settings `briefwerk serve` talks to it "
-              "(SLACK_APP_TOKEN for Socket Mode only):",
+        "de": "Slack-Stand-in läuft unter {url} (Strg-C beendet). In die Shell kopiert, lässt die erste Zeile "
+              "`briefwerk serve` mit ihm sprechen, die zweite schaltet dazu Socket Mode ein:",
+        "en": "Slack stand-in running at {url} (Ctrl-C stops it). Pasted into a shell, the first line points "
+              "`briefwerk serve` at it, the second also turns on Socket Mode:",
     },
     "socket_up": {"de": "Socket Mode verbunden.", "en": "Socket Mode connected."},
     "socket_down": {
@@ -301,8 +315,8 @@ def standin(port: int = typer.Option(3001, help="The port on 127.0.0.1 to answer
     set_up_workspace(running)
     running.add_app_token(APP_TOKEN, TEAM)
     typer.echo(say("standin_up", url=running.api_url))
-    typer.echo(f"BRIEFWERK_SLACK_API_URL={running.api_url}\nSLACK_BOT_TOKEN={BOT_TOKEN}\n"
-               f"SLACK_SIGNING_SECRET={SIGNING_SECRET}\nSLACK_APP_TOKEN={APP_TOKEN}")
+    typer.echo(f"export BRIEFWERK_SLACK_API_URL={running.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} "
+               f"SLACK_SIGNING_SECRET={SIGNING_SECRET}\nexport SLACK_APP_TOKEN={APP_TOKEN}")
     try:
         while True:
             time.sleep(3600)
@@ -324,6 +338,7 @@ def serve() -> None:
     from handlers import register_listeners
 
     config = _started(settings())
+    _port_free(config.host, config.port)
     deps = SlackDeps(Wiring(config))
     deps.wiring.check_storage()
     slack = _slack_app(deps, build_app, register_listeners)
@@ -339,6 +354,18 @@ def serve() -> None:
             socket.close()
 
 
+def _port_free(host: str, port: int) -> None:
+    """Refuses before anything starts (scheduler, socket) when the HTTP port is taken."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise Refused("port_taken", host=host, port=port, detail=error.strerror or str(error)) from None
+
+
 def _socket_link(slack: Any, config: Settings) -> SocketLink:
     """Socket Mode's connection; a refused app token stops the start with one line, a WebSocket
     that cannot be reached yet is said as such (slack_sdk keeps trying, /healthz says 503)."""
@@ -347,11 +374,14 @@ def _socket_link(slack: Any, config: Settings) -> SocketLink:
     from bot.slack.socket_mode import SocketLink
 
     assert config.slack_app_token is not None
-    link = SocketLink(slack, config.slack_app_token.get_secret_value())
+    link = SocketLink(slack, config.slack_app_token.get_secret_value(), locale=config.locale)
     try:
         up = link.connect()
     except SlackApiError as error:
-        raise Refused("socket_token", error=error.response.get("error")) from None
+        code = error.response.get("error")
+        if code == "not_allowed_token_type" and link.token.startswith("xoxb-"):
+            raise Refused("socket_bot_token") from None
+        raise Refused("socket_token", error=code) from None
     except OSError as error:  # URLError included: the Web API itself cannot be reached
         raise Refused("slack_unreachable", url=config.slack_api_url, detail=" ".join(str(error).split())) from None
     typer.echo(say("socket_up" if up else "socket_down"))
@@ -371,12 +401,23 @@ def _slack_app(deps: SlackDeps, build: Callable[..., Any], register: Callable[..
     try:
         return build(deps, register)
     except MissingCredentials as error:
-        raise Refused("slack_missing", what=str(error)) from None
+        raise Refused("slack_missing", what=say(f"missing_{error}")) from None
     except (MissingSecretKey, BadSecretKey) as error:
         raise _key_refusal(error) from None
     except (SlackApiError, URLError, BoltError, OSError) as error:
-        detail = error.response.get("error") if isinstance(error, SlackApiError) else " ".join(str(error).split())
-        raise Refused("slack_unreachable", url=deps.wiring.settings.slack_api_url, detail=detail) from None
+        raise Refused("slack_unreachable", url=deps.wiring.settings.slack_api_url, detail=_slack_error(error)) from None
+
+
+def _slack_error(error: Exception) -> str:
+    """Slack's error code where there is one (Bolt wraps auth.test's answer in English words)."""
+    import re
+
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    code = re.search(r"'error': '([a-z_]+)'", str(error))
+    return code.group(1) if code else " ".join(str(error).split())
 
 
 def _key_refusal(error: Exception) -> Refused:

@@ -77,9 +77,11 @@ def asgi_app(app: App, deps: SlackDeps, socket: SocketLink | None = None) -> Gua
             await run_in_threadpool(check)
         except Exception as error:  # noqa: BLE001 - report any database failure as unhealthy
             return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
-        if socket is not None and not socket.connected:
+        if socket is None:
+            return JSONResponse({"ok": True})
+        if not socket.connected:
             return JSONResponse({"ok": False, "slack_socket": "disconnected"}, status_code=503)
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True, "slack_socket": "connected"})
 
     settings = deps.wiring.settings
 

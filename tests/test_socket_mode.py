@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -79,11 +80,14 @@ def test_slack_refreshing_the_connection_loses_nothing(slack: LocalSlack) -> Non
     assert len(connects) == 2 and all(call.response["ok"] for call in connects)
 
 
-def test_health_says_503_while_the_socket_is_down_and_recovers(slack: LocalSlack) -> None:
-    assert health(slack) == 200
+def test_health_says_503_while_the_socket_is_down_and_recovers(slack: LocalSlack,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="briefwerk.slack.socket")
+    assert httpx.get(f"{slack.url}/healthz", timeout=5).json() == {"ok": True, "slack_socket": "connected"}
     slack.standin.socket.accepting = False  # Slack cannot be reached for a while
     slack.standin.socket.drop()
     assert eventually(lambda: health(slack) == 503)
+    assert eventually(lambda: any("Socket Mode getrennt" in r.getMessage() for r in caplog.records))
     assert httpx.get(f"{slack.url}/healthz", timeout=5).json() == {"ok": False, "slack_socket": "disconnected"}
     with pytest.raises(NotConnected):
         slack.sim.slash_command("/serienbrief", "hilfe", user_id=SABINE.user_id, channel_id=CHANNEL)
@@ -91,6 +95,13 @@ def test_health_says_503_while_the_socket_is_down_and_recovers(slack: LocalSlack
     assert eventually(lambda: health(slack) == 200)
     answer = slack.sim.slash_command("/serienbrief", "hilfe", user_id=SABINE.user_id, channel_id=CHANNEL)
     assert answer.status == 200 and answer.refusal is None
+    assert eventually(lambda: any("Socket Mode wieder verbunden" in r.getMessage() for r in caplog.records))
+
+
+def test_a_connection_that_stops_answering_is_unhealthy_before_slack_sdk_gives_up(slack: LocalSlack) -> None:
+    slack.standin.socket.accepting = False
+    slack.standin.socket.mute()  # the socket stays open, but nothing comes back: no pongs, no close
+    assert eventually(lambda: health(slack) == 503, timeout=10)  # 3 ping intervals, not 5 failed pings
 
 
 def test_an_app_token_is_the_only_token_that_opens_a_socket() -> None:
@@ -126,34 +137,60 @@ def standin() -> Iterator[SlackStandIn]:
         yield running
 
 
-def serve(standin: SlackStandIn, engine: Engine, tmp_path: Path, app_token: str, port: int) -> subprocess.Popen:
+def serve(standin: SlackStandIn, engine: Engine, tmp_path: Path, app_token: str, port: int,
+          **extra: str) -> subprocess.Popen:
+    """`briefwerk serve` against the stand-in; an `extra` value of "" leaves that variable out."""
     env = {**os.environ, "BRIEFWERK_HOME": str(tmp_path / "var"), "BRIEFWERK_LOCALE": "de",
            "BRIEFWERK_DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "BRIEFWERK_SLACK_API_URL": standin.api_url, "BRIEFWERK_PORT": str(port),
-           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": app_token}
-    env.pop("BRIEFWERK_DEBUG", None)
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": app_token, **extra}
+    for name in ["BRIEFWERK_DEBUG", *(name for name, value in extra.items() if value == "")]:
+        env.pop(name, None)
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_serve_refuses_a_bad_app_token_in_one_line(standin: SlackStandIn, engine: Engine, tmp_path: Path) -> None:
-    process = serve(standin, engine, tmp_path, "xapp-1-revoked", free_port())
-    out, err = process.communicate(timeout=120)
+def refusal(process: subprocess.Popen) -> str:
+    _, err = process.communicate(timeout=120)
     assert process.returncode == 2 and "Traceback" not in err, err
     [line] = err.strip().splitlines()
+    return line
+
+
+def test_serve_refuses_a_bad_app_token_in_one_line(standin: SlackStandIn, engine: Engine, tmp_path: Path) -> None:
+    line = refusal(serve(standin, engine, tmp_path, "xapp-1-revoked", free_port()))
     assert "SLACK_APP_TOKEN" in line and "invalid_auth" in line and "connections:write" in line
+    line = refusal(serve(standin, engine, tmp_path, BOT_TOKEN, free_port()))
+    assert "SLACK_APP_TOKEN ist ein Bot-Token (xoxb-…)" in line
+    line = refusal(serve(standin, engine, tmp_path, "", free_port(), SLACK_APP_TOKEN="", SLACK_BOT_TOKEN="xoxb-1-revoked"))
+    assert line.endswith("lehnt das Token ab: invalid_auth")  # Slack's code, not Bolt's English sentence
+
+
+def test_serve_says_when_its_port_is_taken_before_anything_starts(standin: SlackStandIn, engine: Engine,
+                                                                  tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = refusal(serve(standin, engine, tmp_path, APP_TOKEN, port))
+    assert f"127.0.0.1:{port} ist belegt" in line and "BRIEFWERK_PORT" in line
+    assert standin.calls_to("apps.connections.open") == []  # refused before the socket opened
 
 
 def test_serve_says_when_the_socket_cannot_be_reached(standin: SlackStandIn, engine: Engine, tmp_path: Path) -> None:
     standin.socket.accepting = False
     port = free_port()
-    process = serve(standin, engine, tmp_path, APP_TOKEN, port)
+    process = serve(standin, engine, tmp_path, APP_TOKEN, port, SLACK_SIGNING_SECRET="")  # Socket Mode needs none
     try:
         first = process.stdout.readline()
         assert "Socket Mode noch nicht verbunden" in first, first
         assert eventually(lambda: _status(port) == 503, timeout=60)
         standin.socket.accepting = True
         assert eventually(lambda: _status(port) == 200, timeout=60)  # slack_sdk keeps trying by itself
+        unsigned = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"command=%2Fserienbrief", timeout=5)
+        assert unsigned.status_code == 401  # with no signing secret, HTTP takes nothing
     finally:
         process.terminate()
         process.communicate(timeout=30)
@@ -172,14 +209,15 @@ def test_the_standin_command_serves_slack_for_serve_and_says_when_its_port_is_ta
     env = {**os.environ, "BRIEFWERK_LOCALE": "de", "BRIEFWERK_HOME": str(tmp_path / "var")}
     process = subprocess.Popen(command, env=env, cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        said = [process.stdout.readline().strip() for _ in range(5)]
-        settings = dict(line.split("=", 1) for line in said[1:])
+        said = [process.stdout.readline().strip() for _ in range(3)]
+        assert said[1].startswith("export ") and said[2].startswith("export ")
+        settings = dict(pair.split("=", 1) for line in said[1:] for pair in line.split()[1:])
         assert settings["BRIEFWERK_SLACK_API_URL"] == f"http://127.0.0.1:{port}/api/"
         answer = httpx.post(settings["BRIEFWERK_SLACK_API_URL"] + "apps.connections.open",
                             headers={"Authorization": f"Bearer {settings['SLACK_APP_TOKEN']}"}, timeout=5).json()
         assert answer["ok"] and answer["url"].startswith("ws://127.0.0.1:")
         taken = subprocess.run(command, env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60)
-        assert taken.returncode == 2 and f"Port {port} ist nicht frei" in taken.stderr
+        assert taken.returncode == 2 and f"Port {port} ist belegt" in taken.stderr
         assert len(taken.stderr.strip().splitlines()) == 1
     finally:
         process.terminate()

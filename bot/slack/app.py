@@ -80,22 +80,23 @@ def slack_client(token: str | None, base_url: str) -> WebClient:
 
 
 class MissingCredentials(Exception):
-    """The settings name no way to talk to Slack (the message names the variables)."""
+    """The settings name no way to talk to Slack: "signing_secret" or "token" says what is missing."""
 
 
 def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> App:
     """The Bolt app. Its own request verification is off: the events route checks Slack's
     signature once, before anything parses the body (bot/server.py); Socket Mode needs none."""
     settings = deps.wiring.settings
-    if settings.slack_signing_secret is None:
-        raise MissingCredentials("SLACK_SIGNING_SECRET")
-    secret = settings.slack_signing_secret.get_secret_value()
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        raise MissingCredentials("signing_secret")
+    # Socket Mode needs no signing secret; without one the events route refuses every request.
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     if settings.slack_client_id and settings.slack_client_secret:
         app = App(signing_secret=secret, oauth_settings=_oauth_settings(deps), request_verification_enabled=False,
                   client=slack_client(None, settings.slack_api_url), listener_executor=deps.background.listeners)
     else:
         if settings.slack_bot_token is None:
-            raise MissingCredentials("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth)")
+            raise MissingCredentials("token")
         token = settings.slack_bot_token.get_secret_value()
         app = App(signing_secret=secret, client=slack_client(token, settings.slack_api_url),
                   request_verification_enabled=False, listener_executor=deps.background.listeners)

@@ -31,6 +31,12 @@ UI: dict[str, dict[str, str]] = {
               "• `/serienbrief 12 protokoll` – evidence record\n• `/serienbrief help` – this help\n"
               "The App Home lists recent serial letters and (for admins) the settings.",
     },
+    "socket.down": {
+        "de": "Socket Mode getrennt: Slack kann briefwerk gerade nicht erreichen (/healthz meldet 503). "
+              "Neue Verbindungsversuche laufen.",
+        "en": "Socket Mode disconnected: Slack cannot reach briefwerk right now (/healthz answers 503). Reconnecting.",
+    },
+    "socket.up": {"de": "Socket Mode wieder verbunden.", "en": "Socket Mode connected again."},
     "unexpected": {
         "de": "Das hat nicht geklappt (ein unerwarteter Fehler, er wurde protokolliert). Bitte versuchen Sie es erneut.",
         "en": "That did not work (an unexpected error, it was logged). Please try again.",

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Opcode
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -144,6 +145,13 @@ class SocketModeStandIn:
         for connection in self._snapshot():
             with contextlib.suppress(OSError):  # already gone
                 connection.socket.shutdown(socket.SHUT_RDWR)
+
+    def mute(self) -> None:
+        """Every connection stays open but answers nothing, not even a ping (a peer gone silent)."""
+        for connection in self._snapshot():
+            send_frame = connection.protocol.send_frame
+            connection.protocol.send_frame = lambda frame, send=send_frame: None if frame.opcode is Opcode.PONG \
+                else send(frame)
 
     def _snapshot(self) -> list[ServerConnection]:
         with self._lock:
