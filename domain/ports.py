@@ -28,6 +28,7 @@ class Capabilities:
     countries: frozenset[str] | None = None  # None: worldwide
     cancel_window: str = ""  # in words, e.g. "until printing starts"
     profile: str = "din5008b"  # preflight profile key (domain.pdf.profiles)
+    reports_status: bool = True  # False: nothing comes back after hand-over, so letters are not polled
 
 
 @dataclass(frozen=True)

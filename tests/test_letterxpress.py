@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.integrations.http import CredentialsRefused, RetryPolicy, Throttle
-from bot.integrations.letterxpress import (
+from bot.providers.letterxpress.client import (
     BERLIN,
     LetterXpressConfig,
     LetterXpressProvider,
@@ -27,8 +27,8 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from tests.standins import Fault
-from tests.standins.letterxpress_server import LetterXpressStandIn
+from bot.providers.loopback import Fault
+from bot.providers.letterxpress.standin import LetterXpressStandIn
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 FAST = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)

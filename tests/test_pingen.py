@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.integrations.http import CredentialsRefused, RetryPolicy
-from bot.integrations.pingen import (
+from bot.providers.pingen.client import (
     PingenConfig,
     PingenProvider,
     WebhookSignatureInvalid,
@@ -24,8 +24,8 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from tests.standins import Fault
-from tests.standins.pingen_server import PingenStandIn
+from bot.providers.loopback import Fault
+from bot.providers.pingen.standin import PingenStandIn
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 FAST = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)

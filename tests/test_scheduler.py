@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.integrations.http import RetryPolicy
-from bot.integrations.pingen import PingenConfig
+from bot.providers.pingen.client import PingenConfig
 from bot.scheduler import JobIntervals, Worker, build_scheduler
 from bot.settings import Settings
 from bot.slack import views
@@ -71,7 +71,7 @@ from domain.services import approvals, dispatch, documents, intake, release, tra
 from domain.split import ByMarker
 from tests.conftest import empty_tables
 from tests.factories import attachment, batch_for, estate
-from tests.standins.pingen_server import PingenStandIn
+from bot.providers.pingen.standin import PingenStandIn
 
 BOT_TOKEN = "xoxb-scheduler-test"
 THREAD_CHANNEL = "C0THREADS"

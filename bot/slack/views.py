@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.providers.registry import display_name
 from bot.slack.blocks import (
     Block,
     actions,
@@ -368,7 +369,7 @@ def delete_modal(serial: SerialLetter, locale: str) -> dict[str, Any]:
 
 
 def settings_modal(org: Organisation, admins: list[str], managers: list[str], providers: list[str], locale: str) -> dict[str, Any]:
-    provider_options = [option(t(f"provider.{key}", locale), key) for key in providers]
+    provider_options = [option(display_name(key, locale), key) for key in providers]
     current = next((o for o in provider_options if o["value"] == org.provider), None)
     provider_select: dict[str, Any] = {"type": "static_select", "action_id": "provider", "options": provider_options}
     if current:

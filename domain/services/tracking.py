@@ -43,13 +43,12 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from domain.services.dispatch import PrintContext, berlin_today, build_print_files, order_key, print_context
+from domain.services.printfiles import PrintContext, berlin_today, build_print_files, order_key, print_context
 from domain.services.events import move, record
 from domain.states import can_move
 
 log = logging.getLogger(__name__)
 
-SILENT_PROVIDERS = frozenset({"outbox"})  # report nothing after hand-over: never polled
 Model = TypeVar("Model", bound=SQLModel)
 
 
@@ -528,7 +527,8 @@ class PollTally:
 
 
 def pollable(ports: Ports) -> list[str]:
-    return [key for key in ports.providers if key not in SILENT_PROVIDERS]
+    """Providers that report a letter's status after hand-over; the others are never polled."""
+    return [key for key, provider in ports.providers.items() if provider.capabilities.reports_status]
 
 
 def poll_due(session: Session, ports: Ports, owner: str, timing: Timing, *, max_batches: int | None = None) -> PollTally:

@@ -36,17 +36,17 @@ import threading
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal, Self
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bot.providers.letterxpress.capabilities import capabilities
+from bot.providers.letterxpress.settings import LetterXpressConfig
 from bot.integrations.http import (
     Clock,
     CredentialsRefused,
-    RetryPolicy,
     Sleep,
     Throttle,
     Transient,
@@ -55,10 +55,8 @@ from bot.integrations.http import (
     refuse_registered_abroad,
     with_retries,
 )
-from domain.addresses import HOME_COUNTRY
 from domain.errors import InvalidInput
 from domain.ports import (
-    Capabilities,
     LetterStatus,
     ProviderEvent,
     ProviderLetter,
@@ -68,7 +66,6 @@ from domain.ports import (
 )
 
 NAME = "LetterXpress"
-API_URL = "https://api.letterxpress.de/v3"
 BERLIN = ZoneInfo("Europe/Berlin")
 # 50 MB per request and base64 adds a third: the profile's 36 MB leaves room for the JSON around it.
 MAX_FILE_BYTES = 36_000_000
@@ -84,32 +81,6 @@ STATUS_STATES: dict[str, LetterStatus] = {
     "canceled": LetterStatus.CANCELLED,
     "cancelled": LetterStatus.CANCELLED,
 }
-
-
-class LetterXpressConfig(BaseModel):
-    """One organisation's LetterXpress account. `mode` "test" parks jobs in the Postbox instead
-    of printing them; the cancel window is kept as settings because LXP has moved it before."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    username: str
-    api_key: SecretStr
-    mode: Literal["test", "live"] = "test"
-    api_url: str = API_URL
-    timeout: float = Field(default=60.0, gt=0)
-    registered: bool = True  # the contract includes registered mail
-    registered_kind: Literal["r1", "r2"] = "r1"  # r1 Einwurfeinschreiben, r2 Übergabeeinschreiben
-    home_country: str = HOME_COUNTRY
-    cancel_grace: timedelta = timedelta(hours=2)
-    handover_cutoff: time = time(14, 0)  # Berlin local time; 16:00 with LXP premium
-    min_interval: float = Field(default=0.5, ge=0)  # 120 requests a minute
-    lookup_max_pages: int = Field(default=200, ge=1)  # per job list, 15 jobs a page
-    lookup_cache_seconds: float = Field(default=300.0, ge=0)
-    retry: RetryPolicy = RetryPolicy()
-
-    @property
-    def base_url(self) -> str:
-        return self.api_url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -141,10 +112,7 @@ class LetterXpressProvider:
         monotonic: Callable[[], float] = clock_time.monotonic,
     ) -> None:
         self.config = config
-        self.capabilities = Capabilities(
-            available=True, registered=config.registered, colour=True, duplex=True, countries=None,
-            cancel_window=cancel_window_text(config), profile="letterxpress",
-        )
+        self.capabilities = capabilities(config)
         self._http = http or httpx.Client(timeout=config.timeout)
         self._sleep = sleep
         self._clock = clock
@@ -413,10 +381,3 @@ def cancel_deadline(created_at: datetime, config: LetterXpressConfig) -> datetim
     if local >= handover:
         handover = datetime.combine(local.date() + timedelta(days=1), config.handover_cutoff, tzinfo=BERLIN)
     return min(local + config.cancel_grace, handover)
-
-
-def cancel_window_text(config: LetterXpressConfig) -> str:
-    hours = config.cancel_grace.total_seconds() / 3600
-    amount = f"{hours:g}".replace(".", ",")
-    return (f"bis {amount} Stunden nach der Beauftragung, längstens bis zur Übergabe an die Post "
-            f"um {config.handover_cutoff:%H:%M} Uhr")

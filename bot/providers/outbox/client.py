@@ -14,7 +14,8 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from domain.ports import Capabilities, ProviderEvent, ProviderLetter, ShipmentRequest
+from bot.providers.outbox.capabilities import capabilities
+from domain.ports import ProviderEvent, ProviderLetter, ShipmentRequest
 from domain.storage import Backend, LocalBackend
 
 MANIFEST = "manifest.json"
@@ -25,10 +26,7 @@ class OutboxProvider:
 
     def __init__(self, storage: Backend | Path, *, registered: bool = True) -> None:
         self.storage = LocalBackend(storage) if isinstance(storage, Path) else storage
-        self.capabilities = Capabilities(
-            available=True, registered=registered, colour=True, duplex=True, countries=None,
-            cancel_window="bis die Dateien abgeholt sind", profile="din5008b",
-        )
+        self.capabilities = capabilities(registered)
 
     @property
     def where(self) -> str:

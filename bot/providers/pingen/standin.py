@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 from urllib.parse import parse_qs
 
-from tests.standins import Fault, FaultPlan, LoopbackServer, Reply, Request
+from bot.providers.loopback import Fault, FaultPlan, LoopbackServer, Reply, Request
 
 JSON_API = "application/vnd.api+json"
 DELIVERY_PRODUCTS = {"cheap", "fast", "bulk", "premium", "registered"}

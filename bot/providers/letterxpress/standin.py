@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from tests.standins import Fault, FaultPlan, LoopbackServer, Reply, Request
+from bot.providers.loopback import Fault, FaultPlan, LoopbackServer, Reply, Request
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PER_PAGE = 15

@@ -46,14 +46,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bot.providers.pingen.capabilities import capabilities
+from bot.providers.pingen.settings import DeliveryProduct, PingenConfig
 from bot.integrations.http import (
     CredentialsRefused,
-    RetryPolicy,
     Sleep,
     Transient,
     exchange,
@@ -62,10 +62,9 @@ from bot.integrations.http import (
     refuse_registered_abroad,
     with_retries,
 )
-from domain.addresses import HOME_COUNTRY, PostalAddress
+from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
-    Capabilities,
     LetterStatus,
     ProviderEvent,
     ProviderLetter,
@@ -76,50 +75,8 @@ from domain.ports import (
 NAME = "Pingen"
 JSON_API = "application/vnd.api+json"
 LETTERS = "/organisations/{organisation}/letters"
-ENVIRONMENTS: dict[str, tuple[str, str]] = {
-    "production": ("https://api.pingen.com", "https://identity.pingen.com"),
-    "staging": ("https://api-staging.pingen.com", "https://identity-staging.pingen.com"),
-}
 MAX_FILE_BYTES = 8_000_000  # "8 MB per file" (help.pingen.com letter standards)
 TOKEN_MARGIN_SECONDS = 60.0  # renew a little before Pingen would refuse the token
-
-DeliveryProduct = Literal["cheap", "fast", "bulk", "premium", "registered"]
-
-
-class PingenConfig(BaseModel):
-    """One organisation's Pingen account. Secrets stay `SecretStr`; the URL overrides exist so
-    tests (and a proxy, if ever needed) can point the client elsewhere."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    client_id: str
-    client_secret: SecretStr
-    organisation_id: str
-    environment: Literal["staging", "production"] = "staging"
-    api_url: str | None = None
-    identity_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    scope: str = "letter"
-    timeout: float = Field(default=30.0, gt=0)
-    upload_timeout: float = Field(default=120.0, gt=0)
-    registered: bool = True  # the contract includes registered mail
-    national_product: DeliveryProduct = "cheap"
-    international_product: DeliveryProduct = "cheap"
-    registered_product: DeliveryProduct = "registered"
-    home_country: str = HOME_COUNTRY
-    address_position: Literal["left", "right"] = "left"
-    sender: PostalAddress | None = None  # goes into meta_data for registered letters
-    lookup_pages: int = Field(default=5, ge=1)  # × 100 letters a lookup may read before giving up
-    retry: RetryPolicy = RetryPolicy()
-
-    @property
-    def base_api_url(self) -> str:
-        return (self.api_url or ENVIRONMENTS[self.environment][0]).rstrip("/")
-
-    @property
-    def base_identity_url(self) -> str:
-        return (self.identity_url or ENVIRONMENTS[self.environment][1]).rstrip("/")
-
 
 # Pingen's letter status → our lifecycle. Cancellable "until printing starts", so everything
 # before `printing` is still ACCEPTED.
@@ -206,10 +163,7 @@ class PingenProvider:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self.capabilities = Capabilities(
-            available=True, registered=config.registered, colour=True, duplex=True, countries=None,
-            cancel_window="bis der Druck beginnt", profile="pingen",
-        )
+        self.capabilities = capabilities(config)
         self._http = http or httpx.Client(timeout=config.timeout)
         self._sleep = sleep
         self._monotonic = monotonic

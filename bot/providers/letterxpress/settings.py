@@ -1,0 +1,40 @@
+"""LetterXpress's settings: `BRIEFWERK_LETTERXPRESS__USERNAME`, `…__API_KEY`, `…__MODE` (test or
+live) and the rest below."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from bot.integrations.http import RetryPolicy
+from domain.addresses import HOME_COUNTRY
+
+API_URL = "https://api.letterxpress.de/v3"
+
+
+class LetterXpressConfig(BaseModel):
+    """One organisation's LetterXpress account. `mode` "test" parks jobs in the Postbox instead
+    of printing them; the cancel window is kept as settings because LXP has moved it before."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str
+    api_key: SecretStr
+    mode: Literal["test", "live"] = "test"
+    api_url: str = API_URL
+    timeout: float = Field(default=60.0, gt=0)
+    registered: bool = True  # the contract includes registered mail
+    registered_kind: Literal["r1", "r2"] = "r1"  # r1 Einwurfeinschreiben, r2 Übergabeeinschreiben
+    home_country: str = HOME_COUNTRY
+    cancel_grace: timedelta = timedelta(hours=2)
+    handover_cutoff: time = time(14, 0)  # Berlin local time; 16:00 with LXP premium
+    min_interval: float = Field(default=0.5, ge=0)  # 120 requests a minute
+    lookup_max_pages: int = Field(default=200, ge=1)  # per job list, 15 jobs a page
+    lookup_cache_seconds: float = Field(default=300.0, ge=0)
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def base_url(self) -> str:
+        return self.api_url.rstrip("/")

@@ -1,0 +1,13 @@
+"""What the own provider behind the outbox can do: everything it is told; it reports nothing back."""
+
+from __future__ import annotations
+
+from bot.providers.outbox.profile import PROFILE
+from domain.ports import Capabilities
+
+
+def capabilities(registered: bool) -> Capabilities:
+    return Capabilities(
+        available=True, registered=registered, colour=True, duplex=True, countries=None,
+        cancel_window="bis die Dateien abgeholt sind", profile=PROFILE.key, reports_status=False,
+    )
