@@ -48,6 +48,9 @@ class ShipmentRequest:
     pages: int
     options: PrintOptions
     extra: dict[str, Any] = field(default_factory=dict)
+    # the first hand-over attempt began then: no letter of ours for this reference is older, so a
+    # lookup after a lost answer reads back to here and no further
+    since: datetime | None = None
 
 
 class LetterStatus(StrEnum):
@@ -85,13 +88,22 @@ class ProviderUnavailable(Exception):
 
 class Provider(Protocol):
     """A print-and-mail provider. `submit` must never create a second letter for a reference:
-    callers look the reference up first, and clients send an idempotency key where possible.
-    A letter the provider refuses (validation) raises `InvalidInput` with the provider's reason."""
+    clients send an idempotency key where the provider takes one, and after a lost answer look
+    the reference up (back to `request.since`) before anything is sent again. Callers whose
+    earlier attempt may have taken effect look it up first. A letter the provider refuses
+    (validation) raises `InvalidInput` with the provider's reason."""
 
     key: str
     capabilities: Capabilities
 
-    def lookup(self, reference: str) -> ProviderLetter | None: ...
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        """Newest first, reading no letter created before `since` (the client's own window
+        when None): the cost does not grow with the account's history."""
+        ...
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        """The letter's current state, by the provider's id; None when the provider has forgotten it."""
+        ...
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -192,7 +193,8 @@ def test_a_lookup_that_cannot_see_everything_refuses_to_guess(standin: PingenSta
         for number in range(101):
             standin.letters[f"other-{number}"] = type(standin.letter_for("BW1-1-00000"))(
                 id=f"other-{number}", sequence=1000 + number, listed=True, requested={}, file=PDF,
-                attributes={"status": "sent", "file_original_name": f"invoice-{number}.pdf"})
+                attributes={"status": "sent", "file_original_name": f"invoice-{number}.pdf",
+                                "created_at": datetime.now(UTC).isoformat()})
         with pytest.raises(ProviderUnavailable, match="inconclusive"):
             provider.lookup("BW9-9-99999")
 
@@ -364,10 +366,12 @@ def test_a_lasting_outage_raises_provider_unavailable(pingen: PingenProvider, st
 def test_a_create_lost_in_a_lasting_outage_is_found_on_the_next_run(pingen: PingenProvider, standin: PingenStandIn,
                                                                     tmp_path: Path) -> None:
     standin.faults.queue("create", Fault.CRASH_AFTER_ACCEPT)
-    standin.faults.queue("list", None, *[Fault.SERVER_ERROR] * FAST.attempts)  # submit's own lookup passes, then: outage
+    standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts)  # the lookup after the lost answer: outage
     with pytest.raises(ProviderUnavailable):
         pingen.submit(shipment(tmp_path))
     assert creates(standin) == 1  # never resent without a lookup saying "not there"
+    standin.list_lags = True  # and Pingen's list does not show it yet: the idempotency key answers instead
+    standin.letter_for("BW12-3-00007").listed = False
     assert pingen.submit(shipment(tmp_path)).provider_ref == standin.letter_for("BW12-3-00007").id
     assert standin.references() == {"BW12-3-00007": 1}
 

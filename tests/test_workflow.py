@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import io
 import json
+from datetime import datetime
 from email import policy
 from pathlib import Path
 
@@ -287,8 +288,11 @@ class CrashingProvider:
         self.key, self.capabilities = inner.key, inner.capabilities
         self.submits: list[str] = []
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
-        return self.inner.lookup(reference)
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        return self.inner.lookup(reference, since)
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        return self.inner.status(letter)
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         if self.left == 0:

@@ -39,7 +39,7 @@ from domain.models import (
     utcnow,
 )
 from domain.pdf.assemble import write_print_files
-from domain.ports import Capabilities, Ports, Provider, ProviderUnavailable
+from domain.ports import Capabilities, Ports, Provider, ProviderLetter, ProviderUnavailable
 from domain.services.documents import (
     attachment_parts,
     get_serial_letter,
@@ -295,7 +295,7 @@ def _cancel_one(session: Session, provider: Provider | None, shipment: Shipment,
     if shipment.state not in HANDED_OVER_LIVE:
         return
     try:
-        letter = provider.lookup(shipment.reference) if provider and shipment.state is ShipmentState.SUBMITTED else None
+        letter = _handed_over(shipment) if provider and shipment.state is ShipmentState.SUBMITTED else None
         stopped = letter is not None and provider.cancel(letter)
     except ProviderUnavailable:
         stopped = False
@@ -305,6 +305,13 @@ def _cancel_one(session: Session, provider: Provider | None, shipment: Shipment,
         outcome.cancelled += 1
     else:
         outcome.not_cancellable.append(shipment.reference)
+
+
+def _handed_over(shipment: Shipment) -> ProviderLetter | None:
+    """The letter as the provider knows it, from the id stored when it was handed over."""
+    if shipment.provider_ref is None:
+        return None
+    return ProviderLetter(shipment.reference, shipment.provider_ref, shipment.provider_status, shipment.sha256)
 
 
 # Letters at the provider that may still reach their recipient.

@@ -317,14 +317,18 @@ def _still_ours(session: Session, shipment_id: int, owner: str) -> bool:
 
 def _submit_one(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, order: DispatchOrder,
                 shipment: Shipment, options: PrintOptions, lease: Lease, timing: Timing, tally: HandOverTally) -> None:
-    """Looks the reference up first and submits only when the provider does not have it."""
-    letter = provider.lookup(shipment.reference)
+    """Submits a letter the provider cannot have yet. One an earlier attempt may have created
+    is looked up first, back to when that attempt began (never the provider's whole history)."""
+    started = _aware(shipment.submit_started_at)
+    letter = provider.lookup(shipment.reference, since=started - CLOCK_MARGIN) if started is not None else None
     if letter is not None:
         tally.already_there += 1
     else:
+        started = started or _start_submitting(session, shipment, ports.clock())
         request = ShipmentRequest(
             reference=shipment.reference, order_key=order_key(order), recipient=PostalAddress(**shipment.recipient),
-            pdf_path=ports.files.local(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options)
+            pdf_path=ports.files.local(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options,
+            since=started - CLOCK_MARGIN)
         try:
             letter = provider.submit(request)
         except InvalidInput as error:
@@ -332,6 +336,18 @@ def _submit_one(session: Session, ports: Ports, provider: Provider, serial: Seri
             return
         tally.submitted += 1
     _mark_submitted(session, ports, provider, serial, shipment, letter, lease, timing)
+
+
+# Our clock and the provider's may disagree a little: a lookup reads this much further back.
+CLOCK_MARGIN = timedelta(minutes=10)
+
+
+def _start_submitting(session: Session, shipment: Shipment, now: datetime) -> datetime:
+    """Committed before the first create request: from here on the provider may have the letter."""
+    session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, col(Shipment.submit_started_at).is_(None))
+                 .values(submit_started_at=now).execution_options(synchronize_session=False))
+    session.commit()
+    return now
 
 
 def _mark_submitted(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, shipment: Shipment,
@@ -605,7 +621,10 @@ def _providers_of(session: Session, ports: Ports, shipments: list[Shipment]) -> 
 
 def _ask(provider: Provider, shipment: Shipment) -> Change | None:
     """The letter's state at the provider if it moved on; a failure brings the provider's reason."""
-    letter = provider.lookup(shipment.reference)
+    if shipment.provider_ref is None:
+        return None
+    letter = provider.status(ProviderLetter(shipment.reference, shipment.provider_ref, shipment.provider_status,
+                                            shipment.sha256))
     if letter is None:
         log.warning("provider has no letter %s any more", shipment.reference)
         return None

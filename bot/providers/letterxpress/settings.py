@@ -31,8 +31,8 @@ class LetterXpressConfig(BaseModel):
     cancel_grace: timedelta = timedelta(hours=2)
     handover_cutoff: time = time(14, 0)  # Berlin local time; 16:00 with LXP premium
     min_interval: float = Field(default=0.5, ge=0)  # 120 requests a minute
-    lookup_max_pages: int = Field(default=200, ge=1)  # per job list, 15 jobs a page
-    lookup_cache_seconds: float = Field(default=300.0, ge=0)
+    lookup_max_pages: int = Field(default=40, ge=1)  # per job list and lookup, 15 jobs a page
+    lookup_window: timedelta = timedelta(days=2)  # how far back a lookup without a start reads
     retry: RetryPolicy = RetryPolicy()
 
     @property

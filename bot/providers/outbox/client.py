@@ -36,12 +36,16 @@ class OutboxProvider:
         order_key = reference.rsplit("-", 1)[0]
         return f"{order_key}/{reference}.json"
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        """One named object per letter: found directly, whatever `since` says."""
         data = self.storage.get_named(self._sidecar(reference))
         if data is None:
             return None
         entry = json.loads(data)
         return ProviderLetter(reference, entry["provider_ref"], entry["status"], entry["sha256"])
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        return self.lookup(letter.reference)
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         existing = self.lookup(request.reference)

@@ -28,11 +28,13 @@ here; its content was taken from Pingen's own SDKs, which implement it):
   authors copied from Pingen's web app (not in the API reference); the lifecycle in
   shared/FIELD-NOTES.md (help.pingen.com).
 
-Finding a letter by our reference: Pingen has no free reference field on letters, so the
-reference is the letter's `file_original_name` ("BW12-3-00007.pdf") and `lookup` filters the
-letter collection on it, checking every hit itself. If Pingen ignored the filter the check still
-holds, and a lookup that cannot see the whole answer raises `ProviderUnavailable` instead of
-guessing "not there".
+Never twice: every create carries an `Idempotency-Key` derived from our reference and the print
+file, so a repeated create (our retry after a lost answer) gets Pingen's first answer back.
+Finding a letter by our reference, after a lost answer: Pingen has no free reference field, so
+the reference is the letter's `file_original_name` ("BW12-3-00007.pdf"). No filter on that field
+is documented (unknown filter keys are silently ignored), so `lookup` reads the collection newest
+first (`sort=-created_at`) and stops at the first letter created before `since`, the moment our
+first attempt began: a few letters, however long the account's history.
 """
 
 from __future__ import annotations
@@ -74,7 +76,9 @@ from domain.ports import (
 
 NAME = "Pingen"
 JSON_API = "application/vnd.api+json"
-LETTERS = "/organisations/{organisation}/letters"
+# The SDKs moved letters under "deliveries" (pingen2-sdk-js src/resources/letters/letters.ts,
+# checked 2026-11-30); the older /organisations/{id}/letters "can be withdrawn without notice".
+LETTERS = "/organisations/{organisation}/deliveries/letters"
 MAX_FILE_BYTES = 8_000_000  # "8 MB per file" (help.pingen.com letter standards)
 TOKEN_MARGIN_SECONDS = 60.0  # renew a little before Pingen would refuse the token
 
@@ -181,24 +185,27 @@ class PingenProvider:
 
     # --- the Provider port -----------------------------------------------------------------
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
-        return self._retrying(lambda: self._find(reference), f"lookup {reference}")
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        start = since or datetime.now(UTC) - self.config.lookup_window
+        return self._retrying(lambda: self._find(reference, start), f"lookup {reference}")
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        item = self._retrying(lambda: self._show(letter.provider_ref), f"show {letter.reference}")
+        return provider_letter(letter.reference, item, letter.sha256) if item is not None else None
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
-        """Create the letter unless Pingen already has one for this reference. A create whose
-        answer got lost is looked up before it is sent again; the Idempotency-Key covers the
-        window in which Pingen may not list the letter yet."""
+        """Upload the file and create the letter under its idempotency key. After a lost answer
+        the collection is read back to `request.since`; if the letter is not listed yet, the
+        repeated create (same key) gets Pingen's first answer rather than a second letter."""
         refuse_registered_abroad(request, self.config.home_country)
-        existing = self.lookup(request.reference)
-        if existing is not None:
-            return existing
         pdf = read_print_file(request, NAME, MAX_FILE_BYTES)
         upload = self._retrying(lambda: self._upload(pdf), f"upload {request.reference}")
         document = letter_document(request, upload, self.config)
         key = idempotency_key(request)
+        since = request.since or datetime.now(UTC) - self.config.lookup_window
         return with_retries(
             lambda: self._create(request, document, key), self.config.retry, self._sleep,
-            what=f"create {request.reference}", recover=lambda: self._find(request.reference),
+            what=f"create {request.reference}", recover=lambda: self._find(request.reference, since),
         )
 
     def cancel(self, letter: ProviderLetter) -> bool:
@@ -277,32 +284,36 @@ class PingenProvider:
         lifetime = float(body.get("expires_in", 0))
         return _Token(body["access_token"], self._monotonic() + max(0.0, lifetime - TOKEN_MARGIN_SECONDS))
 
-    def _find(self, reference: str) -> ProviderLetter | None:
-        """The letter whose file name carries `reference`, reading at most `lookup_pages` pages."""
+    def _find(self, reference: str, since: datetime) -> ProviderLetter | None:
+        """The letter named after `reference` among those created since `since`, newest first."""
         name = file_name(reference)
-        params = {"filter": json.dumps({"and": [{"file_original_name": name}]}),
-                  "sort": "-created_at", "page[limit]": "100"}
+        params = {"sort": "-created_at", "page[limit]": "100"}
         for number in range(1, self.config.lookup_pages + 1):
             response = self._api("GET", self._letters(), params={**params, "page[number]": str(number)})
             if not response.is_success:
                 raise ProviderUnavailable(f"{NAME} refused the lookup of {reference}: {provider_reason(response)}")
             document = response.json()
-            matches = [item for item in document.get("data", [])
-                       if item.get("attributes", {}).get("file_original_name") == name]
+            items = document.get("data", [])
+            recent = [item for item in items if created_at(item) >= since]
+            matches = [item for item in recent if item.get("attributes", {}).get("file_original_name") == name]
             if matches:
                 return provider_letter(reference, best_match(matches))
-            if not has_next_page(document):
+            if len(recent) < len(items) or not has_next_page(document):
                 return None
         raise ProviderUnavailable(
-            f"{NAME} lookup of {reference} inconclusive: more than {self.config.lookup_pages} pages to read")
+            f"{NAME} lookup of {reference} inconclusive: more than {self.config.lookup_pages} pages since {since:%Y-%m-%d %H:%M}")
 
-    def _status(self, letter_id: str) -> str | None:
+    def _show(self, letter_id: str) -> dict[str, Any] | None:
         response = self._api("GET", f"{self._letters()}/{letter_id}")
         if response.status_code == 404:
             return None
         if not response.is_success:
             raise ProviderUnavailable(f"{NAME} refused to show letter {letter_id}: {provider_reason(response)}")
-        return response.json()["data"]["attributes"].get("status")
+        return response.json()["data"]
+
+    def _status(self, letter_id: str) -> str | None:
+        item = self._show(letter_id)
+        return item["attributes"].get("status") if item is not None else None
 
     def _upload(self, pdf: bytes) -> Upload:
         """Ask for a signed upload URL and PUT the file there (no bearer token: the URL is the
@@ -409,6 +420,12 @@ def state_of(status: str) -> LetterStatus:
 def provider_letter(reference: str, item: dict[str, Any], sha256: str | None = None) -> ProviderLetter:
     status = item.get("attributes", {}).get("status", "")
     return ProviderLetter(reference, str(item["id"]), status, sha256, state_of(status))
+
+
+def created_at(item: dict[str, Any]) -> datetime:
+    """When Pingen created the letter; unknown counts as long ago (it ends a lookup, never extends it)."""
+    value = item.get("attributes", {}).get("created_at")
+    return parse_time(value) if value else datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def best_match(items: list[dict[str, Any]]) -> dict[str, Any]:

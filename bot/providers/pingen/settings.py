@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -40,7 +41,8 @@ class PingenConfig(BaseModel):
     home_country: str = HOME_COUNTRY
     address_position: Literal["left", "right"] = "left"
     sender: PostalAddress | None = None  # goes into meta_data for registered letters
-    lookup_pages: int = Field(default=5, ge=1)  # × 100 letters a lookup may read before giving up
+    lookup_pages: int = Field(default=20, ge=1)  # × 100 letters created since the attempt began, at most
+    lookup_window: timedelta = timedelta(days=2)  # how far back a lookup without a start reads
     retry: RetryPolicy = RetryPolicy()
 
     @property

@@ -32,6 +32,7 @@ import re
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -84,6 +85,7 @@ class PingenStandIn:
         self.base_url = ""
         self._sequence = itertools.count(1)
         self._by_name: dict[str, list[str]] = {}  # file_original_name -> letter ids, for `_candidates`
+        self.history: list[str] = []  # creation times of older letters from other software, oldest first
         self._lock = threading.RLock()
         self._server: LoopbackServer | None = None
 
@@ -114,6 +116,13 @@ class PingenStandIn:
     def letter_for(self, reference: str) -> StoredLetter:
         return next(letter for letter in self.letters.values()
                     if letter.attributes["file_original_name"] == f"{reference}.pdf")
+
+    def add_history(self, count: int, before: datetime) -> None:
+        """`count` letters sent before `before` by other software, one a minute: the long
+        history a lookup must not read. Kept as times only, so 100,000 cost little memory."""
+        with self._lock:
+            assert not self.letters, "history comes before the test's own letters"
+            self.history = [_iso(before - timedelta(minutes=count - n)) for n in range(count)]
 
     def expire_tokens(self) -> None:
         with self._lock:
@@ -161,12 +170,12 @@ class PingenStandIn:
         ("POST", r"/auth/access-tokens", "token"),
         ("GET", r"/file-upload", "file_upload"),
         ("PUT", r"/uploads/(?P<upload_id>[^/]+)", "upload_put"),
-        ("GET", r"/organisations/(?P<org>[^/]+)/letters", "list"),
-        ("POST", r"/organisations/(?P<org>[^/]+)/letters", "create"),
-        ("GET", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)", "show"),
-        ("PATCH", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)/cancel", "cancel"),
-        ("PATCH", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)/send", "send"),
-        ("GET", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)/events", "events"),
+        ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters", "list"),
+        ("POST", r"/organisations/(?P<org>[^/]+)/deliveries/letters", "create"),
+        ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)", "show"),
+        ("PATCH", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/cancel", "cancel"),
+        ("PATCH", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/send", "send"),
+        ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/events", "events"),
     )
 
     def handle(self, request: Request) -> Reply:
@@ -316,19 +325,38 @@ class PingenStandIn:
             return _errors(400, "Bad Request", "The filter parameter is not valid JSON.")
         if self.ignore_filter:
             condition = {}
-        letters = [letter for letter in self._candidates(condition)
-                   if letter.listed and _matches(letter.attributes, condition)]
-        letters.sort(key=lambda letter: letter.sequence, reverse=(request.param("sort") or "").startswith("-"))
+        newest_first = (request.param("sort") or "").startswith("-")
         limit = min(100, int(request.param("page[limit]") or 20))
         number = int(request.param("page[number]") or 1)
-        last_page = max(1, -(-len(letters) // limit))
-        page = letters[(number - 1) * limit: number * limit]
+        if condition:
+            letters = [self._resource(letter) for letter in self._candidates(condition)
+                       if letter.listed and _matches(letter.attributes, condition)]
+            total, page = len(letters), (letters[::-1] if newest_first else letters)[(number - 1) * limit: number * limit]
+        else:
+            total = sum(letter.listed for letter in self.letters.values()) + len(self.history)
+            page = list(itertools.islice(self._listing(newest_first), (number - 1) * limit, number * limit))
+        last_page = max(1, -(-total // limit))
         next_link = f"{self.base_url}{request.path}?page[number]={number + 1}" if number < last_page else None
         return Reply(200, {
-            "data": [self._resource(letter) for letter in page],
+            "data": page,
             "links": {"self": f"{self.base_url}{request.path}", "next": next_link},
-            "meta": {"current_page": number, "last_page": last_page, "per_page": limit, "total": len(letters)},
+            "meta": {"current_page": number, "last_page": last_page, "per_page": limit, "total": total},
         }, content_type=JSON_API)
+
+    def _listing(self, newest_first: bool) -> Iterator[dict[str, Any]]:
+        """Every listed letter in creation order (the history first), built only when read."""
+        own = [letter for letter in self.letters.values() if letter.listed]
+        if newest_first:
+            yield from (self._resource(letter) for letter in reversed(own))
+            yield from (self._historic(index) for index in range(len(self.history) - 1, -1, -1))
+        else:
+            yield from (self._historic(index) for index in range(len(self.history)))
+            yield from (self._resource(letter) for letter in own)
+
+    def _historic(self, index: int) -> dict[str, Any]:
+        created = self.history[index]
+        return {"id": f"history-{index}", "type": "letters", "attributes": {
+            "status": "sent", "file_original_name": f"Rechnung-{index}.pdf", "created_at": created, "updated_at": created}}
 
     def _candidates(self, condition: Any) -> list[StoredLetter]:
         """The letters a filter can match. A filter on the file name alone (what the client's
@@ -378,7 +406,7 @@ class PingenStandIn:
         return {
             "id": letter.id, "type": "letters", "attributes": dict(letter.attributes),
             "relationships": {"organisation": {"data": {"id": self.organisation_id, "type": "organisations"}}},
-            "links": {"self": f"{self.base_url}/organisations/{self.organisation_id}/letters/{letter.id}"},
+            "links": {"self": f"{self.base_url}/organisations/{self.organisation_id}/deliveries/letters/{letter.id}"},
             "meta": {"abilities": {"self": {"cancel": cancel}}},
         }
 
