@@ -1,0 +1,226 @@
+"""One contract for every provider in the registry, through the use cases on SQLite and
+PostgreSQL: a letter is created once, found again by a bounded lookup, cancelled, followed in its
+status, and survives a crash after the provider accepted it, a 429 and a 5xx without a second letter."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.integrations.http import RetryPolicy
+from bot.providers.letterxpress.client import LetterXpressProvider
+from bot.providers.letterxpress.settings import LetterXpressConfig
+from bot.providers.letterxpress.standin import LetterXpressStandIn
+from bot.providers.loopback import Fault
+from bot.providers.outbox.client import OutboxProvider
+from bot.providers.pingen.client import PingenProvider
+from bot.providers.pingen.settings import PingenConfig
+from bot.providers.pingen.standin import PingenStandIn
+from bot.providers.registry import PLUGINS
+from domain.actors import Actor
+from domain.models import LetterState, Organisation, SerialLetter, Shipment, ShipmentState
+from domain.ports import Ports, Provider, ShipmentRequest
+from domain.recipients import RecipientFilter
+from domain.services import dispatch, documents, intake, release, tracking
+from domain.split import ByMarker
+from domain.storage import LocalBackend
+from tests.factories import attachment, batch_for, estate
+
+FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)
+NOW_AGAIN = tracking.Timing(backoff_first=timedelta(0), poll_every=timedelta(0))  # retries and polls at once
+
+
+@dataclass
+class Contract:
+    """One provider and the handles a test needs on the other side of it."""
+
+    provider: Provider
+    count: Callable[[str], int]  # letters the provider holds for a reference
+    fail_next_create: Callable[[Fault], None]
+    post: Callable[[str], None]  # the provider posts the letter
+    cancelled: Callable[[str], bool]
+
+
+class FlakyBackend(LocalBackend):
+    """The outbox's folder, with the failures a storage can have: the next writes fail or take
+    effect with the process dying before it hears so."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.faults: list[Fault] = []
+
+    def put_named(self, name: str, source: Path) -> None:
+        fault = self.faults.pop(0) if self.faults and name.endswith(".json") else None
+        if fault is Fault.CRASH_AFTER_ACCEPT:
+            super().put_named(name, source)
+            raise SystemExit("crash after the sidecar was written")
+        if fault is not None:
+            raise OSError(f"storage unavailable ({fault})")
+        super().put_named(name, source)
+
+
+def outbox(tmp_path: Path) -> Iterator[Contract]:
+    storage = FlakyBackend(tmp_path / "outbox")
+    provider = OutboxProvider(storage)
+
+    def count(reference: str) -> int:
+        return int(provider.lookup(reference) is not None)
+
+    def cancelled(reference: str) -> bool:
+        return any(name.endswith(f"cancelled/{reference}.json") for name in storage.names(reference.rsplit("-", 1)[0]))
+
+    yield Contract(provider, count, storage.faults.append, lambda reference: None, cancelled)
+
+
+def pingen(tmp_path: Path) -> Iterator[Contract]:
+    with PingenStandIn() as standin:
+        standin.add_history(1000, before=datetime.now(UTC) - timedelta(days=3))
+        config = PingenConfig(client_id=standin.client_id, client_secret=standin.client_secret,
+                              organisation_id=standin.organisation_id, api_url=standin.base_url,
+                              identity_url=standin.base_url, timeout=5, retry=FAST)
+        provider = PingenProvider(config, sleep=lambda _: None)
+        # the estate's letters are laid out for DIN windows; Pingen's own zones are preflight's tests
+        provider.capabilities = dataclasses.replace(provider.capabilities, profile="din5008b")
+
+        def fail(fault: Fault) -> None:
+            standin.faults.queue("create", *[fault] * (FAST.attempts if fault is not Fault.CRASH_AFTER_ACCEPT else 1))
+
+        def post(reference: str) -> None:
+            letter = standin.letter_for(reference)
+            standin.advance(letter.id, "sent", "transferred_to_distributor")
+
+        def cancelled(reference: str) -> bool:
+            return standin.letter_for(reference).attributes["status"] == "cancelled"
+
+        yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled)
+        provider.close()
+
+
+def letterxpress(tmp_path: Path) -> Iterator[Contract]:
+    with LetterXpressStandIn() as standin:
+        standin.add_history(1000, before=datetime.now(UTC) - timedelta(days=3))
+        config = LetterXpressConfig(username=standin.username, api_key=standin.api_key, mode="live",
+                                    api_url=standin.base_url, timeout=5, min_interval=0.0, retry=FAST)
+        provider = LetterXpressProvider(config, sleep=lambda _: None)
+
+        def fail(fault: Fault) -> None:
+            standin.faults.queue("create", *[fault] * (FAST.attempts if fault is not Fault.CRASH_AFTER_ACCEPT else 1))
+
+        def post(reference: str) -> None:
+            standin.advance(standin.job_for(reference)["id"], "done")
+
+        def cancelled(reference: str) -> bool:
+            return standin.job_for(reference)["status"] == "canceled"
+
+        yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled)
+        provider.close()
+
+
+HARNESSES = {"outbox": outbox, "pingen": pingen, "letterxpress": letterxpress}
+
+
+def test_every_registered_provider_is_under_contract() -> None:
+    assert set(HARNESSES) == set(PLUGINS)
+
+
+@pytest.fixture(params=sorted(HARNESSES))
+def contract(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Contract]:
+    yield from HARNESSES[request.param](tmp_path)
+
+
+@pytest.fixture
+def ordered(session: Session, ports: Ports, clerk: Actor, organisation: Organisation, contract: Contract) -> int:
+    """A released serial letter, ordered to all contacts through the provider: its order's id."""
+    organisation.provider = contract.provider.key
+    session.add(organisation)
+    session.commit()
+    ports.providers = {contract.provider.key: contract.provider}
+    found = estate(session, organisation)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
+    intake.add_attachment(session, ports.files, clerk, serial.id, "Einladung.pdf", attachment(1))
+    release.release(session, ports, clerk, serial.id, notify=False)
+    dispatch.configure_dispatch(session, ports, clerk, serial.id, {"filter": RecipientFilter.ALL})
+    return dispatch.order_dispatch(session, ports, clerk, serial.id).id
+
+
+def shipments(session: Session, order_id: int) -> list[Shipment]:
+    session.expire_all()
+    return list(session.exec(select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)))
+
+
+def hand_over(session: Session, ports: Ports) -> tracking.HandOverTally:
+    return tracking.hand_over_due(session, ports, "contract", NOW_AGAIN)
+
+
+def assert_each_once(session: Session, contract: Contract, order_id: int) -> None:
+    letters = shipments(session, order_id)
+    assert {s.state for s in letters} == {ShipmentState.SUBMITTED}
+    assert all(s.provider_ref for s in letters)
+    assert [contract.count(s.reference) for s in letters] == [1] * len(letters)
+
+
+def test_create_stores_the_providers_id_and_each_letter_exists_once(session, ports, contract, ordered) -> None:
+    tally = hand_over(session, ports)
+    assert tally.submitted == len(shipments(session, ordered)) and tally.already_there == 0
+    assert_each_once(session, contract, ordered)
+    assert all(s.submit_started_at is not None for s in shipments(session, ordered))
+
+
+def test_lookup_finds_a_letter_back_to_the_attempts_start_and_nothing_else(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    first = shipments(session, ordered)[0]
+    started = first.submit_started_at.replace(tzinfo=UTC) - tracking.CLOCK_MARGIN
+    found = contract.provider.lookup(first.reference, since=started)
+    assert found is not None and found.provider_ref == first.provider_ref
+    assert contract.provider.lookup(first.reference + "9", since=started) is None
+
+
+def test_cancel_withdraws_every_letter_at_the_provider(session, ports, clerk, contract, ordered) -> None:
+    hand_over(session, ports)
+    serial_id = shipments(session, ordered)[0].serial_letter_id
+    outcome = dispatch.cancel_dispatch(session, ports, clerk, serial_id)
+    letters = shipments(session, ordered)
+    assert outcome.not_cancellable == [] and {s.state for s in letters} == {ShipmentState.CANCELLED}
+    assert all(contract.cancelled(s.reference) for s in letters)
+
+
+def test_status_comes_back_from_providers_that_report_it(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    for shipment in shipments(session, ordered):
+        contract.post(shipment.reference)
+    tally = tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    states = {s.state for s in shipments(session, ordered)}
+    if contract.provider.capabilities.reports_status:
+        assert states == {ShipmentState.POSTED} and tally.changed == len(shipments(session, ordered))
+    else:  # nothing comes back from the own provider: never asked
+        assert states == {ShipmentState.SUBMITTED} and tally.polled == 0
+
+
+def test_a_crash_after_the_provider_accepted_never_sends_twice(session, ports, contract, ordered) -> None:
+    contract.fail_next_create(Fault.CRASH_AFTER_ACCEPT)
+    try:
+        hand_over(session, ports)
+    except SystemExit:  # the own provider's process died with it; the letter stays claimed until its lease runs out
+        session.rollback()
+        session.exec(Shipment.__table__.update().values(lease_owner=None, lease_until=None))
+        session.commit()
+    hand_over(session, ports)
+    assert_each_once(session, contract, ordered)
+
+
+@pytest.mark.parametrize("fault", [Fault.RATE_LIMITED, Fault.SERVER_ERROR])
+def test_a_429_or_5xx_defers_the_letter_and_it_goes_later_once(session, ports, contract, ordered, fault) -> None:
+    contract.fail_next_create(fault)
+    first = hand_over(session, ports)
+    assert first.deferred == 1
+    assert [s.attempts for s in shipments(session, ordered)].count(1) == 1  # that letter backs off, nothing is lost
+    hand_over(session, ports)
+    assert_each_once(session, contract, ordered)
