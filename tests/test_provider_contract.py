@@ -46,6 +46,8 @@ class Contract:
     fail_next_create: Callable[[Fault], None]
     post: Callable[[str], None]  # the provider posts the letter
     cancelled: Callable[[str], bool]
+    reports_status: bool  # what the provider is documented to do after hand-over
+    fail_next_lookups: Callable[[], None] = lambda: None  # the provider's lists are away for a while
 
 
 class FlakyBackend(LocalBackend):
@@ -76,7 +78,7 @@ def outbox(tmp_path: Path) -> Iterator[Contract]:
     def cancelled(reference: str) -> bool:
         return any(name.endswith(f"cancelled/{reference}.json") for name in storage.names(reference.rsplit("-", 1)[0]))
 
-    yield Contract(provider, count, storage.faults.append, lambda reference: None, cancelled)
+    yield Contract(provider, count, storage.faults.append, lambda reference: None, cancelled, reports_status=False)
 
 
 def pingen(tmp_path: Path) -> Iterator[Contract]:
@@ -99,7 +101,8 @@ def pingen(tmp_path: Path) -> Iterator[Contract]:
         def cancelled(reference: str) -> bool:
             return standin.letter_for(reference).attributes["status"] == "cancelled"
 
-        yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled)
+        yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
+                       reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts))
         provider.close()
 
 
@@ -119,7 +122,8 @@ def letterxpress(tmp_path: Path) -> Iterator[Contract]:
         def cancelled(reference: str) -> bool:
             return standin.job_for(reference)["status"] == "canceled"
 
-        yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled)
+        yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
+                       reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts))
         provider.close()
 
 
@@ -198,7 +202,8 @@ def test_status_comes_back_from_providers_that_report_it(session, ports, contrac
         contract.post(shipment.reference)
     tally = tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
     states = {s.state for s in shipments(session, ordered)}
-    if contract.provider.capabilities.reports_status:
+    assert contract.provider.capabilities.reports_status is contract.reports_status
+    if contract.reports_status:
         assert states == {ShipmentState.POSTED} and tally.changed == len(shipments(session, ordered))
     else:  # nothing comes back from the own provider: never asked
         assert states == {ShipmentState.SUBMITTED} and tally.polled == 0
@@ -209,6 +214,20 @@ def test_a_crash_after_the_provider_accepted_never_sends_twice(session, ports, c
     try:
         hand_over(session, ports)
     except SystemExit:  # the own provider's process died with it; the letter stays claimed until its lease runs out
+        session.rollback()
+        session.exec(Shipment.__table__.update().values(lease_owner=None, lease_until=None))
+        session.commit()
+    hand_over(session, ports)
+    assert_each_once(session, contract, ordered)
+
+
+def test_a_crash_after_accept_then_an_outage_is_looked_up_before_it_is_sent_again(session, ports, contract,
+                                                                                 ordered) -> None:
+    contract.fail_next_create(Fault.CRASH_AFTER_ACCEPT)
+    contract.fail_next_lookups()  # the client's own lookup after the lost answer fails too: the run gives up
+    try:
+        hand_over(session, ports)
+    except SystemExit:
         session.rollback()
         session.exec(Shipment.__table__.update().values(lease_owner=None, lease_until=None))
         session.commit()
