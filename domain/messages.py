@@ -626,6 +626,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{feature} is not part of your contract. Please contact: {contact}",
     },
     "feature.registered": {"de": "Einwurfeinschreiben", "en": "Registered mail"},
+    "provider.registered_country_only": {
+        "de": "{provider} bietet Einschreiben nur für Absender in {countries} an – für Ihre Briefe ist es nicht verfügbar.",
+        "en": "{provider} offers registered mail only to senders in {countries} – it is not available for your letters.",
+    },
     "feature.colour": {"de": "Farbdruck", "en": "Colour printing"},
     "feature.duplex": {"de": "Beidseitiger Druck", "en": "Duplex printing"},
     "download.no_address": {

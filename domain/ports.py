@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from domain.addresses import PostalAddress
 from domain.costs import PriceTable
+from domain.messages import Message
 from domain.pdf.preflight import PreflightCache
 from domain.storage import FileStore, blob_key  # noqa: F401 - the file store is a port as well
 
@@ -29,6 +30,8 @@ class Capabilities:
     cancel_window: str = ""  # in words, e.g. "until printing starts"
     profile: str = "din5008b"  # preflight profile key (domain.pdf.profiles)
     reports_status: bool = True  # False: nothing comes back after hand-over, so letters are not polled
+    cancel_confirmed_later: bool = False  # a cancel is a request the provider completes or rejects later
+    registered_reason: Message | None = None  # why registered mail is not offered, when the provider says so
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class LetterStatus(StrEnum):
     PRINTED = "printed"  # printing or printed, can no longer be cancelled
     POSTED = "posted"  # handed to the postal service
     FAILED = "failed"  # rejected, invalid or undeliverable
+    CANCELLING = "cancelling"  # a cancel was asked for; the provider has not decided yet
     CANCELLED = "cancelled"
 
 

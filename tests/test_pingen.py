@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,10 +222,29 @@ def test_lookup_maps_pingens_status(pingen: PingenProvider, standin: PingenStand
 
 def test_cancel_before_printing_is_accepted(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path) -> None:
     letter = pingen.submit(shipment(tmp_path))
+    assert pingen.cancel(letter) is True  # asked for: Pingen decides later
+    assert pingen.capabilities.cancel_confirmed_later
+    assert pingen.status(letter).state is LetterStatus.CANCELLING
+    standin.settle_cancel(letter.provider_ref, completed=True)
+    assert pingen.status(letter).state is LetterStatus.CANCELLED
+
+
+def test_a_rejected_cancel_shows_the_letter_going_on(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path) -> None:
+    letter = pingen.submit(shipment(tmp_path))
     assert pingen.cancel(letter) is True
-    assert standin.letters[letter.provider_ref].attributes["status"] == "cancelled"
-    found = pingen.lookup("BW12-3-00007")
-    assert found is not None and found.state is LetterStatus.CANCELLED
+    standin.settle_cancel(letter.provider_ref, completed=False)
+    assert pingen.status(letter).state is LetterStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_both_webhook_shapes_name_the_letter(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path,
+                                             legacy: bool) -> None:
+    letter = pingen.submit(shipment(tmp_path))
+    body = standin.webhook(letter.provider_ref, "sent", "transferred_to_distributor", legacy=legacy)
+    relationships = json.loads(body)["data"]["relationships"]
+    assert ("deliverable" in relationships) is not legacy  # the 2026-07 shape by default
+    [event] = pingen.parse_webhook(body, standin.sign(body, WEBHOOK_SECRET))
+    assert (event.provider_ref, event.state) == (letter.provider_ref, LetterStatus.POSTED)
 
 
 def test_cancel_once_printing_started_is_refused(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path) -> None:
@@ -405,6 +425,17 @@ def test_two_hundred_letters_through_a_flaky_pingen_arrive_exactly_once(standin:
 
 def test_capabilities_describe_pingen(pingen: PingenProvider) -> None:
     capabilities = pingen.capabilities
-    assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == ("pingen", True, True, True)
+    assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == ("pingen", False, True, True)
     assert capabilities.countries is None and "Druck" in capabilities.cancel_window
     pingen.finish_order("BW12-3")  # nothing to close
+
+
+def test_registered_mail_through_pingen_only_where_its_rules_allow(standin: PingenStandIn) -> None:
+    german = PingenProvider(config_for(standin)).capabilities
+    assert german.registered is False
+    assert "nur für Absender in CH" in german.registered_reason.render("de")
+    assert "only to senders in CH" in german.registered_reason.render("en")
+    swiss = PingenProvider(config_for(standin, home_country="CH")).capabilities
+    assert swiss.registered is True and swiss.registered_reason is None
+    no_sender = PingenProvider(config_for(standin, home_country="CH", sender=None)).capabilities
+    assert no_sender.registered is False  # meta_data needs the sender

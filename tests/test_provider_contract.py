@@ -25,7 +25,7 @@ from bot.providers.pingen.settings import PingenConfig
 from bot.providers.pingen.standin import PingenStandIn
 from bot.providers.registry import PLUGINS
 from domain.actors import Actor
-from domain.models import LetterState, Organisation, SerialLetter, Shipment, ShipmentState
+from domain.models import Event, LetterState, Organisation, SerialLetter, Shipment, ShipmentState
 from domain.ports import Ports, Provider, ShipmentRequest
 from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, intake, release, tracking
@@ -47,6 +47,7 @@ class Contract:
     post: Callable[[str], None]  # the provider posts the letter
     cancelled: Callable[[str], bool]
     reports_status: bool  # what the provider is documented to do after hand-over
+    settle_cancel: Callable[[str, bool], None] = lambda reference, completed: None  # the provider decides a requested cancel
     fail_next_lookups: Callable[[], None] = lambda: None  # the provider's lists are away for a while
 
 
@@ -101,8 +102,12 @@ def pingen(tmp_path: Path) -> Iterator[Contract]:
         def cancelled(reference: str) -> bool:
             return standin.letter_for(reference).attributes["status"] == "cancelled"
 
+        def settle(reference: str, completed: bool) -> None:
+            standin.settle_cancel(standin.letter_for(reference).id, completed)
+
         yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
-                       reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts))
+                       reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts),
+                       settle_cancel=settle)
         provider.close()
 
 
@@ -191,9 +196,37 @@ def test_cancel_withdraws_every_letter_at_the_provider(session, ports, clerk, co
     hand_over(session, ports)
     serial_id = shipments(session, ordered)[0].serial_letter_id
     outcome = dispatch.cancel_dispatch(session, ports, clerk, serial_id)
+    assert outcome.not_cancellable == []
+    for shipment in shipments(session, ordered):  # where a cancel is a request, the provider completes it
+        contract.settle_cancel(shipment.reference, True)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
     letters = shipments(session, ordered)
-    assert outcome.not_cancellable == [] and {s.state for s in letters} == {ShipmentState.CANCELLED}
+    assert {s.state for s in letters} == {ShipmentState.CANCELLED}
     assert all(contract.cancelled(s.reference) for s in letters)
+    assert all(s.cancel_requested_at is None for s in letters)
+
+
+@pytest.mark.parametrize("contract", ["pingen"], indirect=True)
+def test_a_rejected_cancel_reaches_the_thread_and_the_evidence_as_going_out_after_all(session, ports, clerk, contract,
+                                                                                      ordered) -> None:
+    hand_over(session, ports)
+    first, *others = shipments(session, ordered)
+    serial_id = first.serial_letter_id
+    outcome = dispatch.cancel_dispatch(session, ports, clerk, serial_id)
+    assert outcome.requested == len(others) + 1 and outcome.cancelled == 0
+    contract.settle_cancel(first.reference, False)
+    for shipment in others:
+        contract.settle_cancel(shipment.reference, True)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    states = {s.reference: s.state for s in shipments(session, ordered)}
+    assert states.pop(first.reference) is ShipmentState.SUBMITTED and set(states.values()) == {ShipmentState.CANCELLED}
+    events = list(session.exec(select(Event).where(Event.serial_letter_id == serial_id).order_by(Event.id)))
+    [thread] = [e for e in events if e.kind == "cancel_rejected"]
+    assert thread.announced_at is None and thread.data["letters"] == [first.reference]  # posted to the thread
+    [evidence] = [e for e in events if e.kind == "shipment_cancel_rejected"]
+    assert evidence.shipment_id == first.id and evidence.data["note"] == "wird doch versendet"
+    session.expire_all()
+    assert session.get(SerialLetter, serial_id).state is LetterState.WITH_PROVIDER
 
 
 def test_status_comes_back_from_providers_that_report_it(session, ports, contract, ordered) -> None:

@@ -228,6 +228,10 @@ UI: dict[str, dict[str, str]] = {
     },
     "cancel.confirm": {"de": "Stornieren", "en": "Cancel dispatch"},
     "cancel.keep": {"de": "Nicht stornieren", "en": "Keep it"},
+    "cancel.requested": {
+        "de": "Für {count} Briefe ist die Stornierung beantragt; der Dienstleister bestätigt oder lehnt sie ab, das steht dann im Verlauf.",
+        "en": "Cancellation requested for {count} letters; the provider confirms or rejects it, and the thread will say which.",
+    },
     "cancel.done": {
         "de": "↩️ Storniert: {cancelled} Briefe. Nicht mehr stornierbar: {late}.",
         "en": "↩️ Cancelled: {cancelled} letters. Too late for: {late}.",
@@ -437,6 +441,14 @@ UI: dict[str, dict[str, str]] = {
     "event.shipment_provider_failed": {
         "de": "❌ Brief {reference} vom Dienstleister abgelehnt: {reason}",
         "en": "❌ Letter {reference} refused by the provider: {reason}",
+    },
+    "event.cancel_rejected": {
+        "de": "⚠️ Stornierung abgelehnt – wird doch versendet: {count} Briefe",
+        "en": "⚠️ Cancellation rejected – will be posted after all: {count} letters",
+    },
+    "event.shipment_cancel_rejected": {
+        "de": "⚠️ Brief {reference}: Stornierung abgelehnt, wird doch versendet ({status})",
+        "en": "⚠️ Letter {reference}: cancellation rejected, will be posted after all ({status})",
     },
     "event.shipment_cancelled": {
         "de": "↩️ Brief {reference} beim Dienstleister storniert ({status})",

@@ -286,7 +286,9 @@ def _dispatch_controls(summary: DispatchSummary, contacts: dict[int, Contact], l
     blocks = [section(t("dispatch.filter", locale)), actions(radio, block_id="filter"),
               section(t("dispatch.options", locale)), actions(boxes, block_id="options"),
               actions(*timing, block_id="send_on")]
-    if not summary.capabilities.registered:
+    if summary.capabilities.registered_reason is not None:
+        blocks.append(context(escape(summary.capabilities.registered_reason.render(locale))))
+    elif not summary.capabilities.registered:
         blocks.append(context(t("dispatch.no_registered", locale, contact=escape(summary.contact_text or "–"))))
     blocks.append(section(t("dispatch.individual", locale)))
     blocks.append(actions(_contact_select(Action.TICK, options.ticked, contacts, t("dispatch.tick", locale)),

@@ -259,6 +259,7 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
 class CancelOutcome:
     cancelled: int
     not_cancellable: list[str]  # references the provider refused (already printing)
+    requested: int = 0  # the provider decides later; followed until completed or rejected
 
 
 def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> CancelOutcome:
@@ -276,7 +277,7 @@ def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int
     for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)).all():
         _cancel_one(session, provider, shipment, outcome)
     record(session, serial, "cancelled", actor, order=order.id, cancelled=outcome.cancelled,
-           not_cancellable=len(outcome.not_cancellable))
+           not_cancellable=len(outcome.not_cancellable), requested=outcome.requested)
     session.commit()
     if outcome.not_cancellable:
         # letters still go out: the serial letter is with the provider, and cancel can be tried again
@@ -299,7 +300,11 @@ def _cancel_one(session: Session, provider: Provider | None, shipment: Shipment,
         stopped = letter is not None and provider.cancel(letter)
     except ProviderUnavailable:
         stopped = False
-    if stopped:
+    if stopped and provider.capabilities.cancel_confirmed_later:
+        shipment.cancel_requested_at = shipment.updated_at = utcnow()  # polled until completed or rejected
+        session.add(shipment)
+        outcome.requested += 1
+    elif stopped:
         shipment.state, shipment.updated_at = ShipmentState.CANCELLED, utcnow()
         session.add(shipment)
         outcome.cancelled += 1

@@ -33,6 +33,7 @@ from domain.models import (
     SerialLetter,
     Shipment,
     ShipmentState,
+    utcnow,
 )
 from domain.ports import (
     LetterStatus,
@@ -375,14 +376,18 @@ def _submitted_too_late(session: Session, provider: Provider, serial: SerialLett
     current = session.get(Shipment, shipment.id, populate_existing=True)
     if current.state is not ShipmentState.CANCELLED:
         return  # someone else handed it over (our lease had run out): the lookup found the same letter
-    if provider.cancel(letter):
+    withdrawn = provider.cancel(letter)
+    if withdrawn and not provider.capabilities.cancel_confirmed_later:
         log.info("letter %s was cancelled during hand-over and withdrawn at the provider", shipment.reference)
         return
+    # refused, or only requested: the letter is with the provider and followed like any other
+    requested = utcnow() if withdrawn else None
     session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.CANCELLED)
-                 .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status)
+                 .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status,
+                         cancel_requested_at=requested)
                  .execution_options(synchronize_session=False))
     record(session, serial, "shipment_submitted", who="system", shipment_id=shipment.id, reference=shipment.reference,
-           provider_ref=letter.provider_ref, sha256=shipment.sha256, too_late_to_cancel=True)
+           provider_ref=letter.provider_ref, sha256=shipment.sha256, too_late_to_cancel=not withdrawn)
     session.commit()
 
 
@@ -507,6 +512,7 @@ STATUS_TO_STATE: dict[LetterStatus, ShipmentState] = {
     LetterStatus.PRINTED: ShipmentState.PRINTED,
     LetterStatus.POSTED: ShipmentState.POSTED,
     LetterStatus.FAILED: ShipmentState.FAILED,
+    LetterStatus.CANCELLING: ShipmentState.SUBMITTED,
     LetterStatus.CANCELLED: ShipmentState.CANCELLED,
 }
 PROGRESS: dict[ShipmentState, int] = {
@@ -532,6 +538,7 @@ class Change:
     new: ShipmentState
     status: str
     reason: str = ""
+    cancel_rejected: bool = False  # a cancel we asked for was refused: the letter goes out after all
 
 
 @dataclass
@@ -629,6 +636,12 @@ def _ask(provider: Provider, shipment: Shipment) -> Change | None:
         log.warning("provider has no letter %s any more", shipment.reference)
         return None
     new = STATUS_TO_STATE[letter.state]
+    rejected = shipment.cancel_requested_at is not None and letter.state not in (
+        LetterStatus.CANCELLING, LetterStatus.CANCELLED)
+    if rejected:
+        new = max(new, shipment.state, key=PROGRESS.__getitem__)
+        return Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status,
+                      cancel_rejected=True)
     if PROGRESS[new] <= PROGRESS[shipment.state]:
         return None  # no news, or an older state reported late: never go back
     reason = _failure_reason(provider, letter) if new is ShipmentState.FAILED else ""
@@ -652,6 +665,8 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         values: dict[str, Any] = {"state": change.new, "provider_status": change.status, "updated_at": lease.now}
         if change.reason:
             values["reason"] = change.reason[:1000]
+        if change.cancel_rejected or change.new is ShipmentState.CANCELLED:
+            values["cancel_requested_at"] = None
         result = session.exec(update(Shipment).where(
             col(Shipment.id) == change.shipment_id, Shipment.state == change.old, held_by(Shipment, lease.owner))
             .values(**values).execution_options(synchronize_session=False))
@@ -662,15 +677,36 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         facts = {"reference": change.reference, "status": change.status}
         if change.reason:
             facts["reason"] = change.reason
-        quiet(record(session, serial, LETTER_KIND[change.new], who="provider", shipment_id=change.shipment_id, **facts), lease.now)
+        if change.cancel_rejected:
+            quiet(record(session, serial, "shipment_cancel_rejected", who="provider", shipment_id=change.shipment_id,
+                         note="wird doch versendet", **facts), lease.now)
+        if change.new is not change.old:
+            quiet(record(session, serial, LETTER_KIND[change.new], who="provider", shipment_id=change.shipment_id, **facts),
+                  lease.now)
         applied.append(change)
-    for (serial_id, state), group in _grouped(applied).items():
+    _cancels_rejected(session, serials, [change for change in applied if change.cancel_rejected])
+    for (serial_id, state), group in _grouped([c for c in applied if c.new is not c.old]).items():
         facts: dict[str, Any] = {"count": len(group)}
         if state is ShipmentState.FAILED:
             facts["letters"] = [f"{c.reference}: {c.reason}" for c in group[:20]]
         record(session, serials[serial_id], SERIAL_KIND[state], who="provider", **facts)
     session.commit()
     return len(applied)
+
+
+def _cancels_rejected(session: Session, serials: dict[int, SerialLetter], changes: list[Change]) -> None:
+    """The thread hears it, and a serial letter shown as cancelled is with the provider again."""
+    for serial_id in {change.serial_id for change in changes}:
+        serial = serials[serial_id]
+        references = [change.reference for change in changes if change.serial_id == serial_id]
+        record(session, serial, "cancel_rejected", who="provider", count=len(references), letters=references[:20])
+        if serial.state is LetterState.CANCELLED:
+            session.refresh(serial)
+            if serial.state is LetterState.CANCELLED and can_move(serial.state, LetterState.WITH_PROVIDER):
+                try:
+                    move(session, serial, LetterState.WITH_PROVIDER, "provider_update")
+                except (Conflict, IllegalTransition):
+                    pass  # someone moved it meanwhile; the letter's own state is what counts
 
 
 def _grouped(changes: list[Change]) -> dict[tuple[int, ShipmentState], list[Change]]:

@@ -87,9 +87,10 @@ TOKEN_MARGIN_SECONDS = 60.0  # renew a little before Pingen would refuse the tok
 STATUS_STATES: dict[str, LetterStatus] = {
     **dict.fromkeys(
         ("validating", "valid", "submitted", "accepted", "awaiting_credits", "processing",
-         "transferring", "inspection", "fixing", "cancelling"),
+         "transferring", "inspection", "fixing"),
         LetterStatus.ACCEPTED,
     ),
+    "cancelling": LetterStatus.CANCELLING,
     "printing": LetterStatus.PRINTED,
     "sent": LetterStatus.POSTED,
     "delivered": LetterStatus.POSTED,

@@ -15,7 +15,11 @@ https://api.pingen.com/documentation, was not retrievable; Pingen's SDKs impleme
   sort) — AMANDA-Technology/PingenApiNet README and ApiPagingRequest.cs.
 - Idempotency-Key / Idempotent-Replayed headers — PingenApiNet ApiHeaderNames.cs.
 - Webhooks: https://api.pingen.com/documentation#tag/Webhooks (header `Signature`, HMAC-SHA256
-  of the body) — pingen2-sdk-python incoming_webhook.py, PingenApiNet WebhookEvent*.cs.
+  of the body) — pingen2-sdk-python incoming_webhook.py, PingenApiNet WebhookEvent*.cs; the
+  2026-07 shape (`relationships.deliverable`, `deliverables_events`) as issue 13 describes it:
+  no stored SDK file shows it yet (pingen2-sdk-js webhook-event.ts still names `letter`, 2026-11-30).
+- Paths under /organisations/{org}/deliveries/letters — pingen2-sdk-js letters.ts (2026-11-30).
+- Cancelling is a request: `cancelling`, then cancellation_completed or cancellation_rejected.
 Error answers are JSON:API `errors` lists, as the SDKs parse them. Letter statuses and event codes
 follow PingenApiNet's LetterStates.cs and LetterEventCodes.cs.
 
@@ -124,6 +128,15 @@ class PingenStandIn:
             assert not self.letters, "history comes before the test's own letters"
             self.history = [_iso(before - timedelta(minutes=count - n)) for n in range(count)]
 
+    def settle_cancel(self, letter_id: str, completed: bool = True) -> None:
+        """Pingen decides a requested cancel: cancellation_completed, or cancellation_rejected
+        and the letter carries on where it was."""
+        with self._lock:
+            letter = self.letters[letter_id]
+            before = letter.attributes.pop("status_before_cancel", "submitted")
+            letter.attributes["status"] = "cancelled" if completed else before
+            letter.events.append(self._event("cancellation_completed" if completed else "cancellation_rejected", _now()))
+
     def expire_tokens(self) -> None:
         with self._lock:
             self.tokens.clear()
@@ -139,17 +152,21 @@ class PingenStandIn:
                     moment = max(moment, datetime.fromisoformat(letter.events[-1]["attributes"]["emitted_at"]) + timedelta(seconds=1))
                 letter.events.append(self._event(code, moment))
 
-    def webhook(self, letter_id: str, category: str, event_code: str, reason: str = "") -> bytes:
-        """A webhook body as Pingen sends it (JSON:API with the event included)."""
+    def webhook(self, letter_id: str, category: str, event_code: str, reason: str = "", *, legacy: bool = False) -> bytes:
+        """A webhook body as Pingen sends it (JSON:API with the event included): since 2026-07 the
+        letter is the `deliverable` and its event a `deliverables_events`; `legacy` gives the
+        earlier `letter` / `letters_events` shape."""
         event = self._event(event_code, _now())
+        subject, event_type = ("letter", "letters_events") if legacy else ("deliverable", "deliverables_events")
+        event["type"] = event_type
         body = {
             "data": {
                 "id": str(uuid.uuid4()), "type": f"webhook_{category}",
                 "attributes": {"reason": reason, "url": "https://example.invalid/hook", "created_at": _iso(_now())},
                 "relationships": {
                     "organisation": {"data": {"id": self.organisation_id, "type": "organisations"}},
-                    "letter": {"data": {"id": letter_id, "type": "letters"}},
-                    "event": {"data": {"id": event["id"], "type": "letters_events"}},
+                    subject: {"data": {"id": letter_id, "type": "letters"}},
+                    "event": {"data": {"id": event["id"], "type": event_type}},
                 },
             },
             "included": [
@@ -380,8 +397,10 @@ class PingenStandIn:
         status = letter.attributes["status"]
         if status in NOT_CANCELLABLE:
             return _errors(422, "Unprocessable Entity", f"The letter cannot be cancelled any more (status: {status}).")
-        letter.attributes["status"] = "cancelled"
-        letter.events += [self._event("cancellation_requested", _now()), self._event("cancellation_completed", _now())]
+        # a cancel is a request: Pingen completes or rejects it later (`settle_cancel`)
+        letter.attributes["status_before_cancel"] = status
+        letter.attributes["status"] = "cancelling"
+        letter.events.append(self._event("cancellation_requested", _now()))
         return Reply(204)
 
     def _send(self, request: Request, letter_id: str) -> Reply:
