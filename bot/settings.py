@@ -36,6 +36,7 @@ class _Settings(BaseSettings):
     # scheduler (briefwerk worker, or in-process with serve)
     scheduler_in_process: bool = True  # `serve` runs the scheduler too; set false when workers run it
     poll_seconds: int = 300  # how often letters with the provider are asked for news
+    follow_posted_days: int = 21  # posted letters are still asked about "delivered" or "undeliverable" this long
     approval_remind_hours: float = 24  # remind managers of requests waiting this long
     approval_expire_hours: float = 72  # then expire them
     retention_days: int = 400  # print files and download files are deleted after this; the record stays

@@ -349,7 +349,7 @@ class Shipment(SQLModel, table=True):
     # set (committed) before the first create request: a later attempt knows the provider may
     # have the letter, and how far back to look for it
     submit_started_at: datetime | None = None
-    posted_at: datetime | None = None  # followed until delivered or undeliverable for some days after
+    posted_at: datetime | None = None  # set while a posted letter is followed for "delivered" or "undeliverable"
     cancel_requested_at: datetime | None = None  # a cancel the provider has yet to confirm or reject
     updated_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0  # hand-over attempts that ended without an answer

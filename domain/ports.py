@@ -27,7 +27,9 @@ class Capabilities:
     colour: bool = True
     duplex: bool = True
     countries: frozenset[str] | None = None  # None: worldwide
-    cancel_window: str = ""  # in words, e.g. "until printing starts"
+    cancel_window: Message = field(default_factory=lambda: Message("cancel_window.unknown"))  # in words
+    # when the letter handed over at the given moment can no longer be cancelled (a countdown)
+    cancel_deadline: Callable[[datetime], datetime] | None = None
     profile: str = "din5008b"  # preflight profile key (domain.pdf.profiles)
     reports_status: bool = True  # False: nothing comes back after hand-over, so letters are not polled
     cancel_confirmed_later: bool = False  # a cancel is a request the provider completes or rejects later
@@ -61,7 +63,9 @@ class LetterStatus(StrEnum):
 
     ACCEPTED = "accepted"  # received, validating or waiting to print
     PRINTED = "printed"  # printing or printed, can no longer be cancelled
+    WAITING_FOR_CREDIT = "waiting_for_credit"  # held until the account is topped up
     POSTED = "posted"  # handed to the postal service
+    DELIVERED = "delivered"  # the postal service says it arrived
     FAILED = "failed"  # rejected, invalid or undeliverable
     CANCELLING = "cancelling"  # a cancel was asked for; the provider has not decided yet
     CANCELLED = "cancelled"
@@ -74,6 +78,7 @@ class ProviderLetter:
     status: str  # the provider's own word
     sha256: str | None = None
     state: LetterStatus = LetterStatus.ACCEPTED
+    tracking_code: str | None = None  # registered mail's Sendungsnummer, once the provider has one
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,7 @@ def test_a_lookup_reads_one_page_per_list_however_long_the_history(standin: Lett
 
 @pytest.mark.parametrize(
     ("status", "state"),
-    [("queue", LetterStatus.ACCEPTED), ("hold", LetterStatus.ACCEPTED), ("draft", LetterStatus.ACCEPTED),
+    [("queue", LetterStatus.ACCEPTED), ("hold", LetterStatus.WAITING_FOR_CREDIT), ("draft", LetterStatus.ACCEPTED),
      ("done", LetterStatus.POSTED), ("canceled", LetterStatus.CANCELLED)],
 )
 def test_lookup_reports_the_current_status(lxp: LetterXpressProvider, standin: LetterXpressStandIn, tmp_path: Path,
@@ -242,7 +242,7 @@ def test_lookup_reports_the_current_status(lxp: LetterXpressProvider, standin: L
 def test_cancel_inside_the_window_is_accepted(lxp: LetterXpressProvider, standin: LetterXpressStandIn, clock: Clock,
                                               tmp_path: Path) -> None:
     letter = lxp.submit(shipment(tmp_path))
-    clock.now += timedelta(hours=1)
+    clock.now += timedelta(minutes=14)
     assert lxp.cancel(letter) is True
     assert standin.job_for("BW12-3-00007")["status"] == "canceled"
     found = lxp.lookup("BW12-3-00007")
@@ -252,7 +252,7 @@ def test_cancel_inside_the_window_is_accepted(lxp: LetterXpressProvider, standin
 def test_cancel_after_the_window_is_refused_without_asking(lxp: LetterXpressProvider, standin: LetterXpressStandIn,
                                                            clock: Clock, tmp_path: Path) -> None:
     letter = lxp.submit(shipment(tmp_path))
-    clock.now += timedelta(hours=2, minutes=1)
+    clock.now += timedelta(minutes=15)  # LXP's window: 15 minutes after the upload
     assert lxp.cancel(letter) is False
     assert calls(standin, "cancel") == 0 and standin.job_for("BW12-3-00007")["status"] == "queue"
 
@@ -296,18 +296,19 @@ def test_cancelling_a_cancelled_letter_asks_nobody(lxp: LetterXpressProvider, st
 @pytest.mark.parametrize(
     ("created", "deadline"),
     [
-        (time(9, 30), datetime(2026, 3, 10, 11, 30, tzinfo=BERLIN)),  # two hours
-        (time(13, 15), datetime(2026, 3, 10, 14, 0, tzinfo=BERLIN)),  # the hand-over comes first
-        (time(15, 0), datetime(2026, 3, 10, 17, 0, tzinfo=BERLIN)),  # after today's hand-over: two hours
-        (time(23, 0), datetime(2026, 3, 11, 1, 0, tzinfo=BERLIN)),
+        (time(9, 30), datetime(2026, 3, 10, 9, 45, tzinfo=BERLIN)),  # fifteen minutes
+        (time(15, 45), datetime(2026, 3, 10, 16, 0, tzinfo=BERLIN)),
+        (time(15, 52), datetime(2026, 3, 10, 16, 0, tzinfo=BERLIN)),  # after 15:45: until the 16:00 hand-over
+        (time(16, 30), datetime(2026, 3, 10, 16, 45, tzinfo=BERLIN)),  # after today's hand-over: fifteen minutes
+        (time(23, 50), datetime(2026, 3, 11, 0, 5, tzinfo=BERLIN)),
     ],
 )
 def test_the_cancel_deadline_follows_the_window_and_the_cut_off(created: time, deadline: datetime) -> None:
     config = LetterXpressConfig(username="u", api_key="k")
     created_at = datetime.combine(MORNING.date(), created, tzinfo=BERLIN).astimezone(UTC)
     assert cancel_deadline(created_at, config) == deadline
-    later_cut_off = config.model_copy(update={"handover_cutoff": time(16, 0)})
-    assert cancel_deadline(datetime(2026, 3, 10, 13, 15, tzinfo=BERLIN), later_cut_off) == datetime(2026, 3, 10, 15, 15, tzinfo=BERLIN)
+    moved = config.model_copy(update={"handover_cutoff": time(14, 0)})  # LXP has moved it before: a setting
+    assert cancel_deadline(datetime(2026, 3, 10, 13, 55, tzinfo=BERLIN), moved) == datetime(2026, 3, 10, 14, 0, tzinfo=BERLIN)
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -443,7 +444,8 @@ def test_capabilities_describe_letterxpress(lxp: LetterXpressProvider) -> None:
     capabilities = lxp.capabilities
     assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == (
         "letterxpress", True, True, True)
-    assert capabilities.countries is None and "14:00" in capabilities.cancel_window
+    assert capabilities.countries is None and "16:00" in capabilities.cancel_window.render("de")
+    assert "15 Minuten" in capabilities.cancel_window.render("de") and "15 minutes" in capabilities.cancel_window.render("en")
     lxp.finish_order("BW12-3")  # nothing to close
 
 

@@ -204,7 +204,7 @@ def test_a_lookup_that_cannot_see_everything_refuses_to_guess(standin: PingenSta
     ("status", "state"),
     [
         ("validating", LetterStatus.ACCEPTED), ("valid", LetterStatus.ACCEPTED), ("submitted", LetterStatus.ACCEPTED),
-        ("awaiting_credits", LetterStatus.ACCEPTED), ("printing", LetterStatus.PRINTED), ("sent", LetterStatus.POSTED),
+        ("awaiting_credits", LetterStatus.WAITING_FOR_CREDIT), ("printing", LetterStatus.PRINTED), ("sent", LetterStatus.POSTED), ("delivered", LetterStatus.DELIVERED),
         ("invalid", LetterStatus.FAILED), ("action_required", LetterStatus.FAILED),
         ("undeliverable", LetterStatus.FAILED), ("cancelled", LetterStatus.CANCELLED),
     ],
@@ -426,7 +426,7 @@ def test_two_hundred_letters_through_a_flaky_pingen_arrive_exactly_once(standin:
 def test_capabilities_describe_pingen(pingen: PingenProvider) -> None:
     capabilities = pingen.capabilities
     assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == ("pingen", False, True, True)
-    assert capabilities.countries is None and "Druck" in capabilities.cancel_window
+    assert capabilities.countries is None and "Druck" in capabilities.cancel_window.render("de")
     pingen.finish_order("BW12-3")  # nothing to close
 
 

@@ -31,7 +31,12 @@ from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, intake, release, tracking
 from domain.split import ByMarker
 from domain.storage import LocalBackend
+from bot.slack.texts import t as text
 from tests.factories import attachment, batch_for, estate
+
+
+def render_event(event: Event, locale: str) -> str:
+    return text(f"event.{event.kind}", locale, **event.data)
 
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)
 NOW_AGAIN = tracking.Timing(backoff_first=timedelta(0), poll_every=timedelta(0))  # retries and polls at once
@@ -44,11 +49,13 @@ class Contract:
     provider: Provider
     count: Callable[[str], int]  # letters the provider holds for a reference
     fail_next_create: Callable[[Fault], None]
-    post: Callable[[str], None]  # the provider posts the letter
+    post: Callable[..., None]  # the provider posts the letter (with a tracking code, if given)
     cancelled: Callable[[str], bool]
     reports_status: bool  # what the provider is documented to do after hand-over
     settle_cancel: Callable[[str, bool], None] = lambda reference, completed: None  # the provider decides a requested cancel
     fail_next_lookups: Callable[[], None] = lambda: None  # the provider's lists are away for a while
+    hold: Callable[[str], None] = lambda reference: None  # held for lack of credit
+    undeliverable: Callable[[str], None] = lambda reference: None  # the postal service brings it back
 
 
 class FlakyBackend(LocalBackend):
@@ -105,9 +112,12 @@ def pingen(tmp_path: Path) -> Iterator[Contract]:
         def settle(reference: str, completed: bool) -> None:
             standin.settle_cancel(standin.letter_for(reference).id, completed)
 
+        def undeliverable(reference: str) -> None:
+            standin.advance(standin.letter_for(reference).id, "undeliverable", "undeliverable")
+
         yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
                        reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts),
-                       settle_cancel=settle)
+                       settle_cancel=settle, undeliverable=undeliverable)
         provider.close()
 
 
@@ -121,14 +131,18 @@ def letterxpress(tmp_path: Path) -> Iterator[Contract]:
         def fail(fault: Fault) -> None:
             standin.faults.queue("create", *[fault] * (FAST.attempts if fault is not Fault.CRASH_AFTER_ACCEPT else 1))
 
-        def post(reference: str) -> None:
-            standin.advance(standin.job_for(reference)["id"], "done")
+        def post(reference: str, tracking_code: str | None = None) -> None:
+            standin.advance(standin.job_for(reference)["id"], "done", tracking_code)
+
+        def status(name: str) -> Callable[[str], None]:
+            return lambda reference: standin.advance(standin.job_for(reference)["id"], name)
 
         def cancelled(reference: str) -> bool:
             return standin.job_for(reference)["status"] == "canceled"
 
         yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
-                       reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts))
+                       reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts),
+                       hold=status("hold"))
         provider.close()
 
 
@@ -276,3 +290,84 @@ def test_a_429_or_5xx_defers_the_letter_and_it_goes_later_once(session, ports, c
     assert [s.attempts for s in shipments(session, ordered)].count(1) == 1  # that letter backs off, nothing is lost
     hand_over(session, ports)
     assert_each_once(session, contract, ordered)
+
+
+# --- after the hand-over: cancel window, credit, delivery -------------------------------------------
+
+
+def serial_events(session: Session, order_id: int, kind: str) -> list[Event]:
+    serial_id = shipments(session, order_id)[0].serial_letter_id
+    return list(session.exec(select(Event).where(Event.serial_letter_id == serial_id, Event.kind == kind)))
+
+
+@pytest.mark.parametrize("contract", ["letterxpress"], indirect=True)
+def test_the_red_button_counts_down_letterxpress_cancel_window(session, ports, clerk, contract, ordered) -> None:
+    hand_over(session, ports)
+    serial_id = shipments(session, ordered)[0].serial_letter_id
+    summary = dispatch.dispatch_summary(session, ports, clerk, serial_id)
+    [line] = summary.reasons
+    assert line.key == "button.red_countdown" and 1 <= line.facts["minutes"] <= 15
+    assert "Minuten storniert werden" in line.render("de") and "cancelled for" in line.render("en")
+    ports.clock = lambda: datetime.now(UTC) + timedelta(minutes=16)
+    [line] = dispatch.dispatch_summary(session, ports, clerk, serial_id).reasons
+    assert line.key == "button.red_closed"
+
+
+@pytest.mark.parametrize("contract", ["pingen"], indirect=True)
+def test_providers_without_a_clock_keep_the_window_in_words(session, ports, clerk, contract, ordered) -> None:
+    hand_over(session, ports)
+    serial_id = shipments(session, ordered)[0].serial_letter_id
+    [line] = dispatch.dispatch_summary(session, ports, clerk, serial_id).reasons
+    assert line.key == "button.red" and "bis der Druck beginnt" in line.render("de")
+
+
+@pytest.mark.parametrize("contract", ["letterxpress"], indirect=True)
+def test_a_job_held_for_credit_is_told_to_the_thread_once(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    standin_advance = contract.hold
+    for shipment in shipments(session, ordered):
+        standin_advance(shipment.reference)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    [told] = serial_events(session, ordered, "waiting_for_credit")
+    assert told.announced_at is None and told.data["count"] == len(shipments(session, ordered))
+    assert "Wartet auf Guthaben" in render_event(told, "de") and "Waiting for credit" in render_event(told, "en")
+    assert {s.state for s in shipments(session, ordered)} == {ShipmentState.SUBMITTED}
+
+
+@pytest.mark.parametrize("contract", ["pingen"], indirect=True)  # LXP's API reports no returns
+def test_posted_letters_are_followed_until_undeliverable_and_the_thread_hears_it(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    first, *others = shipments(session, ordered)
+    for shipment in (first, *others):
+        contract.post(shipment.reference)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    assert all(s.posted_at is not None for s in shipments(session, ordered))
+    contract.undeliverable(first.reference)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    states = {s.reference: s.state for s in shipments(session, ordered)}
+    assert states.pop(first.reference) is ShipmentState.FAILED and set(states.values()) == {ShipmentState.POSTED}
+    [told] = serial_events(session, ordered, "undeliverable")
+    assert told.announced_at is None and told.data["count"] == 1 and first.reference in told.data["letters"][0]
+
+
+@pytest.mark.parametrize("contract", ["pingen", "letterxpress"], indirect=True)
+def test_following_ends_after_the_configured_days(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    for shipment in shipments(session, ordered):
+        contract.post(shipment.reference)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    ports.clock = lambda: datetime.now(UTC) + timedelta(days=22)
+    assert tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1).polled == 0
+    ports.clock = lambda: datetime.now(UTC) + timedelta(days=20)
+    assert tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1).polled == len(shipments(session, ordered))
+
+
+@pytest.mark.parametrize("contract", ["letterxpress"], indirect=True)
+def test_a_registered_letters_tracking_code_goes_into_the_evidence(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    first = shipments(session, ordered)[0]
+    contract.post(first.reference, "RR123456789DE")
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    [posted] = [e for e in serial_events(session, ordered, "shipment_posted") if e.shipment_id == first.id]
+    assert posted.data["tracking_code"] == "RR123456789DE"

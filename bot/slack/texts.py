@@ -442,6 +442,19 @@ UI: dict[str, dict[str, str]] = {
         "de": "❌ Brief {reference} vom Dienstleister abgelehnt: {reason}",
         "en": "❌ Letter {reference} refused by the provider: {reason}",
     },
+    "event.undeliverable": {
+        "de": "📭 Unzustellbar zurückgemeldet: {count} Briefe – Details im Nachweis",
+        "en": "📭 Reported undeliverable: {count} letters – details in the evidence record",
+    },
+    "event.waiting_for_credit": {
+        "de": "💶 Wartet auf Guthaben: {count} Briefe – bitte das Guthaben beim Dienstleister aufladen, dann gehen sie von selbst weiter",
+        "en": "💶 Waiting for credit: {count} letters – please top up the account with the provider, then they go on by themselves",
+    },
+    "event.shipment_delivered": {"de": "📬 Brief {reference} zugestellt ({status})", "en": "📬 Letter {reference} delivered ({status})"},
+    "event.shipment_waiting_for_credit": {
+        "de": "💶 Brief {reference} wartet auf Guthaben ({status})",
+        "en": "💶 Letter {reference} is waiting for credit ({status})",
+    },
     "event.cancel_rejected": {
         "de": "⚠️ Stornierung abgelehnt – wird doch versendet: {count} Briefe",
         "en": "⚠️ Cancellation rejected – will be posted after all: {count} letters",

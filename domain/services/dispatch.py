@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor
@@ -79,6 +79,19 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
     return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
 
 
+def cancel_until(session: Session, serial_id: int, capabilities: Capabilities) -> datetime | None:
+    """The last moment to cancel the first letter of the current order, where the provider has a
+    clock for it (none while nothing is handed over yet)."""
+    if capabilities.cancel_deadline is None:
+        return None
+    first = session.exec(select(func.min(Shipment.submitted_at)).join(DispatchOrder).where(
+        DispatchOrder.serial_letter_id == serial_id, col(DispatchOrder.cancelled_at).is_(None),
+        Shipment.state == ShipmentState.SUBMITTED)).one()
+    if first is None:
+        return None
+    return capabilities.cancel_deadline(first if first.tzinfo else first.replace(tzinfo=UTC))
+
+
 SENT_OR_GOING = (ShipmentState.PENDING, ShipmentState.SUBMITTED, ShipmentState.PRINTED, ShipmentState.POSTED)
 
 
@@ -109,7 +122,8 @@ def _summary(session: Session, ports: Ports, serial: SerialLetter) -> DispatchSu
     organisation = session.get(Organisation, serial.organisation_id)
     capabilities = capabilities_of(ports, organisation)
     plan = build_plan(session, ports, serial)
-    state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text)
+    state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text,
+                                  cancel_until(session, serial.id, capabilities), ports.clock())
     return DispatchSummary(serial, plan, state, reasons, capabilities, organisation.provider_contact_text)
 
 

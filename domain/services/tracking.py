@@ -10,7 +10,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -62,6 +62,7 @@ class Timing:
     poll_every: timedelta = timedelta(minutes=5)
     backoff_first: timedelta = timedelta(minutes=1)
     backoff_cap: timedelta = timedelta(hours=1)
+    follow_posted: timedelta = timedelta(days=21)  # asked for "delivered" / "undeliverable" after posting
     hand_over_batch: int = 50
     poll_batch: int = 200
     housekeeping_batch: int = 200
@@ -513,6 +514,8 @@ STATUS_TO_STATE: dict[LetterStatus, ShipmentState] = {
     LetterStatus.POSTED: ShipmentState.POSTED,
     LetterStatus.FAILED: ShipmentState.FAILED,
     LetterStatus.CANCELLING: ShipmentState.SUBMITTED,
+    LetterStatus.WAITING_FOR_CREDIT: ShipmentState.SUBMITTED,
+    LetterStatus.DELIVERED: ShipmentState.POSTED,
     LetterStatus.CANCELLED: ShipmentState.CANCELLED,
 }
 PROGRESS: dict[ShipmentState, int] = {
@@ -539,6 +542,8 @@ class Change:
     status: str
     reason: str = ""
     cancel_rejected: bool = False  # a cancel we asked for was refused: the letter goes out after all
+    note: str = ""  # news without a new state: "waiting_for_credit", "delivered"
+    tracking_code: str | None = None
 
 
 @dataclass
@@ -563,7 +568,7 @@ def poll_due(session: Session, ports: Ports, owner: str, timing: Timing, *, max_
     while max_batches is None or batches < max_batches:
         lease = Lease(owner, ports.clock(), timing.lease)
         providers = [key for key in pollable(ports) if key not in away]
-        where = and_(col(Shipment.state).in_(POLLED),
+        where = and_(followed(lease.now, timing),
                      col(Shipment.order_id).in_(select(DispatchOrder.id).where(col(DispatchOrder.provider).in_(providers))),
                      or_(col(Shipment.next_poll_at).is_(None), col(Shipment.next_poll_at) <= lease.now))
         ids = claim_leased(session, Shipment, where, lease, limit=timing.poll_batch)
@@ -608,13 +613,21 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
     return away
 
 
+def followed(now: datetime, timing: Timing) -> ColumnElement[bool]:
+    """Letters the provider is asked about: not yet posted, or posted within `follow_posted`
+    and not yet delivered (so a late "undeliverable" still reaches the thread)."""
+    return or_(col(Shipment.state).in_(POLLED),
+               and_(Shipment.state == ShipmentState.POSTED, col(Shipment.posted_at) >= now - timing.follow_posted))
+
+
 def poll_soon(session: Session, provider_refs: Collection[str]) -> int:
     """A provider's webhook says these letters moved on: ask about them in the next poll run,
     which applies the change with its usual claims (so a webhook never records anything twice)."""
     if not provider_refs:
         return 0
     result = session.exec(update(Shipment).where(
-        col(Shipment.provider_ref).in_(list(provider_refs)), col(Shipment.state).in_(POLLED))
+        col(Shipment.provider_ref).in_(list(provider_refs)),
+        or_(col(Shipment.state).in_(POLLED), col(Shipment.posted_at).is_not(None)))
         .values(next_poll_at=None).execution_options(synchronize_session=False))
     session.commit()
     return result.rowcount
@@ -636,16 +649,30 @@ def _ask(provider: Provider, shipment: Shipment) -> Change | None:
         log.warning("provider has no letter %s any more", shipment.reference)
         return None
     new = STATUS_TO_STATE[letter.state]
+    change = Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status,
+                    tracking_code=letter.tracking_code)
     rejected = shipment.cancel_requested_at is not None and letter.state not in (
         LetterStatus.CANCELLING, LetterStatus.CANCELLED)
     if rejected:
-        new = max(new, shipment.state, key=PROGRESS.__getitem__)
-        return Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status,
-                      cancel_rejected=True)
-    if PROGRESS[new] <= PROGRESS[shipment.state]:
+        return replace(change, new=max(new, shipment.state, key=PROGRESS.__getitem__), cancel_rejected=True)
+    if _news_without_progress(shipment, letter):
+        return replace(change, new=shipment.state, note=letter.state.value)
+    if not _moves_on(shipment.state, new):
         return None  # no news, or an older state reported late: never go back
     reason = _failure_reason(provider, letter) if new is ShipmentState.FAILED else ""
-    return Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status, reason)
+    return replace(change, reason=reason)
+
+
+def _moves_on(old: ShipmentState, new: ShipmentState) -> bool:
+    """Forward only; the one step back from "posted" is the postal service's "undeliverable"."""
+    return PROGRESS[new] > PROGRESS[old] or (old is ShipmentState.POSTED and new is ShipmentState.FAILED)
+
+
+def _news_without_progress(shipment: Shipment, letter: ProviderLetter) -> bool:
+    """Held for lack of credit (told once, when it starts), or delivered (ends the following)."""
+    if letter.state is LetterStatus.WAITING_FOR_CREDIT:
+        return shipment.provider_status != letter.status
+    return letter.state is LetterStatus.DELIVERED and shipment.state is ShipmentState.POSTED
 
 
 def _failure_reason(provider: Provider, letter: ProviderLetter) -> str:
@@ -667,6 +694,10 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
             values["reason"] = change.reason[:1000]
         if change.cancel_rejected or change.new is ShipmentState.CANCELLED:
             values["cancel_requested_at"] = None
+        if change.new is ShipmentState.POSTED and change.old is not ShipmentState.POSTED:
+            values["posted_at"] = lease.now  # followed from here on
+        elif change.old is ShipmentState.POSTED and (change.new is not ShipmentState.POSTED or change.note):
+            values["posted_at"] = None  # delivered or undeliverable: nothing more to wait for
         result = session.exec(update(Shipment).where(
             col(Shipment.id) == change.shipment_id, Shipment.state == change.old, held_by(Shipment, lease.owner))
             .values(**values).execution_options(synchronize_session=False))
@@ -677,6 +708,11 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         facts = {"reference": change.reference, "status": change.status}
         if change.reason:
             facts["reason"] = change.reason
+        if change.tracking_code:
+            facts["tracking_code"] = change.tracking_code  # registered mail: the evidence keeps the Sendungsnummer
+        if change.note:
+            quiet(record(session, serial, f"shipment_{change.note}", who="provider", shipment_id=change.shipment_id,
+                         **facts), lease.now)
         if change.cancel_rejected:
             quiet(record(session, serial, "shipment_cancel_rejected", who="provider", shipment_id=change.shipment_id,
                          note="wird doch versendet", **facts), lease.now)
@@ -685,11 +721,11 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
                   lease.now)
         applied.append(change)
     _cancels_rejected(session, serials, [change for change in applied if change.cancel_rejected])
-    for (serial_id, state), group in _grouped([c for c in applied if c.new is not c.old]).items():
+    for (serial_id, kind), group in _grouped(applied).items():
         facts: dict[str, Any] = {"count": len(group)}
-        if state is ShipmentState.FAILED:
+        if group[0].new is ShipmentState.FAILED:
             facts["letters"] = [f"{c.reference}: {c.reason}" for c in group[:20]]
-        record(session, serials[serial_id], SERIAL_KIND[state], who="provider", **facts)
+        record(session, serials[serial_id], kind, who="provider", **facts)
     session.commit()
     return len(applied)
 
@@ -709,11 +745,22 @@ def _cancels_rejected(session: Session, serials: dict[int, SerialLetter], change
                     pass  # someone moved it meanwhile; the letter's own state is what counts
 
 
-def _grouped(changes: list[Change]) -> dict[tuple[int, ShipmentState], list[Change]]:
-    groups: dict[tuple[int, ShipmentState], list[Change]] = defaultdict(list)
+def _grouped(changes: list[Change]) -> dict[tuple[int, str], list[Change]]:
+    """The thread's summary lines: per serial letter and kind of news."""
+    groups: dict[tuple[int, str], list[Change]] = defaultdict(list)
     for change in changes:
-        groups[(change.serial_id, change.new)].append(change)
+        kind = _serial_kind(change)
+        if kind is not None:
+            groups[(change.serial_id, kind)].append(change)
     return groups
+
+
+def _serial_kind(change: Change) -> str | None:
+    if change.old is ShipmentState.POSTED and change.new is ShipmentState.FAILED:
+        return "undeliverable"
+    if change.note == LetterStatus.WAITING_FOR_CREDIT.value:
+        return "waiting_for_credit"
+    return SERIAL_KIND.get(change.new) if change.new is not change.old else None
 
 
 def quiet(event: Event, now: datetime) -> Event:

@@ -36,13 +36,13 @@ import json
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.providers.letterxpress.capabilities import capabilities
+from bot.providers.letterxpress.capabilities import cancel_deadline, capabilities
 from bot.providers.letterxpress.settings import LetterXpressConfig
 from bot.integrations.http import (
     Clock,
@@ -74,7 +74,7 @@ ALL_LISTS = (*OPEN_LISTS, "done", "canceled")
 
 STATUS_STATES: dict[str, LetterStatus] = {
     "queue": LetterStatus.ACCEPTED,
-    "hold": LetterStatus.ACCEPTED,  # waiting for credit
+    "hold": LetterStatus.WAITING_FOR_CREDIT,  # held until the account has credit again
     "draft": LetterStatus.ACCEPTED,  # test mode: parked in the Postbox
     "done": LetterStatus.POSTED,
     "sent": LetterStatus.POSTED,
@@ -297,7 +297,9 @@ def state_of(status: str) -> LetterStatus:
 
 def job_letter(job: dict[str, Any], reference: str, sha256: str | None = None) -> ProviderLetter:
     status = str(job.get("status") or "")
-    return ProviderLetter(reference, str(job["id"]), status, sha256, state_of(status))
+    codes = [item["tracking_code"] for item in job.get("items") or [] if item.get("tracking_code")]
+    return ProviderLetter(reference, str(job["id"]), status, sha256, state_of(status),
+                          tracking_code=", ".join(codes) or None)
 
 
 def job_event(job: dict[str, Any]) -> ProviderEvent:
@@ -330,13 +332,3 @@ def job_created_at(job: dict[str, Any]) -> datetime:
     if created is None:  # unknown age: assume the worst, the window has passed
         return datetime(1970, 1, 1, tzinfo=UTC)
     return created
-
-
-def cancel_deadline(created_at: datetime, config: LetterXpressConfig) -> datetime:
-    """The last moment a job can be cancelled: `cancel_grace` after it was created, and never
-    past the next daily hand-over (Berlin time) after its creation."""
-    local = created_at.astimezone(BERLIN)
-    handover = datetime.combine(local.date(), config.handover_cutoff, tzinfo=BERLIN)
-    if local >= handover:
-        handover = datetime.combine(local.date() + timedelta(days=1), config.handover_cutoff, tzinfo=BERLIN)
-    return min(local + config.cancel_grace, handover)

@@ -28,8 +28,10 @@ class LetterXpressConfig(BaseModel):
     registered: bool = True  # the contract includes registered mail
     registered_kind: Literal["r1", "r2"] = "r1"  # r1 Einwurfeinschreiben, r2 Übergabeeinschreiben
     home_country: str = HOME_COUNTRY
-    cancel_grace: timedelta = timedelta(hours=2)
-    handover_cutoff: time = time(14, 0)  # Berlin local time; 16:00 with LXP premium
+    # LXP's FAQ (as issue 13 quotes it): a job can be cancelled for 15 minutes after its upload,
+    # and not past the daily hand-over at 16:00 (so for less after 15:45)
+    cancel_grace: timedelta = timedelta(minutes=15)
+    handover_cutoff: time = time(16, 0)  # Berlin local time
     min_interval: float = Field(default=0.5, ge=0)  # 120 requests a minute
     lookup_max_pages: int = Field(default=40, ge=1)  # per job list and lookup, 15 jobs a page
     lookup_window: timedelta = timedelta(days=2)  # how far back a lookup without a start reads

@@ -20,6 +20,6 @@ def capabilities(config: PingenConfig) -> Capabilities:
         "provider": "Pingen", "countries": ", ".join(sorted(REGISTERED_COUNTRIES))})
     return Capabilities(
         available=True, registered=config.registered and allowed and config.sender is not None,
-        colour=True, duplex=True, countries=None, cancel_window="bis der Druck beginnt", profile=PROFILE.key,
+        colour=True, duplex=True, countries=None, cancel_window=Message("cancel_window.until_printing"), profile=PROFILE.key,
         cancel_confirmed_later=True, registered_reason=reason,
     )

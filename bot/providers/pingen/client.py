@@ -86,14 +86,15 @@ TOKEN_MARGIN_SECONDS = 60.0  # renew a little before Pingen would refuse the tok
 # before `printing` is still ACCEPTED.
 STATUS_STATES: dict[str, LetterStatus] = {
     **dict.fromkeys(
-        ("validating", "valid", "submitted", "accepted", "awaiting_credits", "processing",
+        ("validating", "valid", "submitted", "accepted", "processing",
          "transferring", "inspection", "fixing"),
         LetterStatus.ACCEPTED,
     ),
     "cancelling": LetterStatus.CANCELLING,
+    "awaiting_credits": LetterStatus.WAITING_FOR_CREDIT,
     "printing": LetterStatus.PRINTED,
     "sent": LetterStatus.POSTED,
-    "delivered": LetterStatus.POSTED,
+    "delivered": LetterStatus.DELIVERED,
     **dict.fromkeys(
         ("invalid", "action_required", "unprintable", "undeliverable", "expired", "rejected"),
         LetterStatus.FAILED,
@@ -419,8 +420,10 @@ def state_of(status: str) -> LetterStatus:
 
 
 def provider_letter(reference: str, item: dict[str, Any], sha256: str | None = None) -> ProviderLetter:
-    status = item.get("attributes", {}).get("status", "")
-    return ProviderLetter(reference, str(item["id"]), status, sha256, state_of(status))
+    attributes = item.get("attributes", {})
+    status = attributes.get("status", "")
+    return ProviderLetter(reference, str(item["id"]), status, sha256, state_of(status),
+                          tracking_code=attributes.get("tracking_number") or None)
 
 
 def created_at(item: dict[str, Any]) -> datetime:
