@@ -371,3 +371,15 @@ def test_a_registered_letters_tracking_code_goes_into_the_evidence(session, port
     tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
     [posted] = [e for e in serial_events(session, ordered, "shipment_posted") if e.shipment_id == first.id]
     assert posted.data["tracking_code"] == "RR123456789DE"
+
+
+def test_the_domain_names_no_provider() -> None:
+    """Providers live in bot/providers; the domain sees capabilities. Exceptions: the postal
+    profiles (domain/pdf holds every provider's rules as data) and the default key of a new
+    organisation's provider column."""
+    root = Path(__file__).resolve().parents[1] / "domain"
+    names = [plugin.key for plugin in PLUGINS.values()]
+    offenders = [f"{path.relative_to(root)}: {name}" for path in root.rglob("*.py")
+                 if path.parent.name != "pdf" and path.name != "models.py"
+                 for name in names if name in path.read_text(encoding="utf-8").lower()]
+    assert offenders == []

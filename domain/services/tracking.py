@@ -794,7 +794,7 @@ def settled_state(states: Iterable[ShipmentState]) -> LetterState | None:
 def settle_serial_letters(session: Session, ports: Ports) -> int:
     """Moves serial letters with the provider whose letters reached a new stage; several workers
     may try at once, the compare-and-set lets one win and the others skip. Only letters whose
-    current order has no letter still waiting are looked at (not every outbox order ever sent)."""
+    current order has no letter still waiting are looked at (not every order ever sent)."""
     current_order = (select(func.max(DispatchOrder.id)).where(DispatchOrder.serial_letter_id == SerialLetter.id)
                      .correlate(SerialLetter).scalar_subquery())
     waiting = exists().where(Shipment.order_id == current_order,
