@@ -5,6 +5,7 @@ status, and survives a crash after the provider accepted it, a 429 and a 5xx wit
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, intake, release, tracking
 from domain.split import ByMarker
 from domain.storage import LocalBackend
+from bot.slack import views
 from bot.slack.texts import t as text
 from tests.factories import attachment, batch_for, estate
 
@@ -383,3 +385,29 @@ def test_the_domain_names_no_provider() -> None:
                  if path.parent.name != "pdf" and path.name != "models.py"
                  for name in names if name in path.read_text(encoding="utf-8").lower()]
     assert offenders == []
+
+
+def modal_text(modal: dict[str, Any]) -> str:
+    return json.dumps(modal, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("contract", ["pingen"], indirect=True)
+def test_the_dispatch_modal_says_why_pingen_offers_no_registered_mail(session, ports, clerk, contract, organisation) -> None:
+    organisation.provider = "pingen"
+    session.add(organisation)
+    session.commit()
+    ports.providers = {"pingen": contract.provider}
+    found = estate(session, organisation)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+    summary = dispatch.dispatch_summary(session, ports, clerk, serial.id)
+    for locale, words in (("de", "bietet Einschreiben nur für Absender in CH"), ("en", "registered mail only to senders in CH")):
+        shown = modal_text(views.dispatch_modal(summary, serial, None, locale))
+        assert words in shown and '"value": "registered"' not in shown
+
+
+@pytest.mark.parametrize("contract", ["letterxpress"], indirect=True)
+def test_the_dispatch_modal_counts_down_the_cancel_window(session, ports, clerk, contract, ordered) -> None:
+    hand_over(session, ports)
+    serial = session.get(SerialLetter, shipments(session, ordered)[0].serial_letter_id)
+    summary = dispatch.dispatch_summary(session, ports, clerk, serial.id)
+    assert "Minuten storniert werden (bis" in modal_text(views.dispatch_modal(summary, serial, None, "de"))
