@@ -58,6 +58,7 @@ class Contract:
     fail_next_lookups: Callable[[], None] = lambda: None  # the provider's lists are away for a while
     hold: Callable[[str], None] = lambda reference: None  # held for lack of credit
     undeliverable: Callable[[str], None] = lambda reference: None  # the postal service brings it back
+    hold_new_jobs: Callable[[], None] = lambda: None  # the account has no credit: new jobs wait
 
 
 class FlakyBackend(LocalBackend):
@@ -144,7 +145,7 @@ def letterxpress(tmp_path: Path) -> Iterator[Contract]:
 
         yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
                        reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts),
-                       hold=status("hold"))
+                       hold=status("hold"), hold_new_jobs=lambda: setattr(standin, "no_credit", True))
         provider.close()
 
 
@@ -411,3 +412,12 @@ def test_the_dispatch_modal_counts_down_the_cancel_window(session, ports, clerk,
     serial = session.get(SerialLetter, shipments(session, ordered)[0].serial_letter_id)
     summary = dispatch.dispatch_summary(session, ports, clerk, serial.id)
     assert "Minuten storniert werden (bis" in modal_text(views.dispatch_modal(summary, serial, None, "de"))
+
+
+@pytest.mark.parametrize("contract", ["letterxpress"], indirect=True)
+def test_a_job_held_for_credit_from_its_upload_is_told_too(session, ports, contract, ordered) -> None:
+    contract.hold_new_jobs()
+    hand_over(session, ports)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    [told] = serial_events(session, ordered, "waiting_for_credit")
+    assert told.data["count"] == len(shipments(session, ordered))

@@ -355,9 +355,11 @@ def _start_submitting(session: Session, shipment: Shipment, now: datetime) -> da
 def _mark_submitted(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, shipment: Shipment,
                     letter: ProviderLetter, lease: Lease, timing: Timing) -> None:
     now = ports.clock()
+    # held for credit from the start: left unsaid here, so the first poll tells the thread once for all
+    status = "" if letter.state is LetterStatus.WAITING_FOR_CREDIT else letter.status
     result = session.exec(update(Shipment).where(
         col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.PENDING, held_by(Shipment, lease.owner))
-        .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status,
+        .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=status,
                 submitted_at=now, updated_at=now, next_poll_at=now + timing.poll_every, reason=None,
                 lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False))

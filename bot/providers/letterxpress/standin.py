@@ -61,6 +61,7 @@ class LetterXpressStandIn:
         self.calls: list[tuple[str, str]] = []
         self.history: list[str] = []  # Berlin times of older, posted jobs from other software, oldest first
         self.pdf_bytes_served = 0  # showing a job sends its rendered PDF along
+        self.no_credit = False  # new live jobs wait in `hold` until the account is topped up
         self.base_url = ""
         self._ids = itertools.count(6035143)
         self._lock = threading.RLock()
@@ -160,7 +161,8 @@ class LetterXpressStandIn:
         if problem:
             return _answer(400, problem)
         job_id = next(self._ids)
-        job = _job(job_id, letter, self.now(), "draft" if mode == "test" else "queue", letter.get("notice"))
+        status = "draft" if mode == "test" else "hold" if self.no_credit else "queue"
+        job = _job(job_id, letter, self.now(), status, letter.get("notice"))
         self.jobs[job_id] = job
         self.files[job_id] = base64.b64decode(letter["base64_file"])
         return _answer(200, "OK", dict(job))

@@ -85,7 +85,9 @@ class PingenStandIn:
         self.replays: dict[str, Reply] = {}
         self.calls: list[tuple[str, str]] = []  # (route, method path)
         self.list_lags = False  # newly created letters stay out of the list, as a lagging search index would
-        self.ignore_filter = False  # answer the list as if `filter` were unknown
+        # No source documents a filter on file_original_name, and Pingen ignores filter keys it does
+        # not know: the stand-in does the same unless a test says otherwise.
+        self.ignore_filter = True
         self.base_url = ""
         self._sequence = itertools.count(1)
         self._by_name: dict[str, list[str]] = {}  # file_original_name -> letter ids, for `_candidates`
