@@ -421,3 +421,22 @@ def test_a_job_held_for_credit_from_its_upload_is_told_too(session, ports, contr
     tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
     [told] = serial_events(session, ordered, "waiting_for_credit")
     assert told.data["count"] == len(shipments(session, ordered))
+
+
+def test_each_provider_reads_its_own_briefwerk_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from bot.settings import Settings
+    from bot.wiring import Wiring
+
+    for name, value in {"BRIEFWERK_PINGEN__CLIENT_ID": "c", "BRIEFWERK_PINGEN__CLIENT_SECRET": "changeme",
+                        "BRIEFWERK_PINGEN__ORGANISATION_ID": "o", "BRIEFWERK_PINGEN__ENVIRONMENT": "production",
+                        "BRIEFWERK_LETTERXPRESS__USERNAME": "u", "BRIEFWERK_LETTERXPRESS__API_KEY": "k-123456",
+                        "BRIEFWERK_LETTERXPRESS__MODE": "live"}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(home=tmp_path)
+    assert settings.pingen.environment == "production" and settings.letterxpress.mode == "live"
+    assert settings.weak_secrets() == ["BRIEFWERK_PINGEN__CLIENT_SECRET"]  # a plugin's secrets are checked too
+    assert set(Wiring(settings).providers) == {"outbox", "pingen", "letterxpress"}
+    monkeypatch.delenv("BRIEFWERK_LETTERXPRESS__USERNAME")
+    monkeypatch.delenv("BRIEFWERK_LETTERXPRESS__API_KEY")
+    monkeypatch.delenv("BRIEFWERK_LETTERXPRESS__MODE")
+    assert set(Wiring(Settings(home=tmp_path)).providers) == {"outbox", "pingen"}  # not configured: not offered
