@@ -440,3 +440,19 @@ def test_each_provider_reads_its_own_briefwerk_variables(monkeypatch: pytest.Mon
     monkeypatch.delenv("BRIEFWERK_LETTERXPRESS__API_KEY")
     monkeypatch.delenv("BRIEFWERK_LETTERXPRESS__MODE")
     assert set(Wiring(Settings(home=tmp_path)).providers) == {"outbox", "pingen"}  # not configured: not offered
+
+
+@pytest.mark.parametrize("contract", ["letterxpress"], indirect=True)
+def test_letters_still_held_for_credit_are_reminded_a_day_later(session, ports, contract, ordered) -> None:
+    hand_over(session, ports)
+    for shipment in shipments(session, ordered):
+        contract.hold(shipment.reference)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    assert serial_events(session, ordered, "waiting_for_credit_reminder") == []  # not yet
+    ports.clock = lambda: datetime.now(UTC) + timedelta(hours=25)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    tracking.poll_due(session, ports, "contract", NOW_AGAIN, max_batches=1)
+    [reminder] = serial_events(session, ordered, "waiting_for_credit_reminder")
+    assert reminder.data["count"] == len(shipments(session, ordered))
+    assert "Erinnerung" in render_event(reminder, "de") and "Reminder" in render_event(reminder, "en")

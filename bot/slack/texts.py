@@ -450,6 +450,14 @@ UI: dict[str, dict[str, str]] = {
         "de": "💶 Wartet auf Guthaben: {count} Briefe – bitte das Guthaben beim Dienstleister aufladen, dann gehen sie von selbst weiter",
         "en": "💶 Waiting for credit: {count} letters – please top up the account with the provider, then they go on by themselves",
     },
+    "event.waiting_for_credit_reminder": {
+        "de": "⏰ Erinnerung: {count} Briefe warten weiter auf Guthaben beim Dienstleister",
+        "en": "⏰ Reminder: {count} letters are still waiting for credit with the provider",
+    },
+    "event.shipment_waiting_for_credit_reminder": {
+        "de": "⏰ Brief {reference} wartet weiter auf Guthaben ({status})",
+        "en": "⏰ Letter {reference} is still waiting for credit ({status})",
+    },
     "event.shipment_delivered": {"de": "📬 Brief {reference} zugestellt ({status})", "en": "📬 Letter {reference} delivered ({status})"},
     "event.shipment_waiting_for_credit": {
         "de": "💶 Brief {reference} wartet auf Guthaben ({status})",

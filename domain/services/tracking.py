@@ -63,6 +63,7 @@ class Timing:
     backoff_first: timedelta = timedelta(minutes=1)
     backoff_cap: timedelta = timedelta(hours=1)
     follow_posted: timedelta = timedelta(days=21)  # asked for "delivered" / "undeliverable" after posting
+    credit_reminder: timedelta = timedelta(hours=24)  # letters still held for credit are reminded of this often
     hand_over_batch: int = 50
     poll_batch: int = 200
     housekeeping_batch: int = 200
@@ -597,7 +598,7 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
         if provider is None or key in away:
             continue
         try:
-            change = _ask(provider, shipment)
+            change = _ask(provider, shipment, remind_before=lease.now - timing.credit_reminder)
         except ProviderUnavailable as error:
             log.warning("%s unavailable while polling %s: %s", key, shipment.reference, error)
             away.add(key)
@@ -641,7 +642,7 @@ def _providers_of(session: Session, ports: Ports, shipments: list[Shipment]) -> 
     return {s.id: (keys[s.order_id], ports.provider(keys[s.order_id])) for s in shipments}
 
 
-def _ask(provider: Provider, shipment: Shipment) -> Change | None:
+def _ask(provider: Provider, shipment: Shipment, remind_before: datetime | None = None) -> Change | None:
     """The letter's state at the provider if it moved on; a failure brings the provider's reason."""
     if shipment.provider_ref is None:
         return None
@@ -659,10 +660,23 @@ def _ask(provider: Provider, shipment: Shipment) -> Change | None:
         return replace(change, new=max(new, shipment.state, key=PROGRESS.__getitem__), cancel_rejected=True)
     if _news_without_progress(shipment, letter):
         return replace(change, new=shipment.state, note=letter.state.value)
+    if _still_waiting_for_credit(shipment, letter, remind_before):
+        return replace(change, new=shipment.state, note=CREDIT_REMINDER)
     if not _moves_on(shipment.state, new):
         return None  # no news, or an older state reported late: never go back
     reason = _failure_reason(provider, letter) if new is ShipmentState.FAILED else ""
     return replace(change, reason=reason)
+
+
+CREDIT_REMINDER = "waiting_for_credit_reminder"
+
+
+def _still_waiting_for_credit(shipment: Shipment, letter: ProviderLetter, remind_before: datetime | None) -> bool:
+    """Told before and nothing happened since `remind_before`: the thread is reminded (and the
+    reminder's own record restarts the clock)."""
+    updated = _aware(shipment.updated_at)
+    return (letter.state is LetterStatus.WAITING_FOR_CREDIT and shipment.provider_status == letter.status
+            and remind_before is not None and updated is not None and updated <= remind_before)
 
 
 def _moves_on(old: ShipmentState, new: ShipmentState) -> bool:
@@ -760,8 +774,8 @@ def _grouped(changes: list[Change]) -> dict[tuple[int, str], list[Change]]:
 def _serial_kind(change: Change) -> str | None:
     if change.old is ShipmentState.POSTED and change.new is ShipmentState.FAILED:
         return "undeliverable"
-    if change.note == LetterStatus.WAITING_FOR_CREDIT.value:
-        return "waiting_for_credit"
+    if change.note in (LetterStatus.WAITING_FOR_CREDIT.value, CREDIT_REMINDER):
+        return change.note
     return SERIAL_KIND.get(change.new) if change.new is not change.old else None
 
 
