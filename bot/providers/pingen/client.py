@@ -10,12 +10,15 @@ here; its content was taken from Pingen's own SDKs, which implement it):
   (https://api.pingen.com/documentation#section/Basics/Environments; pingen2-sdk-python __init__.py).
 - File upload: `GET /file-upload` → `url` + `url_signature`, then PUT the bytes to `url`
   (#tag/File-Upload; pingen2-sdk-python api_resources/file_upload.py).
-- Letters: `POST/GET /organisations/{id}/letters`, `GET …/letters/{id}`, `PATCH …/{id}/cancel`,
-  `GET …/{id}/events`; attributes file_original_name, file_url, file_url_signature,
-  address_position, auto_send, delivery_product, print_mode, print_spectrum, meta_data
-  (#tag/Letters; pingen2-sdk-python api_resources/letters.py, pingen2-sdk-go letters/letters.go).
-  The newest JS SDK uses `/organisations/{id}/deliveries/letters`; `LETTERS` below is the one
-  place to change should Pingen retire the older path.
+- Letters: `POST/GET /organisations/{id}/deliveries/letters`, `GET …/letters/{id}`,
+  `PATCH …/{id}/cancel`, `GET …/{id}/events` (pingen2-sdk-js src/resources/letters/letters.ts and
+  events/letter-events.ts, read 2026-11-30; the stored Python and PHP SDK versions still use the
+  older `/organisations/{id}/letters`, which "can be withdrawn without notice"); attributes
+  file_original_name, file_url, file_url_signature, address_position, auto_send, delivery_product,
+  print_mode, print_spectrum, meta_data (pingen2-sdk-python letters.py, pingen2-sdk-go letters.go).
+  Every source with its date: bot/providers/pingen/sources.py.
+- Cancelling is a request: the letter becomes `cancelling`, then cancellation_completed or
+  cancellation_rejected (issue 13's reading of the API; `Capabilities.cancel_confirmed_later`).
 - Idempotency: `Idempotency-Key` request header, `Idempotent-Replayed` in the answer
   (#section/Advanced; AMANDA-Technology/PingenApiNet ApiHeaderNames.cs, pingen2-sdk-js requestor.ts).
 - Collections: `filter` is a JSON document such as {"and": [{"field": "value"}]}, paging with
