@@ -27,7 +27,7 @@ from bot.providers.pingen.standin import PingenStandIn
 from bot.providers.registry import PLUGINS
 from domain.actors import Actor
 from domain.models import Event, LetterState, Organisation, SerialLetter, Shipment, ShipmentState
-from domain.ports import Ports, Provider, ShipmentRequest
+from domain.ports import Ports, Provider
 from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, intake, release, tracking
 from domain.split import ByMarker
