@@ -453,3 +453,13 @@ def test_a_404_page_that_is_not_letterxpress_is_no_empty_list(standin: LetterXpr
     with LetterXpressProvider(config_for(standin, api_url=standin.base_url + "/wrong"), clock=standin.now) as provider, \
             pytest.raises(ProviderUnavailable, match="refused to list"):
         provider.lookup("BW12-3-00007")
+
+
+def test_a_list_that_is_not_newest_first_is_no_answer(lxp: LetterXpressProvider, standin: LetterXpressStandIn,
+                                                       clock: Clock, tmp_path: Path) -> None:
+    lxp.submit(shipment(tmp_path, "BW1-1-00001"))
+    clock.now += timedelta(minutes=1)
+    lxp.submit(shipment(tmp_path, "BW1-1-00002"))
+    standin.newest_first = False  # stopping at the first old job would then miss the newer ones
+    with pytest.raises(ProviderUnavailable, match="did not list newest first"):
+        lxp.lookup("BW1-1-00003", since=MORNING - timedelta(minutes=10))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -439,3 +439,12 @@ def test_registered_mail_through_pingen_only_where_its_rules_allow(standin: Ping
     assert swiss.registered is True and swiss.registered_reason is None
     no_sender = PingenProvider(config_for(standin, home_country="CH", sender=None)).capabilities
     assert no_sender.registered is False  # meta_data needs the sender
+
+
+def test_a_list_that_ignores_the_sort_is_no_answer(standin: PingenStandIn, tmp_path: Path) -> None:
+    standin.add_history(150, before=datetime.now(UTC) - timedelta(days=3))
+    standin.ignore_sort = True  # oldest first: stopping at the first old letter would miss ours
+    with PingenProvider(config_for(standin)) as provider:
+        provider.submit(shipment(tmp_path))
+        with pytest.raises(ProviderUnavailable, match="did not list newest first"):
+            provider.lookup("BW12-3-00007", since=datetime.now(UTC) - timedelta(minutes=10))

@@ -52,6 +52,7 @@ from bot.integrations.http import (
     Transient,
     exchange,
     read_print_file,
+    require_newest_first,
     refuse_registered_abroad,
     with_retries,
 )
@@ -236,6 +237,7 @@ class LetterXpressProvider:
         """The list's jobs created at or after `since`, reading newest first and stopping at the
         first older one."""
         jobs: list[dict[str, Any]] = []
+        oldest: datetime | None = None
         for page in range(1, self.config.lookup_max_pages + 1):
             answer = self._call("GET", "/printjobs", params={"filter": list_name, "page": str(page)})
             if answer.status == 404 and answer.from_lxp:  # LXP's "no data" for an empty list
@@ -244,7 +246,10 @@ class LetterXpressProvider:
                 raise ProviderUnavailable(f"{NAME} refused to list {list_name} jobs: {answer.message}")
             data = answer.data if isinstance(answer.data, dict) else {}
             page_jobs = data.get("printjobs") or []
-            recent = [job for job in page_jobs if job_created_at(job) >= since]
+            times = [job_created_at(job) for job in page_jobs]
+            require_newest_first(times, oldest, f"{NAME} lookup in {list_name}")
+            oldest = times[-1] if times else oldest
+            recent = [job for job, moment in zip(page_jobs, times) if moment >= since]
             jobs += recent
             if len(recent) < len(page_jobs) or not has_next_page(data.get("pagination") or {}):
                 return jobs

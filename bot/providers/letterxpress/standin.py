@@ -62,6 +62,7 @@ class LetterXpressStandIn:
         self.history: list[str] = []  # Berlin times of older, posted jobs from other software, oldest first
         self.pdf_bytes_served = 0  # showing a job sends its rendered PDF along
         self.no_credit = False  # new live jobs wait in `hold` until the account is topped up
+        self.newest_first = True  # False: the lists come oldest first (the client must notice)
         self.base_url = ""
         self._ids = itertools.count(6035143)
         self._lock = threading.RLock()
@@ -172,7 +173,7 @@ class LetterXpressStandIn:
         if wanted is not None and wanted not in LISTS:
             return _answer(400, f"Unknown filter {wanted}")
         own = sorted((job for job in self.jobs.values() if wanted is None or job["status"] == wanted),
-                     key=lambda job: job["id"], reverse=True)
+                     key=lambda job: job["id"], reverse=self.newest_first)
         history = len(self.history) if wanted in (None, "done") else 0
         page = int(request.param("page") or 1)
         total = len(own) + history

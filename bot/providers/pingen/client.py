@@ -66,6 +66,7 @@ from bot.integrations.http import (
     read_print_file,
     refuse_registered_abroad,
     with_retries,
+    require_newest_first,
 )
 from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
@@ -293,13 +294,17 @@ class PingenProvider:
         """The letter named after `reference` among those created since `since`, newest first."""
         name = file_name(reference)
         params = {"sort": "-created_at", "page[limit]": "100"}
+        oldest: datetime | None = None
         for number in range(1, self.config.lookup_pages + 1):
             response = self._api("GET", self._letters(), params={**params, "page[number]": str(number)})
             if not response.is_success:
                 raise ProviderUnavailable(f"{NAME} refused the lookup of {reference}: {provider_reason(response)}")
             document = response.json()
             items = document.get("data", [])
-            recent = [item for item in items if created_at(item) >= since]
+            times = [created_at(item) for item in items]
+            require_newest_first(times, oldest, f"{NAME} lookup of {reference}")
+            oldest = times[-1] if times else oldest
+            recent = [item for item, moment in zip(items, times) if moment >= since]
             matches = [item for item in recent if item.get("attributes", {}).get("file_original_name") == name]
             if matches:
                 return provider_letter(reference, best_match(matches))

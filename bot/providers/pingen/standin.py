@@ -88,6 +88,7 @@ class PingenStandIn:
         # No source documents a filter on file_original_name, and Pingen ignores filter keys it does
         # not know: the stand-in does the same unless a test says otherwise.
         self.ignore_filter = True
+        self.ignore_sort = False  # answer oldest first whatever `sort` asks, as an API ignoring the parameter would
         self.base_url = ""
         self._sequence = itertools.count(1)
         self._by_name: dict[str, list[str]] = {}  # file_original_name -> letter ids, for `_candidates`
@@ -344,7 +345,7 @@ class PingenStandIn:
             return _errors(400, "Bad Request", "The filter parameter is not valid JSON.")
         if self.ignore_filter:
             condition = {}
-        newest_first = (request.param("sort") or "").startswith("-")
+        newest_first = (request.param("sort") or "").startswith("-") and not self.ignore_sort
         limit = min(100, int(request.param("page[limit]") or 20))
         number = int(request.param("page[number]") or 1)
         if condition:
