@@ -5,7 +5,7 @@ be held and why, and the state of the order button."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 from enum import StrEnum
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.costs import LetterCost, PriceTable, letter_cost
 from domain.messages import Message
 from domain.models import Contact, LetterState, Relation, Unit
-from domain.ports import Capabilities
+from domain.ports import Capabilities, PriceQuery, PrintOptions
 from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
 
 
@@ -195,6 +195,7 @@ class PlanInputs:
     home_country: str = "DE"
     # (contact, unit) pairs an earlier order already gave the provider (or posted): never again
     already_sent: frozenset[tuple[int, int]] = frozenset()
+    quote: Callable[[PriceQuery], int | None] | None = None  # the provider's price, where it has one
 
 
 class LetterReport(Protocol):
@@ -255,8 +256,18 @@ def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions,
         inputs.prices, pages=letter.pages, duplex=options.duplex, colour=options.colour,
         registered=options.registered, abroad=abroad,
     )
+    letter.cost = _quoted(letter.cost, contact.country, options, inputs.quote)
     letter.problems += _postal_problems(letter, inputs)
     return letter
+
+
+def _quoted(cost: LetterCost, country: str, options: DispatchOptions,
+            quote: Callable[[PriceQuery], int | None] | None) -> LetterCost:
+    """The provider's own price replaces the table's where it gives one."""
+    if quote is None:
+        return cost
+    cents = quote(PriceQuery(country, cost.pages, PrintOptions(options.colour, options.duplex, options.registered)))
+    return cost if cents is None else replace(cost, cents=cents, quoted=True)
 
 
 def _preflight(letter: PlannedLetter, options: DispatchOptions, check: LetterCheck) -> list[Problem]:

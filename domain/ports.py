@@ -44,6 +44,15 @@ class PrintOptions:
 
 
 @dataclass(frozen=True)
+class PriceQuery:
+    """What a letter costs depends on: destination, printed pages and print options."""
+
+    country: str
+    pages: int
+    options: PrintOptions
+
+
+@dataclass(frozen=True)
 class ShipmentRequest:
     reference: str  # ours, unique; the provider stores it so a retry can look it up
     order_key: str
@@ -121,6 +130,11 @@ class Provider(Protocol):
     def events(self, letter: ProviderLetter) -> list[ProviderEvent]: ...
 
     def finish_order(self, order_key: str) -> None: ...
+
+    def price(self, query: PriceQuery) -> int | None:
+        """The provider's own quote in net euro cents, or None (no calculator, not configured,
+        unreachable): the estimate then comes from our price table."""
+        ...
 
 
 class Mailer(Protocol):

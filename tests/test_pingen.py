@@ -20,6 +20,7 @@ from bot.providers.pingen.client import (
 from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
+    PriceQuery,
     LetterStatus,
     PrintOptions,
     ProviderLetter,
@@ -448,3 +449,17 @@ def test_a_list_that_ignores_the_sort_is_no_answer(standin: PingenStandIn, tmp_p
         provider.submit(shipment(tmp_path))
         with pytest.raises(ProviderUnavailable, match="did not list newest first"):
             provider.lookup("BW12-3-00007", since=datetime.now(UTC) - timedelta(minutes=10))
+
+
+def test_the_price_calculator_quotes_in_cents_and_is_asked_once_an_hour(standin: PingenStandIn) -> None:
+    query = PriceQuery("DE", 3, PrintOptions(colour=False, duplex=True, registered=False))
+    with PingenProvider(config_for(standin)) as off:
+        assert off.price(query) is None  # not configured: our table
+    with PingenProvider(config_for(standin, price_calculator=True)) as provider:
+        assert provider.price(query) == 87  # 0.60 + 3 × 0.09
+        assert provider.price(query) == 87
+        assert provider.price(PriceQuery("DE", 3, PrintOptions(colour=True))) == 141
+    assert sum(route == "price" for route, _ in standin.calls) == 2
+    standin.currency = "CHF"
+    with PingenProvider(config_for(standin, price_calculator=True)) as provider:
+        assert provider.price(query) is None  # a quote in another currency is no estimate in euro

@@ -59,6 +59,7 @@ class Contract:
     hold: Callable[[str], None] = lambda reference: None  # held for lack of credit
     undeliverable: Callable[[str], None] = lambda reference: None  # the postal service brings it back
     hold_new_jobs: Callable[[], None] = lambda: None  # the account has no credit: new jobs wait
+    fail_price: Callable[[], None] = lambda: None  # the price calculator is away
 
 
 class FlakyBackend(LocalBackend):
@@ -120,7 +121,8 @@ def pingen(tmp_path: Path) -> Iterator[Contract]:
 
         yield Contract(provider, lambda reference: standin.references()[reference], fail, post, cancelled,
                        reports_status=True, fail_next_lookups=lambda: standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts),
-                       settle_cancel=settle, undeliverable=undeliverable)
+                       settle_cancel=settle, undeliverable=undeliverable,
+                       fail_price=lambda: standin.faults.queue("price", *[Fault.SERVER_ERROR] * FAST.attempts * 10))
         provider.close()
 
 
@@ -456,3 +458,29 @@ def test_letters_still_held_for_credit_are_reminded_a_day_later(session, ports, 
     [reminder] = serial_events(session, ordered, "waiting_for_credit_reminder")
     assert reminder.data["count"] == len(shipments(session, ordered))
     assert "Erinnerung" in render_event(reminder, "de") and "Reminder" in render_event(reminder, "en")
+
+
+@pytest.mark.parametrize("contract", ["pingen"], indirect=True)
+def test_the_estimate_uses_pingens_price_calculator_and_falls_back_to_the_table(session, ports, clerk, contract,
+                                                                              organisation) -> None:
+    organisation.provider = "pingen"
+    session.add(organisation)
+    session.commit()
+    ports.providers = {"pingen": contract.provider}
+    found = estate(session, organisation)
+    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+    intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
+    table = dispatch.dispatch_summary(session, ports, clerk, serial.id).plan
+    assert table.letters and not any(letter.cost.quoted for letter in table.letters)
+    # switched on, and every plan asks afresh (no quote kept), so the outage below is seen
+    contract.provider.config = contract.provider.config.model_copy(update={"price_calculator": True,
+                                                                            "price_cache": timedelta(0)})
+    quoted = dispatch.dispatch_summary(session, ports, clerk, serial.id).plan
+    assert all(letter.cost.quoted for letter in quoted.letters)
+    assert [letter.cost.cents for letter in quoted.letters] == [
+        round((0.60 + 0.09 * letter.pages) * 100) for letter in quoted.letters]
+    shown = modal_text(views.dispatch_modal(dispatch.dispatch_summary(session, ports, clerk, serial.id), serial, None, "de"))
+    assert "Preisrechner des Dienstleisters" in shown
+    contract.fail_price()
+    fallback = dispatch.dispatch_summary(session, ports, clerk, serial.id).plan
+    assert [letter.cost.cents for letter in fallback.letters] == [letter.cost.cents for letter in table.letters]

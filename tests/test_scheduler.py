@@ -148,6 +148,9 @@ class MemoryProvider:
     def finish_order(self, order_key: str) -> None:
         return None
 
+    def price(self, query: Any) -> int | None:
+        return None
+
     def advance(self, state: LetterStatus, status: str, references: list[str] | None = None, detail: str = "") -> None:
         with self._lock:
             for reference in references or list(self.letters):

@@ -313,6 +313,9 @@ class CrashingProvider:
     def finish_order(self, order_key: str) -> None:
         self.inner.finish_order(order_key)
 
+    def price(self, query: object) -> int | None:
+        return self.inner.price(query)
+
 
 def test_a_crash_half_way_never_writes_a_letter_twice(session, ports, clerk, found, serial, home) -> None:
     release.release(session, ports, clerk, serial.id, notify=False)

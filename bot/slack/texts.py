@@ -201,6 +201,7 @@ UI: dict[str, dict[str, str]] = {
     "figure.letters": {"de": "*Briefe:* {letters} (davon {failing} fehlerhaft)", "en": "*Letters:* {letters} ({failing} failing)"},
     "figure.pages": {"de": "*Seiten/Blatt:* {pages} / {sheets}", "en": "*Pages/sheets:* {pages} / {sheets}"},
     "figure.blanks": {"de": "*Leerseiten/Adressblätter:* {blanks} / {covers}", "en": "*Blank pages/cover sheets:* {blanks} / {covers}"},
+    "figure.cost_quoted": {"de": "(Preisrechner des Dienstleisters)", "en": "(the provider's price calculator)"},
     "figure.cost": {"de": "*Kosten ca.:* {cost} netto", "en": "*Cost approx.:* {cost} net"},
     "order.confirm_title": {"de": "Versand beauftragen?", "en": "Order dispatch?"},
     "order.confirm_text": {

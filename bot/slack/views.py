@@ -321,6 +321,8 @@ def _dispatch_figures(summary: DispatchSummary, locale: str) -> list[Block]:
         t("figure.blanks", locale, blanks=plan.blank_pages, covers=plan.cover_sheets),
         t("figure.cost", locale, cost=format_euro(plan.cost_cents, locale)),
     ]
+    if plan.letters and all(letter.cost and letter.cost.quoted for letter in plan.letters):
+        fields[-1] += " " + t("figure.cost_quoted", locale)
     blocks = [divider(), section(t("dispatch.summary", locale), fields=fields)]
     failing = plan.failing
     if failing:

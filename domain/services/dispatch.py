@@ -39,7 +39,7 @@ from domain.models import (
     utcnow,
 )
 from domain.pdf.assemble import write_print_files
-from domain.ports import Capabilities, Ports, Provider, ProviderLetter, ProviderUnavailable
+from domain.ports import Capabilities, Ports, PriceQuery, Provider, ProviderLetter, ProviderUnavailable
 from domain.services.documents import (
     attachment_parts,
     get_serial_letter,
@@ -74,6 +74,7 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
         prices=ports.prices,
         home_country=organisation.home_country,
         already_sent=already_sent(session, serial.id),
+        quote=quotes(ports.provider(organisation.provider)),
     )
     preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
     return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
@@ -90,6 +91,23 @@ def cancel_until(session: Session, serial_id: int, capabilities: Capabilities) -
     if first is None:
         return None
     return capabilities.cancel_deadline(first if first.tzinfo else first.replace(tzinfo=UTC))
+
+
+def quotes(provider: Provider | None) -> Callable[[PriceQuery], int | None] | None:
+    """The provider's quotes for one plan, each asked once; an unreachable calculator means our table."""
+    if provider is None:
+        return None
+    asked: dict[PriceQuery, int | None] = {}
+
+    def quote(query: PriceQuery) -> int | None:
+        if query not in asked:
+            try:
+                asked[query] = provider.price(query)
+            except ProviderUnavailable:
+                asked[query] = None
+        return asked[query]
+
+    return quote
 
 
 SENT_OR_GOING = (ShipmentState.PENDING, ShipmentState.SUBMITTED, ShipmentState.PRINTED, ShipmentState.POSTED)

@@ -59,6 +59,7 @@ from bot.integrations.http import (
 from domain.errors import InvalidInput
 from domain.ports import (
     LetterStatus,
+    PriceQuery,
     ProviderEvent,
     ProviderLetter,
     ProviderUnavailable,
@@ -181,6 +182,10 @@ class LetterXpressProvider:
         if job is None:
             return []
         return [job_event(job)]
+
+    def price(self, query: PriceQuery) -> int | None:
+        """No price endpoint of LXP API v3 could be confirmed from here: our table estimates."""
+        return None
 
     def finish_order(self, order_key: str) -> None:
         """Every letter is its own print job; there is no batch to close."""

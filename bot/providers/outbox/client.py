@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.providers.outbox.capabilities import capabilities
-from domain.ports import ProviderEvent, ProviderLetter, ShipmentRequest
+from domain.ports import PriceQuery, ProviderEvent, ProviderLetter, ShipmentRequest
 from domain.storage import Backend, LocalBackend
 
 MANIFEST = "manifest.json"
@@ -88,6 +88,10 @@ class OutboxProvider:
     def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
         """The outbox knows nothing after hand-over: the own provider takes it from there."""
         return []
+
+    def price(self, query: PriceQuery) -> int | None:
+        """The own provider's prices are the company's business: our table estimates."""
+        return None
 
     def finish_order(self, order_key: str) -> None:
         sidecars = [name for name in self.storage.names(order_key)

@@ -72,6 +72,7 @@ from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
     LetterStatus,
+    PriceQuery,
     ProviderEvent,
     ProviderLetter,
     ProviderUnavailable,
@@ -178,6 +179,7 @@ class PingenProvider:
         self._sleep = sleep
         self._monotonic = monotonic
         self._token: _Token | None = None
+        self._quotes: dict[PriceQuery, tuple[int | None, float]] = {}  # query -> (cents, good until)
         self._token_lock = threading.Lock()
 
     def close(self) -> None:
@@ -236,6 +238,21 @@ class PingenProvider:
 
     def finish_order(self, order_key: str) -> None:
         """Letters go out one by one (auto_send); there is no batch to close."""
+
+    def price(self, query: PriceQuery) -> int | None:
+        """Pingen's price calculator (`POST …/deliveries/letters/price-calculator`, pingen2-sdk-js
+        letters.ts calculatePrice; answer `currency` and `price`, pingen2-sdk-php
+        LetterPriceAttributes.php), when switched on; a quote is kept for `price_cache`."""
+        if not self.config.price_calculator:
+            return None
+        with self._token_lock:
+            cached = self._quotes.get(query)
+        if cached is not None and self._monotonic() < cached[1]:
+            return cached[0]
+        cents = self._retrying(lambda: self._quote(query), f"price for {query.pages} pages to {query.country}")
+        with self._token_lock:
+            self._quotes[query] = (cents, self._monotonic() + self.config.price_cache.total_seconds())
+        return cents
 
     def parse_webhook(self, body: bytes, signature_header: str) -> list[ProviderEvent]:
         if self.config.webhook_secret is None:
@@ -349,6 +366,27 @@ class PingenProvider:
             raise InvalidInput("provider.rejected", provider=NAME, reference=request.reference,
                                reason=provider_reason(response))
         return provider_letter(request.reference, response.json()["data"], sha256=request.sha256)
+
+    def _quote(self, query: PriceQuery) -> int | None:
+        # paper_types names each page's paper, so its length carries the page count (our reading
+        # of the SDKs: the calculator takes no other page figure)
+        attributes = {
+            "country": query.country, "paper_types": ["normal"] * query.pages,
+            "print_mode": "duplex" if query.options.duplex else "simplex",
+            "print_spectrum": "color" if query.options.colour else "grayscale",
+            "delivery_product": self._product(query),
+        }
+        response = self._api("POST", f"{self._letters()}/price-calculator", headers={"Content-Type": JSON_API},
+                             content=json.dumps({"data": {"type": "letter_price_calculator", "attributes": attributes}}))
+        if not response.is_success:
+            return None
+        answer = response.json()["data"]["attributes"]
+        return round(float(answer["price"]) * 100) if answer.get("currency") == "EUR" else None
+
+    def _product(self, query: PriceQuery) -> DeliveryProduct:
+        if query.options.registered:
+            return self.config.registered_product
+        return self.config.national_product if query.country == self.config.home_country else self.config.international_product
 
     def _events(self, letter_id: str) -> list[ProviderEvent]:
         events: list[ProviderEvent] = []

@@ -43,6 +43,8 @@ class PingenConfig(BaseModel):
     sender: PostalAddress | None = None  # goes into meta_data for registered letters
     lookup_pages: int = Field(default=20, ge=1)  # × 100 letters created since the attempt began, at most
     lookup_window: timedelta = timedelta(days=2)  # how far back a lookup without a start reads
+    price_calculator: bool = False  # estimates from Pingen's price calculator (our table when it fails)
+    price_cache: timedelta = timedelta(hours=1)  # a quote is asked again after this
     retry: RetryPolicy = RetryPolicy()
 
     @property

@@ -88,6 +88,7 @@ class PingenStandIn:
         # No source documents a filter on file_original_name, and Pingen ignores filter keys it does
         # not know: the stand-in does the same unless a test says otherwise.
         self.ignore_filter = True
+        self.currency = "EUR"
         self.ignore_sort = False  # answer oldest first whatever `sort` asks, as an API ignoring the parameter would
         self.base_url = ""
         self._sequence = itertools.count(1)
@@ -192,6 +193,7 @@ class PingenStandIn:
         ("PUT", r"/uploads/(?P<upload_id>[^/]+)", "upload_put"),
         ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters", "list"),
         ("POST", r"/organisations/(?P<org>[^/]+)/deliveries/letters", "create"),
+        ("POST", r"/organisations/(?P<org>[^/]+)/deliveries/letters/price-calculator", "price"),
         ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)", "show"),
         ("PATCH", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/cancel", "cancel"),
         ("PATCH", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/send", "send"),
@@ -386,6 +388,17 @@ class PingenStandIn:
         if name is None:
             return list(self.letters.values())
         return [self.letters[letter_id] for letter_id in self._by_name.get(name, ()) if letter_id in self.letters]
+
+    def _price(self, request: Request) -> Reply:
+        """A made-up tariff in the calculator's shape: 0.60 EUR a letter, 0.09 a page, colour and
+        registered extra."""
+        attributes = request.json()["data"]["attributes"]
+        pages = len(attributes["paper_types"])
+        price = 0.60 + 0.09 * pages * (3 if attributes["print_spectrum"] == "color" else 1)
+        price += 3.20 if attributes["delivery_product"] == "registered" else 0.0
+        return Reply(200, {"data": {"id": str(uuid.uuid4()), "type": "letter_price_calculator",
+                                    "attributes": {"currency": self.currency, "price": round(price, 2)}}},
+                     content_type=JSON_API)
 
     def _show(self, request: Request, letter_id: str) -> Reply:
         letter = self.letters.get(letter_id)
