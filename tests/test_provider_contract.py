@@ -41,6 +41,7 @@ def render_event(event: Event, locale: str) -> str:
     return text(f"event.{event.kind}", locale, **event.data)
 
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)
+HISTORY = 100_000  # older letters of other software in each stand-in: lookups must not read them
 NOW_AGAIN = tracking.Timing(backoff_first=timedelta(0), poll_every=timedelta(0))  # retries and polls at once
 
 
@@ -95,7 +96,7 @@ def outbox(tmp_path: Path) -> Iterator[Contract]:
 
 def pingen(tmp_path: Path) -> Iterator[Contract]:
     with PingenStandIn() as standin:
-        standin.add_history(1000, before=datetime.now(UTC) - timedelta(days=3))
+        standin.add_history(HISTORY, before=datetime.now(UTC) - timedelta(days=3))
         config = PingenConfig(client_id=standin.client_id, client_secret=standin.client_secret,
                               organisation_id=standin.organisation_id, api_url=standin.base_url,
                               identity_url=standin.base_url, timeout=5, retry=FAST)
@@ -128,7 +129,7 @@ def pingen(tmp_path: Path) -> Iterator[Contract]:
 
 def letterxpress(tmp_path: Path) -> Iterator[Contract]:
     with LetterXpressStandIn() as standin:
-        standin.add_history(1000, before=datetime.now(UTC) - timedelta(days=3))
+        standin.add_history(HISTORY, before=datetime.now(UTC) - timedelta(days=3))
         config = LetterXpressConfig(username=standin.username, api_key=standin.api_key, mode="live",
                                     api_url=standin.base_url, timeout=5, min_interval=0.0, retry=FAST)
         provider = LetterXpressProvider(config, sleep=lambda _: None)
