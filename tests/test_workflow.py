@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import io
 import json
+from datetime import datetime
 from email import policy
 from pathlib import Path
 
@@ -304,8 +305,11 @@ class CrashingProvider:
         self.key, self.capabilities = inner.key, inner.capabilities
         self.submits: list[str] = []
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
-        return self.inner.lookup(reference)
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        return self.inner.lookup(reference, since)
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        return self.inner.status(letter)
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         if self.left == 0:
@@ -325,6 +329,9 @@ class CrashingProvider:
 
     def finish_order(self, order_key: str) -> None:
         self.inner.finish_order(order_key)
+
+    def price(self, query: object) -> int | None:
+        return self.inner.price(query)
 
 
 def test_a_crash_half_way_never_writes_a_letter_twice(session, ports, clerk, found, serial, home) -> None:

@@ -8,7 +8,17 @@ from itertools import takewhile
 from domain.dispatch import DispatchOptions, DocPart, LetterCheck, PlannedLetter
 from domain.pdf.preflight import Preflight, PreflightReport
 from domain.pdf.profiles import ProviderProfile, get_profile
-from domain.ports import Capabilities, FileStore
+from domain.models import Organisation
+from domain.ports import Capabilities, FileStore, Ports
+
+
+UNAVAILABLE = Capabilities(available=False)
+
+
+def capabilities_of(ports: Ports, organisation: Organisation) -> Capabilities:
+    """What the organisation's provider offers; without one, the yellow button."""
+    provider = ports.provider(organisation.provider)
+    return provider.capabilities if provider else UNAVAILABLE
 
 
 def profile_for(capabilities: Capabilities) -> ProviderProfile:
