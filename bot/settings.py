@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -130,10 +130,14 @@ class _Settings(BaseSettings):
 
 
 # Each provider with settings adds one field, read from BRIEFWERK_<KEY>__… (e.g. BRIEFWERK_PINGEN__CLIENT_ID).
-Settings = create_model(  # type: ignore[call-overload]
-    "Settings", __base__=_Settings, __module__=__name__,
-    **{plugin.key: (plugin.settings | None, None) for plugin in PLUGINS.values() if plugin.settings is not None},
-)
+# For the type checker a Settings is the common part; the providers' own are read through provider_settings().
+if TYPE_CHECKING:
+    Settings = _Settings
+else:
+    Settings = create_model(
+        "Settings", __base__=_Settings, __module__=__name__,
+        **{plugin.key: (plugin.settings | None, None) for plugin in PLUGINS.values() if plugin.settings is not None},
+    )
 
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "geheim", "password", "passwort", "xxx", "todo", "placeholder",

@@ -346,7 +346,7 @@ class FileStore:
         claimed by someone else since. Returns how many were removed."""
         removed = 0
         for key, placed_at in self._created.items():
-            if key not in referenced and self.backend.remove_unclaimed(key, lambda mtime, at=placed_at: mtime == at):
+            if key not in referenced and self.backend.remove_unclaimed(key, _still_placed_at(placed_at)):
                 removed += 1
         self._created.clear()
         self._close_journal()
@@ -386,7 +386,7 @@ class FileStore:
         dead: list[tuple[Path, BinaryIO]] = []
         in_use: set[str] = set()
         for path in folder.glob("*.journal") if folder.is_dir() else ():
-            handle = open(path, "rb")  # noqa: SIM115 - held (and locked) until recovered
+            handle: BinaryIO = open(path, "rb")  # noqa: SIM115 - held (and locked) until recovered
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # its process is still at work
@@ -412,7 +412,7 @@ class FileStore:
         named = referenced(list(placed) + interrupted) if placed or interrupted else set()
         removed = 0
         for key, at in placed.items():
-            if key not in named and key not in in_use and self.backend.remove_unclaimed(key, lambda mtime, at=at: mtime == at):
+            if key not in named and key not in in_use and self.backend.remove_unclaimed(key, _still_placed_at(at)):
                 removed += 1
         for key in interrupted:
             if key not in named and key not in in_use and self.backend.remove_unclaimed(key, lambda mtime: True):
@@ -439,6 +439,11 @@ class FileStore:
     def clean_cache(self, unused_for_s: float) -> int:
         """Forgets fetched blobs not used for a while (they are fetched again when needed)."""
         return _remove_older(self.root / "cache", unused_for_s)
+
+
+def _still_placed_at(at: int) -> Callable[[int], bool]:
+    """A blob is still the one placed at `at` (ns) while its modification time says so."""
+    return lambda mtime: mtime == at
 
 
 def _entries(journal: bytes) -> list[tuple[str, str, int]]:

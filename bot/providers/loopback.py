@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 
+HOST = "127.0.0.1"  # stand-ins are reachable from this machine only
+
 
 class Fault(StrEnum):
     VALIDATION = "validation"
@@ -155,7 +157,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, app: App) -> None:
         self.app = app
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((HOST, 0), _Handler)
 
 
 class LoopbackServer:
@@ -167,8 +169,7 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self._server.server_port}"
 
     def start(self) -> Self:
         self._thread.start()

@@ -90,7 +90,7 @@ class LetterXpressStandIn:
     def references(self) -> Counter[str]:
         """How many print jobs carry each notice (our reference)."""
         with self._lock:
-            return Counter(job.get("notice") for job in self.jobs.values())
+            return Counter(notice for job in self.jobs.values() if (notice := job.get("notice")) is not None)
 
     def job_for(self, reference: str) -> dict[str, Any]:
         return next(job for job in self.jobs.values() if job.get("notice") == reference)
