@@ -9,11 +9,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.actors import Actor
 from domain.messages import Message
 from domain.errors import InvalidInput, NotFound
+from domain.addresses import PostalAddress
+from domain.dispatch import PlannedLetter
 from domain.models import DownloadLink, Organisation, SerialLetter, Staff
 from domain.notifications import download_link_email
 from domain.pdf.pdfa import PdfaSources, write_pdfa
@@ -23,6 +25,7 @@ from domain.services.dispatch import build_plan, part_recipes
 from domain.services.printfiles import print_context, print_parts_of
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
+from domain.services.lookup import get_row, key_of
 from domain.services.storage import all_or_nothing
 
 
@@ -39,21 +42,38 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def link_recipients(session: Session, organisation: Organisation, actor: Actor) -> list[Staff]:
+@dataclass(frozen=True)
+class LinkRecipient:
+    """A staff member a link goes to: greeted by name (or address), mailed at their address."""
+
+    name: str
+    email: str
+
+
+def link_recipients(session: Session, organisation: Organisation, actor: Actor) -> list[LinkRecipient]:
     """With manager approval on only the managers receive links; otherwise the requester."""
     if organisation.manager_approval:
-        staff = managers_of(session, organisation.id)
+        staff = managers_of(session, key_of(organisation))
     else:
-        staff = [session.get(Staff, actor.staff_id)]
-    with_email = [member for member in staff if member and member.email]
+        requester = session.get(Staff, actor.staff_id)
+        staff = [requester] if requester is not None else []
+    with_email = [LinkRecipient(member.name or member.email, member.email) for member in staff if member.email]
     if not with_email:
         raise InvalidInput("link.no_recipient", who="managers" if organisation.manager_approval else actor.name)
     return with_email
 
 
+def _address_of(letter: PlannedLetter) -> PostalAddress:
+    """A planned letter's window address (the plan holds only contacts that have one)."""
+    address = letter.contact.address
+    if address is None:
+        raise InvalidInput("download.no_address", name=letter.contact.name)
+    return address
+
+
 def request_download_link(session: Session, ports: Ports, actor: Actor, serial_id: int, days: int = 7) -> LinkResult:
     serial = get_serial_letter(session, actor, serial_id)
-    organisation = session.get(Organisation, serial.organisation_id)
+    organisation = get_row(session, Organisation, serial.organisation_id, Message("what.organisation"))
     recipients = link_recipients(session, organisation, actor)
     plan = build_plan(session, ports, serial)
     letters = [letter for letter in plan.letters if letter.documents]
@@ -61,13 +81,13 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
         raise InvalidInput("link.no_letters", title=serial.title)
     token = secrets.token_urlsafe(32)  # 256 bits
     with print_context(session, ports, serial) as context, all_or_nothing(session, ports.files):
-        parts = (print_parts_of(ports, context, f"L{index:05d}", letter.contact.address, part_recipes(letter))
+        parts = (print_parts_of(ports, context, f"L{index:05d}", _address_of(letter), part_recipes(letter))
                  for index, letter in enumerate(letters, start=1))  # cover sheets are written as they come
         target = context.scratch_file(ports)
         with PdfaSources(ports.files.root / "pdfa-cache", thorough=ports.pdfa_thorough) as sources:
             written = write_pdfa(parts, target, title=serial.title, sources=sources)
         link = DownloadLink(
-            organisation_id=organisation.id, serial_letter_id=serial.id, token_sha256=token_hash(token),
+            organisation_id=key_of(organisation), serial_letter_id=key_of(serial), token_sha256=token_hash(token),
             path=ports.files.put_file(target, written.sha256), letters=len(letters), pages=written.pages,
             created_by=actor.staff_id, expires_at=ports.clock() + timedelta(days=days),
             recipients=[member.email for member in recipients],
@@ -83,13 +103,13 @@ def request_download_link(session: Session, ports: Ports, actor: Actor, serial_i
     return LinkResult(link, url, sent, len(letters), written.pages)
 
 
-def _mail_link(ports: Ports, organisation: Organisation, serial: SerialLetter, recipients: list[Staff], url: str,
+def _mail_link(ports: Ports, organisation: Organisation, serial: SerialLetter, recipients: list[LinkRecipient], url: str,
                letters: int, pages: int, link: DownloadLink) -> list[str]:
     """Each recipient on their own: one bad address does not keep the link from the others."""
     sent = []
     for member in recipients:
         try:
-            ports.mailer.send(download_link_email(organisation, serial, member.name or member.email, member.email,
+            ports.mailer.send(download_link_email(organisation, serial, member.name, member.email,
                                                   url, letters, pages, link.expires_at))
             sent.append(member.email)
         except (ValueError, OSError):
@@ -114,14 +134,14 @@ def open_download(session: Session, ports: Ports, token: str, visitor: Visitor |
     """The file behind a link token; unknown tokens are NotFound, expired or purged links say so.
     With a visitor, the opening counts as a use and is logged with their address and browser;
     without (a HEAD request, the rest of a download by Range), nothing is counted."""
-    link = session.exec(select(DownloadLink).where(DownloadLink.token_sha256 == token_hash(token))).first()
+    link = session.exec(select(DownloadLink).where(col(DownloadLink.token_sha256) == token_hash(token))).first()
     if link is None:
         raise NotFound("not_found", what=Message("what.download_link"), ref="…")
     now = ports.clock()
     expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=timezone.utc)
     if link.purged_at is not None or expires < now or not link.path or not ports.files.has(link.path):
         raise InvalidInput("link.expired", expired=expires.strftime("%d.%m.%Y %H:%M UTC"))
-    serial = session.get(SerialLetter, link.serial_letter_id)
+    serial = get_row(session, SerialLetter, link.serial_letter_id, Message("what.serial_letter"))
     if visitor is not None:
         link.used_count += 1
         link.last_used_at = now

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from domain.addresses import PostalAddress
+from domain.messages import Message
 from domain.models import DispatchOrder, Organisation, Property, SerialLetter, Shipment
 from domain.pdf.assemble import BLANK, Blank, FilePages, PrintJob, write_print_files
 from domain.pdf.layout import render_cover_sheet
 from domain.ports import Ports
+from domain.services.lookup import get_row
 from domain.services.preflight import capabilities_of, profile_for
 from domain.services.storage import all_or_nothing
 
@@ -46,10 +48,11 @@ class PrintContext:
 
     @classmethod
     def load(cls, session: Session, ports: Ports, serial: SerialLetter) -> PrintContext:
-        organisation = session.get(Organisation, serial.organisation_id)
+        organisation = get_row(session, Organisation, serial.organisation_id, Message("what.organisation"))
         profile = profile_for(capabilities_of(ports, organisation))
         return_line = organisation.return_line if profile.prints_return_line else ""
-        return cls(organisation, session.get(Property, serial.property_id), serial, return_line)
+        prop = get_row(session, Property, serial.property_id, Message("what.property"))
+        return cls(organisation, prop, serial, return_line)
 
     def scratch_file(self, ports: Ports) -> Path:
         path = ports.files.staging_file(".pdf")
