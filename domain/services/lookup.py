@@ -35,9 +35,12 @@ def key_of(row: Keyed) -> int:
     return row.id
 
 
-def get_row(session: Session, model: type[RowT], key: int, what: Message) -> RowT:
-    """The row, or NotFound naming `what`, e.g. Message("what.contact")."""
-    row = session.get(model, key) if 0 < key <= MAX_ID else None
+def get_row(session: Session, model: type[RowT], key: int, what: Message, *,
+            populate_existing: bool = False) -> RowT:
+    """The row, or NotFound naming `what`, e.g. Message("what.contact"). `populate_existing`
+    reads it from the database again even when the session holds it (another worker may have
+    changed it)."""
+    row = session.get(model, key, populate_existing=populate_existing) if 0 < key <= MAX_ID else None
     if row is None:
         raise NotFound("not_found", what=what, ref=key)
     return row

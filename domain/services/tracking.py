@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, update
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel, col, select
 
 from domain.addresses import PostalAddress
@@ -46,9 +47,16 @@ from domain.ports import (
 )
 from domain.services.printfiles import PrintContext, berlin_today, build_print_files, order_key, print_context
 from domain.services.events import move, record
+from domain.services.lookup import get_row, key_of
 from domain.states import can_move
 
 log = logging.getLogger(__name__)
+
+# a row that vanished underneath (a None from the database) is NotFound in these words
+WHAT_ORDER = Message("what.order")
+WHAT_SERIAL_LETTER = Message("what.serial_letter")
+WHAT_LETTER = Message("what.letter")
+WHAT_ORGANISATION = Message("what.organisation")
 
 Model = TypeVar("Model", bound=SQLModel)
 
@@ -93,6 +101,11 @@ class Lease:
         return Lease(self.owner, now, self.duration)
 
 
+def key_column(model: Any) -> Mapped[int]:
+    """A table's primary key: read back from the database it is never NULL."""
+    return col(model.id)
+
+
 def lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
     """Nobody holds the row, or the holder's lease ran out (a crashed worker's rows are taken over)."""
     return or_(col(model.lease_until).is_(None), col(model.lease_until) < now)
@@ -107,13 +120,13 @@ def claim(session: Session, model: type[Model], where: ColumnElement[bool], valu
     writes one at a time; the update repeats `where`, so a row another writer marked in between is
     not taken twice. `values` must make `where` false (a lease, a timestamp, a new state)."""
     for _ in range(attempts):
-        ids = list(session.exec(select(model.id).where(where).order_by(model.id).limit(limit)
+        ids = list(session.exec(select(key_column(model)).where(where).order_by(key_column(model)).limit(limit)
                                 .with_for_update(skip_locked=True)))
         if not ids:
             session.commit()
             return []
-        claimed = session.exec(update(model).where(col(model.id).in_(ids), where).values(**values)
-                               .returning(model.id).execution_options(synchronize_session=False))
+        claimed = session.exec(update(model).where(key_column(model).in_(ids), where).values(**values)
+                               .returning(key_column(model)).execution_options(synchronize_session=False))
         taken = sorted(claimed.scalars().all())
         session.commit()
         if taken:
@@ -132,7 +145,7 @@ def held_by(model: Any, owner: str) -> ColumnElement[bool]:
 
 def extend(session: Session, model: type[Model], ids: list[int], lease: Lease) -> None:
     """Pushes our leases on (a long batch outlives its first lease); rows taken over stay theirs."""
-    session.exec(update(model).where(col(model.id).in_(ids), held_by(model, lease.owner)).values(lease_until=lease.until)
+    session.exec(update(model).where(key_column(model).in_(ids), held_by(model, lease.owner)).values(lease_until=lease.until)
                  .execution_options(synchronize_session=False))
     session.commit()
 
@@ -142,7 +155,7 @@ def release(session: Session, model: type[Model], ids: Iterable[int], owner: str
     ids = list(ids)
     if not ids:
         return
-    session.exec(update(model).where(col(model.id).in_(ids), held_by(model, owner))
+    session.exec(update(model).where(key_column(model).in_(ids), held_by(model, owner))
                  .values(lease_owner=None, lease_until=None, **values).execution_options(synchronize_session=False))
     session.commit()
 
@@ -166,12 +179,12 @@ def given_back(session: Session, model: type[Model], ids: list[int], owner: str)
 def locked_rows(session: Session, model: type[Model], where: ColumnElement[bool], limit: int) -> list[Model]:
     """Rows locked until the caller commits (SKIP LOCKED: another worker takes the next ones).
     For short work without a lease column: deleting a file, then marking the row."""
-    return list(session.exec(select(model).where(where).order_by(model.id).limit(limit)
+    return list(session.exec(select(model).where(where).order_by(key_column(model)).limit(limit)
                              .with_for_update(skip_locked=True).execution_options(populate_existing=True)))
 
 
 def _load(session: Session, model: type[Model], ids: Collection[int]) -> list[Model]:
-    return list(session.exec(select(model).where(col(model.id).in_(list(ids))).order_by(model.id)
+    return list(session.exec(select(model).where(key_column(model).in_(list(ids))).order_by(key_column(model))
                              .execution_options(populate_existing=True)))
 
 
@@ -200,7 +213,7 @@ def due_orders(ports: Ports, today: date, order_id: int | None = None, away: Col
 
 
 def _pending_due(ports: Ports, now: datetime, order_id: int | None, away: Collection[str]) -> ColumnElement[bool]:
-    return and_(Shipment.state == ShipmentState.PENDING,
+    return and_(col(Shipment.state) == ShipmentState.PENDING,
                 col(Shipment.order_id).in_(due_orders(ports, berlin_today(now), order_id, away)),
                 or_(col(Shipment.next_attempt_at).is_(None), col(Shipment.next_attempt_at) <= now))
 
@@ -238,12 +251,12 @@ def hand_over_batch(session: Session, ports: Ports, ids: list[int], lease: Lease
         by_order[shipment.order_id].append(shipment)
     away: set[str] = set()
     for order_id, shipments in by_order.items():
-        order = session.get(DispatchOrder, order_id, populate_existing=True)
+        order = get_row(session, DispatchOrder, order_id, WHAT_ORDER, populate_existing=True)
         provider = ports.provider(order.provider)
         if order.cancelled_at is not None or provider is None or order.provider in away:
-            release(session, Shipment, [s.id for s in shipments], lease.owner)
+            release(session, Shipment, [key_of(s) for s in shipments], lease.owner)
             continue
-        serial = session.get(SerialLetter, order.serial_letter_id)
+        serial = get_row(session, SerialLetter, order.serial_letter_id, WHAT_SERIAL_LETTER)
         with print_context(session, ports, serial) as context:
             ready = _with_print_files(session, ports, context, order, shipments, lease, timing, tally)
             if not _submit_all(session, ports, provider, serial, order, ready, lease, timing, tally):
@@ -274,8 +287,8 @@ def _with_print_files(session: Session, ports: Ports, context: PrintContext, ord
         except BriefwerkError as error:
             session.rollback()
             detail = error.render("de") if isinstance(error, BriefwerkError) else str(error)
-            reason = Message("tracking.print_file_failed", {"reference": shipment.reference, "reason": detail}).render("de")
-            _fail(session, context.serial, shipment, reason, lease, tally)
+            failure = Message("tracking.print_file_failed", {"reference": shipment.reference, "reason": detail}).render("de")
+            _fail(session, context.serial, shipment, failure, lease, tally)
     return ready
 
 
@@ -287,8 +300,8 @@ def _submit_all(session: Session, ports: Ports, provider: Provider, serial: Seri
     for index, shipment in enumerate(shipments):
         if ports.clock() - current.now > current.duration / 3:
             current = lease.renewed(ports.clock())
-            extend(session, Shipment, [s.id for s in shipments[index:]], current)
-        if not _still_ours(session, shipment.id, lease.owner):
+            extend(session, Shipment, [key_of(s) for s in shipments[index:]], current)
+        if not _still_ours(session, key_of(shipment), lease.owner):
             continue  # cancelled meanwhile, or taken over after our lease ran out
         try:
             _submit_one(session, ports, provider, serial, order, shipment, options, lease, timing, tally)
@@ -298,7 +311,7 @@ def _submit_all(session: Session, ports: Ports, provider: Provider, serial: Seri
         except ProviderUnavailable as error:
             reason = Message("tracking.retry", {"provider": order.provider, "detail": str(error)[:300]})
             _defer(session, ports, serial, order, shipment, reason, lease, timing, tally, tell_thread=True)
-            release(session, Shipment, [s.id for s in shipments[index + 1:]], lease.owner)
+            release(session, Shipment, [key_of(s) for s in shipments[index + 1:]], lease.owner)
             return False
         except Exception as error:  # one odd letter must not hold up the others
             log.exception("hand-over of %s failed unexpectedly", shipment.reference)
@@ -328,6 +341,8 @@ def _submit_one(session: Session, ports: Ports, provider: Provider, serial: Seri
         tally.already_there += 1
     else:
         started = started or _start_submitting(session, shipment, ports.clock())
+        # _with_print_files wrote (or found) the print file of every letter it passed on
+        assert shipment.print_path is not None and shipment.sha256 is not None
         request = ShipmentRequest(
             reference=shipment.reference, order_key=order_key(order), recipient=PostalAddress(**shipment.recipient),
             pdf_path=ports.files.local(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options,
@@ -359,7 +374,7 @@ def _mark_submitted(session: Session, ports: Ports, provider: Provider, serial: 
     # held for credit from the start: left unsaid here, so the first poll tells the thread once for all
     status = "" if letter.state is LetterStatus.WAITING_FOR_CREDIT else letter.status
     result = session.exec(update(Shipment).where(
-        col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.PENDING, held_by(Shipment, lease.owner))
+        col(Shipment.id) == shipment.id, col(Shipment.state) == ShipmentState.PENDING, held_by(Shipment, lease.owner))
         .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=status,
                 submitted_at=now, updated_at=now, next_poll_at=now + timing.poll_every, reason=None,
                 lease_owner=None, lease_until=None)
@@ -377,7 +392,7 @@ def _submitted_too_late(session: Session, provider: Provider, serial: SerialLett
                         letter: ProviderLetter) -> None:
     """The order was cancelled while the letter was on its way: take it back at the provider; if
     the provider refuses, the letter is with it after all and is tracked as such."""
-    current = session.get(Shipment, shipment.id, populate_existing=True)
+    current = get_row(session, Shipment, key_of(shipment), WHAT_LETTER, populate_existing=True)
     if current.state is not ShipmentState.CANCELLED:
         return  # someone else handed it over (our lease had run out): the lookup found the same letter
     withdrawn = provider.cancel(letter)
@@ -386,7 +401,7 @@ def _submitted_too_late(session: Session, provider: Provider, serial: SerialLett
         return
     # refused, or only requested: the letter is with the provider and followed like any other
     requested = utcnow() if withdrawn else None
-    session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.CANCELLED)
+    session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, col(Shipment.state) == ShipmentState.CANCELLED)
                  .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status,
                          cancel_requested_at=requested)
                  .execution_options(synchronize_session=False))
@@ -398,7 +413,7 @@ def _submitted_too_late(session: Session, provider: Provider, serial: SerialLett
 def _fail(session: Session, serial: SerialLetter, shipment: Shipment, reason: str, lease: Lease, tally: HandOverTally) -> None:
     """The provider (or the print file) refused this letter: it fails with the reason, the rest go."""
     result = session.exec(update(Shipment).where(
-        col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.PENDING, held_by(Shipment, lease.owner))
+        col(Shipment.id) == shipment.id, col(Shipment.state) == ShipmentState.PENDING, held_by(Shipment, lease.owner))
         .values(state=ShipmentState.FAILED, reason=reason[:1000], updated_at=lease.now, lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
@@ -415,7 +430,7 @@ def _defer(session: Session, ports: Ports, serial: SerialLetter, order: Dispatch
     """Nothing was decided: the letter stays pending and is tried again after a growing pause.
     An unavailable provider (or storage) is told to the thread once per order, not on every retry."""
     session.rollback()
-    first_delay = not session.exec(select(exists().where(Shipment.order_id == order.id, col(Shipment.attempts) > 0))).one()
+    first_delay = not session.exec(select(exists().where(col(Shipment.order_id) == order.id, col(Shipment.attempts) > 0))).one()
     attempts = shipment.attempts + 1
     now = ports.clock()
     session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, held_by(Shipment, lease.owner))
@@ -444,8 +459,9 @@ class OpenLetter:
 def open_letters(session: Session, order_id: int, now: datetime) -> list[OpenLetter]:
     """The pending letters of an order: those another instance holds (until its lease runs out)
     and those waiting for a retry, with the reason."""
-    rows = session.exec(select(Shipment).where(Shipment.order_id == order_id, Shipment.state == ShipmentState.PENDING)
-                        .order_by(Shipment.id)).all()
+    rows = session.exec(select(Shipment).where(col(Shipment.order_id) == order_id,
+                                               col(Shipment.state) == ShipmentState.PENDING)
+                        .order_by(col(Shipment.id))).all()
     letters = []
     for shipment in rows:
         until = _aware(shipment.lease_until)
@@ -470,11 +486,11 @@ def finish_orders(session: Session, ports: Ports, owner: str, timing: Timing, *,
     """Completes orders without a pending letter (also after a crash between the last hand-over
     and the completion). Each order is claimed first; the serial letter moves by compare-and-set."""
     lease = Lease(owner, ports.clock(), timing.lease)
-    no_pending = ~exists().where(Shipment.order_id == DispatchOrder.id, Shipment.state == ShipmentState.PENDING)
+    no_pending = ~exists().where(col(Shipment.order_id) == DispatchOrder.id, col(Shipment.state) == ShipmentState.PENDING)
     where = and_(col(DispatchOrder.completed_at).is_(None), col(DispatchOrder.cancelled_at).is_(None), no_pending,
                  col(DispatchOrder.provider).in_(list(ports.providers)))
     if order_id is not None:
-        where = and_(where, DispatchOrder.id == order_id)
+        where = and_(where, col(DispatchOrder.id) == order_id)
     finished = 0
     claimed = claim_leased(session, DispatchOrder, where, lease, limit=timing.housekeeping_batch)
     with given_back(session, DispatchOrder, claimed, owner):
@@ -485,9 +501,9 @@ def finish_orders(session: Session, ports: Ports, owner: str, timing: Timing, *,
 def finish_order(session: Session, ports: Ports, order_id: int) -> bool:
     """The serial letter goes from "dispatch ordered" to "with the provider" (or "failed" when no
     letter was taken), exactly once: whoever loses the compare-and-set does nothing."""
-    order = session.get(DispatchOrder, order_id, populate_existing=True)
-    serial = session.get(SerialLetter, order.serial_letter_id, populate_existing=True)
-    states = Counter(session.exec(select(Shipment.state).where(Shipment.order_id == order.id)))
+    order = get_row(session, DispatchOrder, order_id, WHAT_ORDER, populate_existing=True)
+    serial = get_row(session, SerialLetter, order.serial_letter_id, WHAT_SERIAL_LETTER, populate_existing=True)
+    states = Counter(session.exec(select(col(Shipment.state)).where(col(Shipment.order_id) == order_id)))
     if states[ShipmentState.PENDING] or order.completed_at is not None or order.cancelled_at is not None:
         return False
     provider = ports.provider(order.provider)
@@ -500,7 +516,7 @@ def finish_order(session: Session, ports: Ports, order_id: int) -> bool:
             move(session, serial, target, "provider_update")
         except (Conflict, IllegalTransition):
             return False  # another worker (or the in-process order run) completed it
-        record(session, serial, target.value, who="system", order=order.id, submitted=submitted,
+        record(session, serial, target.value, who="system", order=order_id, submitted=submitted,
                failed=states[ShipmentState.FAILED])
     order.completed_at = ports.clock()
     session.add(order)
@@ -594,7 +610,7 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
     changes, asked = [], []
     away: set[str] = set()
     for shipment in shipments:
-        key, provider = providers[shipment.id]
+        key, provider = providers[key_of(shipment)]
         if provider is None or key in away:
             continue
         try:
@@ -607,7 +623,7 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
         except Exception:  # one odd answer must not stop the others being asked
             log.exception("polling %s failed unexpectedly", shipment.reference)
             continue
-        asked.append(shipment.id)
+        asked.append(key_of(shipment))
         if change is not None:
             changes.append(change)
     tally.polled += len(asked)
@@ -620,7 +636,7 @@ def followed(now: datetime, timing: Timing) -> ColumnElement[bool]:
     """Letters the provider is asked about: not yet posted, or posted within `follow_posted`
     and not yet delivered (so a late "undeliverable" still reaches the thread)."""
     return or_(col(Shipment.state).in_(POLLED),
-               and_(Shipment.state == ShipmentState.POSTED, col(Shipment.posted_at) >= now - timing.follow_posted))
+               and_(col(Shipment.state) == ShipmentState.POSTED, col(Shipment.posted_at) >= now - timing.follow_posted))
 
 
 def poll_soon(session: Session, provider_refs: Collection[str]) -> int:
@@ -639,7 +655,7 @@ def poll_soon(session: Session, provider_refs: Collection[str]) -> int:
 def _providers_of(session: Session, ports: Ports, shipments: list[Shipment]) -> dict[int, tuple[str, Provider | None]]:
     keys = dict(session.exec(select(DispatchOrder.id, DispatchOrder.provider).where(
         col(DispatchOrder.id).in_({s.order_id for s in shipments}))).all())
-    return {s.id: (keys[s.order_id], ports.provider(keys[s.order_id])) for s in shipments}
+    return {key_of(s): (keys[s.order_id], ports.provider(keys[s.order_id])) for s in shipments}
 
 
 def _ask(provider: Provider, shipment: Shipment, remind_before: datetime | None = None) -> Change | None:
@@ -652,7 +668,7 @@ def _ask(provider: Provider, shipment: Shipment, remind_before: datetime | None 
         log.warning("provider has no letter %s any more", shipment.reference)
         return None
     new = STATUS_TO_STATE[letter.state]
-    change = Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status,
+    change = Change(key_of(shipment), shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status,
                     tracking_code=letter.tracking_code)
     rejected = shipment.cancel_requested_at is not None and letter.state not in (
         LetterStatus.CANCELLING, LetterStatus.CANCELLED)
@@ -715,13 +731,14 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         elif change.old is ShipmentState.POSTED and (change.new is not ShipmentState.POSTED or change.note):
             values["posted_at"] = None  # delivered or undeliverable: nothing more to wait for
         result = session.exec(update(Shipment).where(
-            col(Shipment.id) == change.shipment_id, Shipment.state == change.old, held_by(Shipment, lease.owner))
+            col(Shipment.id) == change.shipment_id, col(Shipment.state) == change.old, held_by(Shipment, lease.owner))
             .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue
-        serial = serials.get(change.serial_id) or session.get(SerialLetter, change.serial_id)
-        serials[change.serial_id] = serial
-        facts = {"reference": change.reference, "status": change.status}
+        serial = serials.get(change.serial_id)
+        if serial is None:
+            serial = serials[change.serial_id] = get_row(session, SerialLetter, change.serial_id, WHAT_SERIAL_LETTER)
+        facts: dict[str, Any] = {"reference": change.reference, "status": change.status}
         if change.reason:
             facts["reason"] = change.reason
         if change.tracking_code:
@@ -738,10 +755,10 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         applied.append(change)
     _cancels_rejected(session, serials, [change for change in applied if change.cancel_rejected])
     for (serial_id, kind), group in _grouped(applied).items():
-        facts: dict[str, Any] = {"count": len(group)}
+        summary: dict[str, Any] = {"count": len(group)}
         if group[0].new is ShipmentState.FAILED:
-            facts["letters"] = [f"{c.reference}: {c.reason}" for c in group[:20]]
-        record(session, serials[serial_id], kind, who="provider", **facts)
+            summary["letters"] = [f"{c.reference}: {c.reason}" for c in group[:20]]
+        record(session, serials[serial_id], kind, who="provider", **summary)
     session.commit()
     return len(applied)
 
@@ -813,18 +830,18 @@ def settle_serial_letters(session: Session, ports: Ports) -> int:
     current order has no letter still waiting are looked at (not every order ever sent)."""
     current_order = (select(func.max(DispatchOrder.id)).where(DispatchOrder.serial_letter_id == SerialLetter.id)
                      .correlate(SerialLetter).scalar_subquery())
-    waiting = exists().where(Shipment.order_id == current_order,
+    waiting = exists().where(col(Shipment.order_id) == current_order,
                              col(Shipment.state).in_([ShipmentState.PENDING, ShipmentState.SUBMITTED]))
-    serial_ids = list(session.exec(select(SerialLetter.id).where(
+    serial_ids = list(session.exec(select(key_column(SerialLetter)).where(
         col(SerialLetter.state).in_([LetterState.WITH_PROVIDER, LetterState.PRINTED]), ~waiting)))
     session.commit()
     return sum(settle_serial_letter(session, serial_id) for serial_id in serial_ids)
 
 
 def settle_serial_letter(session: Session, serial_id: int) -> bool:
-    serial = session.get(SerialLetter, serial_id, populate_existing=True)
-    order_id = session.exec(select(func.max(DispatchOrder.id)).where(DispatchOrder.serial_letter_id == serial_id)).one()
-    states = Counter(session.exec(select(Shipment.state).where(Shipment.order_id == order_id)))
+    serial = get_row(session, SerialLetter, serial_id, WHAT_SERIAL_LETTER, populate_existing=True)
+    order_id = session.exec(select(func.max(DispatchOrder.id)).where(col(DispatchOrder.serial_letter_id) == serial_id)).one()
+    states = Counter(session.exec(select(col(Shipment.state)).where(col(Shipment.order_id) == order_id)))
     target = settled_state(states.elements())
     if target is None or target is serial.state or not can_move(serial.state, target):
         session.commit()
@@ -855,7 +872,7 @@ def _settled_event(target: LetterState, states: Counter[ShipmentState]) -> tuple
 def approvals_to_remind(session: Session, now: datetime, after: timedelta, limit: int = 200) -> list[int]:
     """Pending requests older than `after`, not reminded yet; claimed by setting `reminded_at`
     (a reminder lost in a crash is not sent twice, nor at all: the expiry still follows)."""
-    where = and_(Approval.state == ApprovalState.PENDING, col(Approval.reminded_at).is_(None),
+    where = and_(col(Approval.state) == ApprovalState.PENDING, col(Approval.reminded_at).is_(None),
                  col(Approval.requested_at) <= now - after)
     return claim(session, Approval, where, {"reminded_at": now}, limit=limit)
 
@@ -863,14 +880,14 @@ def approvals_to_remind(session: Session, now: datetime, after: timedelta, limit
 def expire_approvals(session: Session, now: datetime, after: timedelta, limit: int = 200) -> list[int]:
     """Pending requests older than `after` become expired: compare-and-set from pending, so a
     manager deciding at the same moment either wins or sees "already expired"."""
-    where = and_(Approval.state == ApprovalState.PENDING, col(Approval.requested_at) <= now - after)
+    where = and_(col(Approval.state) == ApprovalState.PENDING, col(Approval.requested_at) <= now - after)
     expired = claim(session, Approval, where, {"state": ApprovalState.EXPIRED, "decided_at": now}, limit=limit)
     hours = round(after.total_seconds() / 3600, 1)
     for approval in _load(session, Approval, expired):
-        org = session.get(Organisation, approval.organisation_id)
+        org = get_row(session, Organisation, approval.organisation_id, WHAT_ORGANISATION)
         approval.outcome = Message("tracking.approval_expired", {"hours": _hours(hours)}).render(org.locale)
         session.add(approval)
-        serial = session.get(SerialLetter, approval.serial_letter_id)
+        serial = get_row(session, SerialLetter, approval.serial_letter_id, WHAT_SERIAL_LETTER)
         record(session, serial, "approval_expired", who="system", approval=approval.id, request=approval.kind.value,
                hours=_hours(hours))
     session.commit()
@@ -908,11 +925,11 @@ def purge_print_files(session: Session, ports: Ports, retention: timedelta, limi
     NULL ("no file any more") while sha256, pages and events stay as evidence."""
     now = ports.clock()
     old_orders = select(DispatchOrder.id).where(col(DispatchOrder.ordered_at) < now - retention)
-    where = and_(col(Shipment.print_path).is_not(None), Shipment.state != ShipmentState.PENDING,
+    where = and_(col(Shipment.print_path).is_not(None), col(Shipment.state) != ShipmentState.PENDING,
                  col(Shipment.order_id).in_(old_orders), lease_free(Shipment, now))
     purged = 0
     while shipments := locked_rows(session, Shipment, where, limit):
-        keys = [shipment.print_path for shipment in shipments]
+        keys = [shipment.print_path for shipment in shipments if shipment.print_path is not None]
         for shipment in shipments:
             shipment.print_path = None
             session.add(shipment)
