@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 TARGET = {"serve_peak_mb": 400, "seconds": 5}
 
 
-def letter(edit) -> bytes:  # noqa: ANN001 - a function changing the Pdf
+def letter(edit) -> bytes:
     from tests.factories import attachment
 
     pdf = pikepdf.open(io.BytesIO(attachment(1)))
@@ -190,7 +190,7 @@ def _flood(http: httpx.Client, pid: int, path: str, mib: int) -> dict[str, objec
     """A body streamed without Content-Length, so only counting it while it arrives can stop it."""
     chunk = b"x" * (1 << 20)
 
-    def body():  # noqa: ANN202 - a generator of chunks
+    def body():
         for _ in range(mib):
             yield chunk
 

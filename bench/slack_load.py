@@ -53,7 +53,7 @@ def main() -> None:
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "target": TARGET}))
 
 
-def _command_acks(slack, commands: int, concurrency: int) -> dict:  # noqa: ANN001 - a LocalSlack
+def _command_acks(slack, commands: int, concurrency: int) -> dict:
     """Rounds of `concurrency` commands at a time, bare and briefwerk alternating."""
     bare_url = _bare_app(slack)
     times: dict[str, list[float]] = {"bare": [], "briefwerk": []}
@@ -71,7 +71,7 @@ def _command_acks(slack, commands: int, concurrency: int) -> dict:  # noqa: ANN0
     return result
 
 
-def _fire(slack, url: str, count: int, concurrency: int) -> list[float]:  # noqa: ANN001 - a LocalSlack
+def _fire(slack, url: str, count: int, concurrency: int) -> list[float]:
     """`count` signed `/serienbrief` posts, `concurrency` in flight; milliseconds until each ack."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -101,7 +101,7 @@ def _fire(slack, url: str, count: int, concurrency: int) -> list[float]:  # noqa
         return list(pool.map(one, range(count)))
 
 
-def _bare_app(slack) -> str:  # noqa: ANN001 - a LocalSlack
+def _bare_app(slack) -> str:
     """A Bolt app with one command that acks and opens a one-block modal, behind the same events
     route and uvicorn as briefwerk; returns its events URL."""
     import uvicorn
@@ -115,7 +115,7 @@ def _bare_app(slack) -> str:  # noqa: ANN001 - a LocalSlack
     bare = App(signing_secret=SIGNING_SECRET, client=slack_client(BOT_TOKEN, slack.standin.api_url))
 
     @bare.command("/serienbrief")
-    def command(ack, body, client) -> None:  # noqa: ANN001 - Bolt's arguments
+    def command(ack, body, client) -> None:
         ack()
         client.views_open(trigger_id=body["trigger_id"], view=BARE_MODAL)
 
@@ -128,7 +128,7 @@ def _bare_app(slack) -> str:  # noqa: ANN001 - a LocalSlack
     return f"http://127.0.0.1:{port}/slack/events"
 
 
-def _page_clicks(slack, serial_id: int, clicks: int) -> dict:  # noqa: ANN001 - a LocalSlack
+def _page_clicks(slack, serial_id: int, clicks: int) -> dict:
     from bot.slack.ids import Action
     from bot.slack.local import ANNA, CHANNEL, SABINE
 
@@ -161,7 +161,7 @@ def _page_clicks(slack, serial_id: int, clicks: int) -> dict:  # noqa: ANN001 - 
             "click_ack_p50_ms": round(statistics.median(acks), 1), "click_ack_p95_ms": round(acks[int(len(acks) * 0.95) - 1], 1)}
 
 
-def _big_letter(session, contacts: int, team: str, user_id: str) -> int:  # noqa: ANN001 - a Session
+def _big_letter(session, contacts: int, team: str, user_id: str) -> int:
     from domain.actors import Actor
     from domain.models import Contact, Occupancy, Organisation, Property, Relation, Staff, Unit
     from domain.services import documents

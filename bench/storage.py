@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 TARGET = {"ratio": 1.5, "peak_mb": 300}
 
 
-def backend_for(kind: str, where: str):  # noqa: ANN201 - LocalBackend or S3Backend
+def backend_for(kind: str, where: str):
     from domain.storage import LocalBackend
 
     if kind == "local":

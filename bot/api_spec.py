@@ -6,6 +6,7 @@ from typing import Any
 
 from domain.uploads import IntakeLimits
 
+
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 

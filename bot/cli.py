@@ -218,7 +218,7 @@ def main() -> None:
     os.umask(0o027)  # the database, documents and print files are no one else's to read
     try:
         app()
-    except Exception as error:  # noqa: BLE001 - the one place that turns failures into a line
+    except Exception as error:
         code, line = _explain(error)
         if os.environ.get("BRIEFWERK_DEBUG"):
             raise
@@ -456,7 +456,6 @@ def worker(worker_id: str = typer.Option("", "--id", help="Name of this instance
 
     from bot.logs import configure_plain_logging
     from bot.scheduler import Worker, default_worker_id, run_blocking, slack_for
-
     from bot.slack.sealed_store import BadSecretKey, MissingSecretKey
 
     wiring = Wiring(_started(settings()))

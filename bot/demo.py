@@ -48,7 +48,7 @@ def demo_units() -> list[tuple[str, str, str]]:
 def demo_people(rng: random.Random) -> tuple[list[DemoContact], dict[str, list[tuple[str, str]]]]:
     """About 40 contacts: owners (some with 2–3 units, co-owners, one in Austria, one without a
     postal address) and tenants; returns contacts and unit -> [(contact, role)]."""
-    names = iter(rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 60))
+    names = iter(rng.sample([f"{first} {last}" for first in FIRST for last in LAST], 60))
     contacts: list[DemoContact] = []
 
     def person(*, here: str | None = None, registered: bool | None = None, **extra: str) -> DemoContact:
@@ -72,7 +72,7 @@ def demo_people(rng: random.Random) -> tuple[list[DemoContact], dict[str, list[t
     links: dict[str, list[tuple[str, str]]] = {}
     units = demo_units()
     owners = [person() for _ in range(20)]
-    for index, (unit_id, label, kind) in enumerate(units[:26]):
+    for index, (unit_id, _, _) in enumerate(units[:26]):
         owner = owners[index % len(owners)]  # owners 0–5 hold two apartments
         links.setdefault(unit_id, []).append((owner.number, "Eigentümer"))
     for index, (unit_id, _, _) in enumerate(units[26:]):

@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot import api
 from bot.http_guard import Guard
-from bot.providers.registry import PLUGINS
 from bot.portal import portal_mount
+from bot.providers.registry import PLUGINS
 from bot.slack.app import SlackDeps
 from bot.slack.socket_mode import SocketLink
 from domain.errors import BriefwerkError

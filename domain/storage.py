@@ -386,7 +386,7 @@ class FileStore:
         dead: list[tuple[Path, BinaryIO]] = []
         in_use: set[str] = set()
         for path in folder.glob("*.journal") if folder.is_dir() else ():
-            handle: BinaryIO = open(path, "rb")  # noqa: SIM115 - held (and locked) until recovered
+            handle: BinaryIO = open(path, "rb")
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # its process is still at work

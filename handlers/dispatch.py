@@ -20,7 +20,6 @@ from domain.errors import BriefwerkError, Conflict
 from domain.models import ApprovalKind
 from domain.services import dispatch, documents
 from handlers.common import (
-    view_failed,
     action_value,
     actor_of,
     contact_options,
@@ -28,6 +27,7 @@ from handlers.common import (
     meta,
     selected_values,
     update_view,
+    view_failed,
     view_of,
 )
 

@@ -55,7 +55,7 @@ def new_bucket(environment: dict[str, str]) -> str:
     return name
 
 
-def client(environment: dict[str, str]):  # noqa: ANN201 - boto3 builds its classes at run time
+def client(environment: dict[str, str]):
     return boto3.client("s3", endpoint_url=environment["AWS_ENDPOINT_URL"],
                         aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
                         aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],

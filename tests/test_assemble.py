@@ -391,8 +391,8 @@ def test_combined_file_holds_each_attachment_once(
 
     with pikepdf.open(tmp_path / "all.pdf") as pdf:
         shared = {
-            "A2": {pdf.pages[i].obj.Contents.objgen for i, l in enumerate(labels) if l[:2] == "A2"},
-            "A3": {pdf.pages[i].obj.Contents.objgen for i, l in enumerate(labels) if l[:2] == "A3"},
+            "A2": {pdf.pages[i].obj.Contents.objgen for i, label in enumerate(labels) if label[:2] == "A2"},
+            "A3": {pdf.pages[i].obj.Contents.objgen for i, label in enumerate(labels) if label[:2] == "A3"},
         }
         assert {name: len(streams) for name, streams in shared.items()} == {"A2": 2, "A3": 3}
         page_objects = {pdf.pages[i].obj.objgen for i in range(46)}

@@ -76,9 +76,9 @@ def test_missing_columns_refuse_the_file_naming_them(session: Session, organisat
 
 def test_a_wrong_delimiter_is_named_as_such(session: Session, organisation: Organisation) -> None:
     with pytest.raises(InvalidInput) as raised:
-        run(session, organisation, "x.csv", "Objekt-Nr|Einheit-Nr|Name|Rolle\nL|E1|A|Mieter\n".encode())
+        run(session, organisation, "x.csv", b"Objekt-Nr|Einheit-Nr|Name|Rolle\nL|E1|A|Mieter\n")
     assert "nur eine Spalte" in raised.value.render("de")
-    report = run(session, organisation, "y.csv", "Objekt-Nr;Einheit-Nr;Kontakt-Nr;Name;Rolle\nL|E1|K|A|Mieter\n".encode())
+    report = run(session, organisation, "y.csv", b"Objekt-Nr;Einheit-Nr;Kontakt-Nr;Name;Rolle\nL|E1|K|A|Mieter\n")
     assert report.rejected[0].render("de") == "hat 1 Feld statt 5 – falsches Trennzeichen?"
 
 

@@ -54,7 +54,7 @@ class Instances:
         return {**self.base, "BRIEFWERK_HOME": str(home), **extra}
 
     def start(self, name: str, *args: str, **extra: str) -> subprocess.Popen:
-        log = open(self.tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.tmp_path / f"{name}.log", "wb")
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=self.env(name, **extra),
                                    cwd=self.tmp_path, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)

@@ -18,6 +18,8 @@ from bot.providers.letterxpress.client import (
     cancel_deadline,
     read_answer,
 )
+from bot.providers.letterxpress.standin import LetterXpressStandIn
+from bot.providers.loopback import Fault
 from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
@@ -27,8 +29,6 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from bot.providers.loopback import Fault
-from bot.providers.letterxpress.standin import LetterXpressStandIn
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 FAST = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.dispatch import ButtonState
 import bot.slack.texts  # noqa: F401 - the Slack texts join the catalog
+from domain.dispatch import ButtonState
 from domain.messages import CATALOG, Message, render
 from domain.models import LetterState, Role
 from domain.recipients import PaperReason

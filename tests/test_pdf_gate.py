@@ -56,7 +56,7 @@ def test_other_projects_test_files(name: str, tmp_path: Path) -> None:
             assert not pdf.is_encrypted
 
 
-def letter(tmp_path: Path, edit, name: str = "angriff.pdf") -> Path:  # noqa: ANN001 - a function changing the Pdf
+def letter(tmp_path: Path, edit, name: str = "angriff.pdf") -> Path:
     pdf = pikepdf.open(io.BytesIO(attachment(1)))
     edit(pdf)
     path = tmp_path / name

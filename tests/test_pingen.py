@@ -11,24 +11,24 @@ from pathlib import Path
 import pytest
 
 from bot.integrations.http import CredentialsRefused, RetryPolicy
+from bot.providers.loopback import Fault
 from bot.providers.pingen.client import (
     PingenConfig,
     PingenProvider,
     WebhookSignatureInvalid,
     parse_webhook,
 )
+from bot.providers.pingen.standin import PingenStandIn
 from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
-    PriceQuery,
     LetterStatus,
+    PriceQuery,
     PrintOptions,
     ProviderLetter,
     ProviderUnavailable,
     ShipmentRequest,
 )
-from bot.providers.loopback import Fault
-from bot.providers.pingen.standin import PingenStandIn
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 FAST = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)

@@ -10,12 +10,12 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.providers.pingen.client import PingenProvider
+from bot.providers.pingen.standin import PingenStandIn
 from bot.settings import Settings
 from bot.slack.local import LocalSlack
 from domain.models import DispatchOrder, LetterState, SerialLetter, Shipment, ShipmentState, utcnow
 from tests.factories import estate
-from bot.providers.pingen.standin import PingenStandIn
-from bot.providers.pingen.client import PingenProvider
 from tests.test_pingen import WEBHOOK_SECRET, config_for
 from tests.test_pingen import shipment as request_for
 

@@ -27,6 +27,7 @@ from bot.integrations.portal_webhook import (
     signature,
     signature_valid,
 )
+from bot.providers.loopback import LoopbackServer, Reply, Request
 from bot.settings import Settings
 from bot.wiring import Wiring
 from domain.models import PortalDocument, WebhookDelivery
@@ -35,7 +36,6 @@ from domain.services import documents, intake, release
 from domain.split import ByMarker
 from tests.factories import batch_for, estate
 from tests.portal_support import released_letter
-from bot.providers.loopback import LoopbackServer, Reply, Request
 
 SECRET = "whsec-test-3b1f"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

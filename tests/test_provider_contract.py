@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -25,6 +25,8 @@ from bot.providers.pingen.client import PingenProvider
 from bot.providers.pingen.settings import PingenConfig
 from bot.providers.pingen.standin import PingenStandIn
 from bot.providers.registry import PLUGINS
+from bot.slack import views
+from bot.slack.texts import t as text
 from domain.actors import Actor
 from domain.models import Event, LetterState, Organisation, SerialLetter, Shipment, ShipmentState
 from domain.ports import Ports, Provider
@@ -32,8 +34,6 @@ from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, intake, release, tracking
 from domain.split import ByMarker
 from domain.storage import LocalBackend
-from bot.slack import views
-from bot.slack.texts import t as text
 from tests.factories import attachment, batch_for, estate
 
 

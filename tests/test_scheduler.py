@@ -6,7 +6,6 @@ way to "posted", each letter submitted once and each status change posted once."
 from __future__ import annotations
 
 import hashlib
-
 import threading
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from sqlmodel import Session, select
 
 from bot.integrations.http import RetryPolicy
 from bot.providers.pingen.client import PingenConfig
+from bot.providers.pingen.standin import PingenStandIn
 from bot.scheduler import JobIntervals, Worker, build_scheduler
 from bot.settings import Settings
 from bot.slack import views
@@ -71,7 +71,6 @@ from domain.services import approvals, dispatch, documents, intake, release, tra
 from domain.split import ByMarker
 from tests.conftest import empty_tables
 from tests.factories import attachment, batch_for, estate
-from bot.providers.pingen.standin import PingenStandIn
 
 BOT_TOKEN = "xoxb-scheduler-test"
 THREAD_CHANNEL = "C0THREADS"

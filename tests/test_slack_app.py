@@ -281,7 +281,7 @@ def click_twice(slack: LocalSlack, user_id: str, view: dict, action_id: str) -> 
     from bot.slackstandin.validation import all_elements
 
     block, element = next((b, e) for b, e in all_elements(view["blocks"]) if e.get("action_id") == action_id)
-    for attempt in range(2):
+    for _ in range(2):
         request = block_actions(
             user={"id": user_id, "name": user_id, "team_id": TEAM}, team={"id": TEAM, "domain": "sonne"},
             api_app_id="A0STANDIN1", actions=[action_for(block, element, None, f"{time.time():.6f}")],

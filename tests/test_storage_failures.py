@@ -17,7 +17,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from domain.actors import Actor
-from domain.models import Event, LetterState, Organisation, SerialLetter, Shipment, ShipmentState, SourceDocument, UnitDocument
+from domain.models import (
+    Event,
+    LetterState,
+    Organisation,
+    SerialLetter,
+    Shipment,
+    ShipmentState,
+    SourceDocument,
+    UnitDocument,
+)
 from domain.ports import Ports
 from domain.services import dispatch, documents, intake, storage
 from domain.split import ByMarker
@@ -128,7 +137,7 @@ def test_a_full_disk_during_a_reupload_changes_nothing(session: Session, ports: 
     before = documents_as_committed(session, serial.id)
     place, calls = LocalBackend.place, []
 
-    def full_after_fifty(self, key, staged):  # noqa: ANN001 - the real signature
+    def full_after_fifty(self, key, staged):
         calls.append(key)
         if len(calls) > 50:
             raise OSError(errno.ENOSPC, "No space left on device")

@@ -21,7 +21,6 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
-
 class FileMailer:
     def __init__(self, folder: Path) -> None:
         self.folder = folder

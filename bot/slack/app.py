@@ -27,8 +27,8 @@ from sqlmodel import Session, col, select
 
 from bot.slack import views
 from bot.slack.background import REQUEST, Background
-from bot.slack.texts import t
 from bot.slack.sealed_store import SealedInstallationStore, installation_store
+from bot.slack.texts import t
 from bot.slack_tables import OAUTH_STATES
 from bot.wiring import Wiring
 from domain.actors import Actor

@@ -5,6 +5,7 @@ view renders only the latest state asked for (a page click overtaken by the next
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
@@ -58,10 +59,8 @@ class Background:
                     self._rendering.discard(view_id)
                     return
             context, work, on_failure, args = job
-            try:
+            with contextlib.suppress(Exception):  # logged and told by _logged; the next state still renders
                 context.run(_logged, work, on_failure, *args)
-            except Exception:  # noqa: BLE001 - logged and told by _logged; the view's next state still renders
-                pass
 
     def _track(self, future: Future[Any]) -> Future[Any]:
         with self._lock:
@@ -116,6 +115,6 @@ def _logged(work: Callable[..., Any], on_failure: Failure | None, *args: Any) ->
         if on_failure is not None:
             try:
                 on_failure(error)
-            except Exception:  # noqa: BLE001 - telling failed too (Slack away): the log has both
+            except Exception:
                 log.exception("could not tell the user that %s failed", getattr(work, "__name__", work))
         raise

@@ -57,7 +57,7 @@ class Notifier:
             self.client.chat_postMessage(channel=serial.thread_channel, thread_ts=serial.thread_ts,
                                          **views.thread_reply(event, org.locale))
             return 1
-        except Exception as error:  # noqa: BLE001 - any failure: give the event back for the next run
+        except Exception as error:
             log.warning("could not post event %s: %s", event.id, getattr(error, "response", {}) or error)
             self.session.execute(update(Event).where(col(Event.id) == event.id).values(announced_at=None))
             self.session.commit()

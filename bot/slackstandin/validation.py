@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 DOCS = "https://docs.slack.dev/reference"
@@ -33,7 +33,7 @@ MAX_VIEW_BYTES = 250_000
 MAX_ID = 255
 
 
-class Surface(str, Enum):
+class Surface(StrEnum):
     """Where blocks are shown; some blocks and limits depend on it."""
 
     MESSAGE = "message"

@@ -533,7 +533,7 @@ class CombinedPdfWriter:
         self._sink: BinaryIO
         if isinstance(target, (str, PathLike)):
             self._path = Path(target)
-            self._sink = open(self._path, "wb")  # noqa: SIM115
+            self._sink = open(self._path, "wb")
         else:
             self._sink = target
         self._owned = self._path is not None

@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M:%S")
 
 
@@ -166,7 +166,7 @@ def evidence_pdf(evidence: Evidence) -> bytes:
                                  author=evidence.organisation, invariant=1)
     story = [
         Paragraph(f"Versendungsprotokoll – {_escape(evidence.title)} (Nr. {evidence.serial_id})", head),
-        Paragraph(f"{_escape(evidence.organisation)} · {_escape(evidence.property_name)} · Stand: {local_time(datetime.now(timezone.utc))} · "
+        Paragraph(f"{_escape(evidence.organisation)} · {_escape(evidence.property_name)} · Stand: {local_time(datetime.now(UTC))} · "
                   f"Zustand: {evidence.state} · {len(evidence.letters)} Briefe", body),
         Spacer(1, 4 * mm),
         _table([["Zeit", "Ereignis", "Wer", "Einzelheiten"]] +

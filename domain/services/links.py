@@ -7,25 +7,25 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor
-from domain.messages import Message
-from domain.errors import InvalidInput, NotFound
 from domain.addresses import PostalAddress
 from domain.dispatch import PlannedLetter
+from domain.errors import InvalidInput, NotFound
+from domain.messages import Message
 from domain.models import DownloadLink, Organisation, SerialLetter, Staff
 from domain.notifications import download_link_email
 from domain.pdf.pdfa import PdfaSources, write_pdfa
 from domain.ports import Ports
 from domain.services.approvals import managers_of
 from domain.services.dispatch import build_plan, part_recipes
-from domain.services.printfiles import print_context, print_parts_of
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
 from domain.services.lookup import get_row, key_of
+from domain.services.printfiles import print_context, print_parts_of
 from domain.services.storage import all_or_nothing
 
 
@@ -138,7 +138,7 @@ def open_download(session: Session, ports: Ports, token: str, visitor: Visitor |
     if link is None:
         raise NotFound("not_found", what=Message("what.download_link"), ref="…")
     now = ports.clock()
-    expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=timezone.utc)
+    expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
     if link.purged_at is not None or expires < now or not link.path or not ports.files.has(link.path):
         raise InvalidInput("link.expired", expired=expires.strftime("%d.%m.%Y %H:%M UTC"))
     serial = get_row(session, SerialLetter, link.serial_letter_id, Message("what.serial_letter"))

@@ -73,7 +73,7 @@ def discard_uncommitted(session: Session, files: FileStore) -> int:
         return 0
     try:
         keep = referenced(session, created)
-    except Exception:  # the database is away: keep everything, the sweep collects it later
+    except Exception:  # noqa: BLE001 - the database is away: keep everything, the sweep collects it later
         files.committed()
         return 0
     return files.discard_created(keep)

@@ -20,8 +20,6 @@ from sqlmodel import Session, SQLModel, col, select
 
 from domain.addresses import PostalAddress
 from domain.errors import BriefwerkError, Conflict, IllegalTransition, InvalidInput
-from domain.storage import BlobCorrupt, BlobMissing
-from domain.services.storage import remove_unnamed
 from domain.messages import Message
 from domain.models import (
     Approval,
@@ -45,10 +43,12 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from domain.services.printfiles import PrintContext, berlin_today, build_print_files, order_key, print_context
 from domain.services.events import move, record
 from domain.services.lookup import get_row, key_of
+from domain.services.printfiles import PrintContext, berlin_today, build_print_files, order_key, print_context
+from domain.services.storage import remove_unnamed
 from domain.states import can_move
+from domain.storage import BlobCorrupt, BlobMissing
 
 log = logging.getLogger(__name__)
 

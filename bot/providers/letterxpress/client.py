@@ -42,8 +42,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.providers.letterxpress.capabilities import cancel_deadline, capabilities
-from bot.providers.letterxpress.settings import LetterXpressConfig
 from bot.integrations.http import (
     Clock,
     CredentialsRefused,
@@ -52,10 +50,12 @@ from bot.integrations.http import (
     Transient,
     exchange,
     read_print_file,
-    require_newest_first,
     refuse_registered_abroad,
+    require_newest_first,
     with_retries,
 )
+from bot.providers.letterxpress.capabilities import cancel_deadline, capabilities
+from bot.providers.letterxpress.settings import LetterXpressConfig
 from domain.errors import InvalidInput
 from domain.ports import (
     LetterStatus,

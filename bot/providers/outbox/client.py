@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.providers.outbox.capabilities import capabilities
@@ -62,7 +62,7 @@ class OutboxProvider:
             "recipient": request.recipient.model_dump(),
             "address_lines": request.recipient.window_lines(),
             "options": asdict(request.options),
-            "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **request.extra,
         }
         self._put_text(self._sidecar(request.reference), json.dumps(entry, ensure_ascii=False, indent=2))

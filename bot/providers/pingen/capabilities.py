@@ -7,7 +7,6 @@ from bot.providers.pingen.settings import PingenConfig
 from domain.messages import Message
 from domain.ports import Capabilities
 
-
 # Pingen's registered products and their meta_data (sender and recipient) are described for
 # Switzerland only (pingen2-sdk-php LetterMetaData*Attributes.php, checked 2026-11-30); a German
 # Einschreiben through Pingen is unconfirmed, so it is offered only to a Swiss home country.

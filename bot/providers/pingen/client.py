@@ -55,8 +55,6 @@ from typing import Any, Self
 
 import httpx
 
-from bot.providers.pingen.capabilities import capabilities
-from bot.providers.pingen.settings import DeliveryProduct, PingenConfig
 from bot.integrations.http import (
     CredentialsRefused,
     Sleep,
@@ -65,9 +63,11 @@ from bot.integrations.http import (
     provider_reason,
     read_print_file,
     refuse_registered_abroad,
-    with_retries,
     require_newest_first,
+    with_retries,
 )
+from bot.providers.pingen.capabilities import capabilities
+from bot.providers.pingen.settings import DeliveryProduct, PingenConfig
 from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (

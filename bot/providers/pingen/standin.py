@@ -201,7 +201,7 @@ class PingenStandIn:
     )
 
     def handle(self, request: Request) -> Reply:
-        for method, pattern, route in self.ROUTES:
+        for method, pattern, route in self.ROUTES:  # noqa: B007 - the matched route is used after the loop
             match = re.fullmatch(pattern, request.path)
             if method == request.method and match:
                 break
