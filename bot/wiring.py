@@ -20,6 +20,7 @@ from bot.integrations.portal_webhook import WebhookPortalStore
 from bot.settings import Settings
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
+from domain.services.preflight import DatabaseFacts
 from domain.services.storage import check_marker, discard_uncommitted, recover
 from domain.storage import Backend, LocalBackend
 
@@ -36,8 +37,8 @@ class Wiring:
 
     @cached_property
     def checks(self) -> PreflightCache:
-        """Inspected documents stay known for the process's lifetime."""
-        return PreflightCache()
+        """Measured documents stay known in the database: across restarts and instances."""
+        return PreflightCache(DatabaseFacts(self.engine))
 
     @cached_property
     def providers(self) -> dict[str, Provider]:

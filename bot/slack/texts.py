@@ -193,6 +193,10 @@ UI: dict[str, dict[str, str]] = {
         "en": "*❌ {count} letters fail the postal requirements:*",
     },
     "dispatch.more_failing": {"de": "… und {count} weitere", "en": "… and {count} more"},
+    "dispatch.advised": {
+        "de": "*ℹ️ {count} Briefe weichen leicht von DIN 5008 ab, bleiben im Fenster aber lesbar (kein Adressblatt, keine Kosten):*",
+        "en": "*ℹ️ {count} letters deviate slightly from DIN 5008 but stay readable in the window (no cover sheet, no cost):*",
+    },
     "dispatch.changed": {
         "de": "🔄 Der Serienbrief wurde inzwischen geändert; die Ansicht zeigt den aktuellen Stand.",
         "en": "🔄 The serial letter changed meanwhile; the view shows the current state.",

@@ -54,7 +54,7 @@ from domain.services.documents import (
 )
 from domain.services.events import move, record
 from domain.services.storage import all_or_nothing
-from domain.services.preflight import letter_check, profile_for
+from domain.services.preflight import letter_check, prepare_preflight, profile_for
 
 UNAVAILABLE = Capabilities(available=False)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,6 +85,7 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
         already_sent=already_sent(session, serial.id),
     )
     preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
+    prepare_preflight(preflight, ports, inputs)
     return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
 
 
