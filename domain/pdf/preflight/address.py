@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from domain.addresses import HOME_COUNTRY, PostalAddress, country_name, normalise
 from domain.pdf.geometry import Rect
@@ -13,32 +13,32 @@ def _squeezed(text: str) -> str:
     return normalise(text).replace(" ", "")
 
 
-def _address_parts(
-    address: PostalAddress, home_country: str
-) -> dict[str, Callable[[TextLine], bool]]:
-    """A test per part of the address: does this line spell it?"""
-
-    def words_of(value: str) -> Callable[[TextLine], bool]:
-        wanted = frozenset(normalise(value).split())
-        return lambda line: wanted <= line.words
-
-    def holds(*values: str) -> Callable[[TextLine], bool]:
-        wanted = [_squeezed(value) for value in values]
-        return lambda line: all(value in line.squeezed for value in wanted)
-
-    def any_of(*values: str) -> Callable[[TextLine], bool]:
-        wanted = [_squeezed(value) for value in values]
-        return lambda line: any(value in line.squeezed for value in wanted)
-
-    parts = {"name": words_of(address.name), "street": holds(address.street)}
+def _candidates(
+    lines: Sequence[TextLine], address: PostalAddress, home_country: str
+) -> dict[str, list[TextLine]]:
+    """Per part of the address, the lines that spell it: the name word by word, the rest as
+    whole strings (plain comprehensions: this runs for every letter of a serial letter)."""
+    name = frozenset(normalise(address.name).split())
+    street = _squeezed(address.street)
+    postcode, city = _squeezed(address.postcode), _squeezed(address.city)
+    found = {
+        "name": [line for line in lines if name <= line.words],
+        "street": [line for line in lines if street in line.squeezed],
+    }
     if address.addition:
-        parts["addition"] = holds(address.addition)
-    parts["city_line"] = holds(address.postcode, address.city)
+        addition = _squeezed(address.addition)
+        found["addition"] = [line for line in lines if addition in line.squeezed]
+    found["city_line"] = [
+        line for line in lines if postcode in line.squeezed and city in line.squeezed
+    ]
     if address.country != home_country:
-        parts["country"] = any_of(
-            country_name(address.country, "de"), country_name(address.country, "en")
-        )
-    return parts
+        names = [
+            _squeezed(country_name(address.country, locale)) for locale in ("de", "en")
+        ]
+        found["country"] = [
+            line for line in lines if any(name in line.squeezed for name in names)
+        ]
+    return found
 
 
 def locate_address(
@@ -50,13 +50,14 @@ def locate_address(
     above it (the country just below), left-aligned with it, so a street named again in the
     letter's text does not count.
     """
-    parts = _address_parts(address, home_country)
-    candidates = {name: [line for line in lines if test(line)] for name, test in parts.items()}
-    anchors = candidates["city_line"] or candidates["street"]
+    candidates = _candidates(lines, address, home_country)
+    anchored_on = "city_line" if candidates["city_line"] else "street"
     best: tuple[int, float, Rect] | None = None
-    for anchor in anchors:
+    for anchor in candidates[anchored_on]:
         block, found = anchor.rect, 1
         for name, matches in candidates.items():
+            if name == anchored_on:
+                continue  # the sender's "10115 Berlin" above is not a second city line
             near = [
                 line
                 for line in matches

@@ -3,8 +3,7 @@ per document hash and profile version (domain.services.preflight), read back wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
 from domain.addresses import normalise
@@ -28,24 +27,26 @@ class ZoneHit:
     others: int = 0
 
 
-@dataclass(frozen=True)
 class TextLine:
-    rect: Rect
-    text: str
-    stored_norm: str | None = field(default=None, compare=False, repr=False)  # read back
+    """A line of text on page 1 and where it sits, kept in its normalised form for comparing
+    (domain.addresses.normalise: computed once, and stored, so a restart does not again)."""
 
-    @cached_property
-    def norm(self) -> str:
-        """normalise(text), stored with the facts so a restart does not compute it again."""
-        return self.stored_norm if self.stored_norm is not None else normalise(self.text)
+    __slots__ = ("rect", "norm", "words", "squeezed")
 
-    @cached_property
-    def words(self) -> frozenset[str]:
-        return frozenset(self.norm.split())
+    def __init__(self, rect: Rect, text: str = "", *, norm: str | None = None) -> None:
+        self.rect = rect
+        self.norm = normalise(text) if norm is None else norm
+        self.words = frozenset(self.norm.split())
+        self.squeezed = self.norm.replace(" ", "")
 
-    @cached_property
-    def squeezed(self) -> str:
-        return self.norm.replace(" ", "")
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextLine) and (self.rect, self.norm) == (other.rect, other.norm)
+
+    def __hash__(self) -> int:
+        return hash((self.rect, self.norm))
+
+    def __repr__(self) -> str:
+        return f"TextLine({self.rect!r}, norm={self.norm!r})"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class FirstPage:
     window_text: str  # the text inside the band the window always shows
     lines: tuple[TextLine, ...]  # text lines in the upper half of the page, to find the address
     images: tuple[Rect, ...]  # images reaching into the window band
+    window_norm: str | None = None  # normalise(window_text), stored with the facts
+
+    def __post_init__(self) -> None:
+        if self.window_norm is None:
+            object.__setattr__(self, "window_norm", normalise(self.window_text))
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,8 @@ def _rect(values: list[float]) -> Rect:
 
 
 def _box(rect: Rect) -> list[float]:
-    return [rect.left, rect.top, rect.width, rect.height]
+    """To a hundredth of a millimetre: finer than any rule's tolerance, and short to store."""
+    return [round(rect.left, 2), round(rect.top, 2), round(rect.width, 2), round(rect.height, 2)]
 
 
 def facts_to_json(facts: DocumentFacts) -> dict[str, Any]:
@@ -91,7 +98,8 @@ def facts_to_json(facts: DocumentFacts) -> dict[str, Any]:
     if first is not None:
         data["first"] = {
             "window": first.window_text,
-            "lines": [[*_box(line.rect), line.text, line.norm] for line in first.lines],
+            "window_norm": first.window_norm,
+            "lines": [[*_box(line.rect), line.norm] for line in first.lines],
             "images": [_box(image) for image in first.images],
         }
     return data
@@ -114,8 +122,9 @@ def facts_from_json(data: dict[str, Any], profile: ProviderProfile) -> DocumentF
         ),
         first_page=FirstPage(
             first["window"],
-            tuple(TextLine(Rect(l, t, w, h), text, norm) for l, t, w, h, text, norm in first["lines"]),
+            tuple(TextLine(Rect(l, t, w, h), norm=norm) for l, t, w, h, norm in first["lines"]),
             tuple(_rect(box) for box in first["images"]),
+            first["window_norm"],
         )
         if first is not None
         else None,

@@ -139,7 +139,7 @@ def _first_page(
                 continue
             text = " ".join(textpage.get_text_bounded(*box).split())
             if text:
-                fragments.append(TextLine(rect, text))
+                fragments.append((rect, text))
     finally:
         textpage.close()
     return FirstPage(window, tuple(_merge_lines(fragments)), tuple(images))
@@ -150,28 +150,21 @@ def _clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _merge_lines(fragments: list[TextLine], max_gap_mm: float = 3.0) -> list[TextLine]:
+def _merge_lines(fragments: list[tuple[Rect, str]], max_gap_mm: float = 3.0) -> list[TextLine]:
     """Join the pieces pdfium reports (one per text object, often a word in Word exports) into
     lines: same baseline band, small horizontal gaps."""
-    lines: list[TextLine] = []
-    for fragment in sorted(fragments, key=lambda f: (round(f.rect.top, 1), f.rect.left)):
-        for index, line in enumerate(lines):
-            overlap = min(line.rect.bottom, fragment.rect.bottom) - max(
-                line.rect.top, fragment.rect.top
-            )
-            gap = fragment.rect.left - line.rect.right
-            if (
-                overlap >= 0.5 * min(line.rect.height, fragment.rect.height)
-                and -1.0 <= gap <= max_gap_mm
-            ):
+    lines: list[tuple[Rect, str]] = []
+    for rect, text in sorted(fragments, key=lambda f: (round(f[0].top, 1), f[0].left)):
+        for index, (line, joined) in enumerate(lines):
+            overlap = min(line.bottom, rect.bottom) - max(line.top, rect.top)
+            gap = rect.left - line.right
+            if overlap >= 0.5 * min(line.height, rect.height) and -1.0 <= gap <= max_gap_mm:
                 glue = " " if gap > 0.3 else ""
-                lines[index] = TextLine(
-                    line.rect.union(fragment.rect), f"{line.text}{glue}{fragment.text}"
-                )
+                lines[index] = (line.union(rect), f"{joined}{glue}{text}")
                 break
         else:
-            lines.append(fragment)
-    return lines
+            lines.append((rect, text))
+    return [TextLine(rect, text) for rect, text in lines]
 
 
 def open_pdf(pdf: Document) -> pdfium.PdfDocument:

@@ -148,7 +148,9 @@ def _window_reads(
         return [Finding(Rule.ADDRESS_MISSING, message, 1, 0)]
     if recipient is None:
         return []
-    missing = address_mismatches(first.window_text, recipient, home_country)
+    missing = address_mismatches(
+        first.window_text, recipient, home_country, window_norm=first.window_norm
+    )
     if not missing:
         return []
     facts = {
