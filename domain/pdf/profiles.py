@@ -150,7 +150,7 @@ class ProviderProfile(BaseModel):
     def page_limit(self, country: str) -> int | None:
         return self.max_pages_by_country.get(country, self.max_pages)
 
-    @property
+    @property  # not cached: model_copy(update=...) would carry a stale value over
     def visible_band(self) -> Rect:
         """What the envelope window always shows: an address crossing its edge blocks dispatch."""
         return self.envelope.visible_band() if self.envelope else self.address_zone

@@ -72,6 +72,7 @@ class Preflight:
         self.cache_size = cache_size
         self.store = store
         self.version = f"{profile.version}.{FACTS_VERSION}"
+        self.band = profile.visible_band  # computed once: every letter asks
         self._memory: OrderedDict[str, DocumentFacts] = OrderedDict()
         self._digests: dict[tuple, str] = {}
         self.hits = 0  # known from memory or the store
@@ -124,12 +125,15 @@ class Preflight:
             unknown = [digest for digest in unknown if digest not in loaded]
         if not unknown:
             return
-        measured = measure_many([_source(by_digest[d]) for d in unknown], self.profile, workers)
+        sources = [_source(by_digest[digest]) for digest in unknown]
+        done = 0
+        for chunk in measure_chunks(sources, self.profile, workers):  # each as soon as it is ready
+            digests, done = unknown[done : done + len(chunk)], done + len(chunk)
+            for digest, data in zip(digests, chunk):
+                self._remember(digest, facts_from_json(data, self.profile))
+            if self.store is not None:
+                self.store.save(self.profile.key, self.version, dict(zip(digests, chunk)))
         self.misses += len(unknown)
-        for digest, data in zip(unknown, measured):
-            self._remember(digest, facts_from_json(data, self.profile))
-        if self.store is not None:
-            self.store.save(self.profile.key, self.version, dict(zip(unknown, measured)))
 
     def _recall(self, digest: str) -> DocumentFacts | None:
         facts = self._memory.get(digest)
@@ -186,6 +190,7 @@ class Preflight:
             pages=pages if pages is not None else offset,
             size=size if size is not None else sum(document.size for document in facts),
             covered=bool(cover_pages),
+            band=self.band,
         )
         return PreflightReport(tuple(findings + letter_findings(letter)))
 
@@ -211,14 +216,22 @@ def _source(pdf: Document) -> Path | bytes:
 def measure_many(
     documents: Sequence[Path | bytes], profile: ProviderProfile, workers: int = 1
 ) -> list[dict[str, Any]]:
-    """The facts of each document as JSON, in order; on several processes when it pays."""
+    """The facts of each document as JSON, in order."""
+    return [data for chunk in measure_chunks(documents, profile, workers) for data in chunk]
+
+
+def measure_chunks(
+    documents: Sequence[Path | bytes], profile: ProviderProfile, workers: int = 1
+) -> Iterator[list[dict[str, Any]]]:
+    """The facts of the documents as JSON, chunk by chunk in order, each as soon as it is
+    measured; on several processes when it pays (pdfium is not thread-safe)."""
     if workers <= 1 or len(documents) < POOL_THRESHOLD:
-        return _measure_chunk(list(documents), profile)
+        yield _measure_chunk(list(documents), profile)
+        return
     size = max(16, len(documents) // (workers * 8))
     chunks = [list(documents[start : start + size]) for start in range(0, len(documents), size)]
     with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        results = pool.map(_measure_chunk, chunks, [profile] * len(chunks))
-        return [data for chunk in results for data in chunk]
+        yield from pool.map(_measure_chunk, chunks, [profile] * len(chunks))
 
 
 def _measure_chunk(documents: list[Path | bytes], profile: ProviderProfile) -> list[dict[str, Any]]:

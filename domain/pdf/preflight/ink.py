@@ -41,10 +41,12 @@ def objects_in_zones(
     def wanted(rect: Rect) -> bool:
         return any(rect.intersects(target) for target in targets)
 
+    # Without zones only pictures matter (an address as an image); text is most of a page.
+    kinds = frozenset(_OBJECT_KINDS) if zones else frozenset({pdfium_c.FPDF_PAGEOBJ_IMAGE})
     ink = _Ink(page)
     found: dict[str, ZoneHit] = {}
     images: list[Rect] = []
-    for obj, kind, rect in _page_objects(page, frame, wanted):
+    for obj, kind, rect in _page_objects(page, frame, wanted, kinds):
         if window is not None and kind == "image":
             inside = overlap(rect, window)
             if inside and area(inside) >= _IMAGE_SHARE_OF_WINDOW * area(window):
@@ -67,16 +69,22 @@ def objects_in_zones(
 
 
 def _page_objects(
-    page: pdfium.PdfPage, frame: PageFrame, wanted: Callable[[Rect], bool]
+    page: pdfium.PdfPage, frame: PageFrame, wanted: Callable[[Rect], bool], kinds: frozenset[int]
 ) -> Iterator[tuple[object, str, Rect]]:
-    """The page's drawing objects (descending into form XObjects) whose bounds pass `wanted`, with
-    their bounds on the sheet. Works on raw handles: a page may hold thousands of objects."""
+    """The page's drawing objects of `kinds` (descending into form XObjects) whose bounds pass
+    `wanted`, with their bounds on the sheet. Works on raw handles: a page may hold thousands of
+    objects, so the type is asked before the bounds."""
     bounds = [ctypes.c_float() for _ in range(4)]
 
     def walk(parent, count, get, matrix: _Matrix | None, depth: int):
         for i in range(count(parent)):
             obj = get(parent, i)
-            if not obj or not pdfium_c.FPDFPageObj_GetBounds(obj, *bounds):
+            if not obj:
+                continue
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind not in kinds and kind != pdfium_c.FPDF_PAGEOBJ_FORM:
+                continue
+            if not pdfium_c.FPDFPageObj_GetBounds(obj, *bounds):
                 continue
             box = tuple(value.value for value in bounds)
             if matrix is not None:
@@ -84,7 +92,6 @@ def _page_objects(
             rect = frame.to_sheet(*box)
             if not wanted(rect):
                 continue
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
                 if depth < 12:
                     inner = _form_matrix(obj)
@@ -95,7 +102,7 @@ def _page_objects(
                         inner if matrix is None else _concat(inner, matrix),
                         depth + 1,
                     )
-            elif kind in _OBJECT_KINDS:
+            else:
                 yield obj, _OBJECT_KINDS[kind], rect
 
     yield from walk(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, None, 0)

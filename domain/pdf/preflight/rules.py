@@ -41,6 +41,7 @@ class LetterFacts:
     pages: int = 0
     size: int = 0
     covered: bool = False  # our address cover sheet comes first: the documents' windows are moot
+    band: Rect | None = None  # profile.visible_band, when the caller has it at hand already
 
 
 DocumentRule = Callable[[DocumentFacts, Place, ProviderProfile], list[Finding]]
@@ -121,7 +122,7 @@ def address_in_window(letter: LetterFacts) -> list[Finding]:
     if first is None or letter.covered:
         return []
     profile, recipient = letter.profile, letter.recipient
-    band = profile.visible_band
+    band = letter.band or profile.visible_band
     block = locate_address(first.lines, recipient, letter.home_country) if recipient else None
     if block is None:
         return _window_reads(first, recipient, band, letter.home_country)
