@@ -142,7 +142,8 @@ def post_previews(deps: SlackDeps, client: WebClient, actor: Actor, locale: str,
         profile = profile_for(dispatch.capabilities_of(ports, organisation))
         home_country = organisation.home_country
         letters = [letter for letter in plan.letters if letter.documents]
-        chosen = (letters[:SAMPLES] + [letter for letter in plan.failing if letter not in letters[:SAMPLES]])[:MOST_PREVIEWS]
+        worth_a_look = plan.failing + plan.advised  # held back, or going with a note
+        chosen = (letters[:SAMPLES] + [letter for letter in worth_a_look if letter not in letters[:SAMPLES]])[:MOST_PREVIEWS]
         if not chosen:
             dm(client, user_id, views.ephemeral(t("preview.none", locale)))
             return
@@ -158,4 +159,5 @@ def post_previews(deps: SlackDeps, client: WebClient, actor: Actor, locale: str,
             if letter.advisories and not letter.fails:
                 result += " " + " ".join(p.message.render(locale) for p in letter.advisories)
             caption = t("preview.caption", locale, name=letter.contact.name, units=", ".join(letter.unit_labels), result=result)
+            caption += "\n" + t("preview.legend", locale)
             _send_file(client, user_id, f"Fenster-{letter.contact.name}.png", png, caption)

@@ -653,3 +653,12 @@ def test_a_giant_page_is_drawn_small_enough() -> None:
     png = render_window_preview(buffer.getvalue(), PROFILES["din5008b"])
     width, height = Image.open(_io.BytesIO(png)).size
     assert width * height <= MAX_PIXELS * 1.01
+
+
+def test_the_senders_postcode_above_the_address_is_not_part_of_the_block(din):
+    """A company writing to a neighbour: the return line's "12345 Musterstadt" is not a second
+    city line of the recipient's block (it pulled the block up into the endorsement zone)."""
+    letter = samples.letter(ANNA, return_line="Hausverwaltung Beispiel GmbH · Hauptstr. 1 · 12345 Musterstadt")
+    block = locate_address(din.inspect(letter).first_page.lines, ANNA)
+    assert block is not None and block.top > DIN_5008_B.address_zone.top
+    assert din.check_letter([letter], recipient=ANNA).findings == ()

@@ -354,6 +354,12 @@ UI: dict[str, dict[str, str]] = {
         "en": "Window view: {name} ({units}) – green: address area, red: blank zones. {result}",
     },
     "preview.ok": {"de": "✅ Prüfung bestanden.", "en": "✅ Preflight passed."},
+    "preview.legend": {
+        "de": "Grüner Rahmen: zeigt das Fenster immer, wie auch immer der Brief im Umschlag liegt · orange: Anschriftzone nach DIN 5008 · "
+              "gefüllter Kasten: die gemessene Anschrift (grün in Ordnung, orange Hinweis, rot wird abgeschnitten).",
+        "en": "Green frame: what the window always shows, wherever the letter sits in the envelope · orange: the DIN 5008 address zone · "
+              "filled box: the address as measured (green fine, orange a note, red cut off).",
+    },
     "preview.cover": {"de": "✉️ Bekommt ein Adressblatt.", "en": "✉️ Gets an address cover sheet."},
     "preview.none": {"de": "Es gibt keine Briefe zur Ansicht.", "en": "There are no letters to show."},
     "evidence.posted": {

@@ -18,11 +18,11 @@ def _candidates(
 ) -> dict[str, list[TextLine]]:
     """Per part of the address, the lines that spell it: the name word by word, the rest as
     whole strings (plain comprehensions: this runs for every letter of a serial letter)."""
-    name = frozenset(normalise(address.name).split())
+    name = [f" {word} " for word in set(normalise(address.name).split())]
     street = _squeezed(address.street)
     postcode, city = _squeezed(address.postcode), _squeezed(address.city)
     found = {
-        "name": [line for line in lines if name <= line.words],
+        "name": [line for line in lines if all(word in line.spaced for word in name)],
         "street": [line for line in lines if street in line.squeezed],
     }
     if address.addition:

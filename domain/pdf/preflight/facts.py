@@ -29,15 +29,35 @@ class ZoneHit:
 
 class TextLine:
     """A line of text on page 1 and where it sits, kept in its normalised form for comparing
-    (domain.addresses.normalise: computed once, and stored, so a restart does not again)."""
+    (domain.addresses.normalise: computed once, and stored, so a restart does not again).
 
-    __slots__ = ("rect", "norm", "words", "squeezed")
+    Read back from storage, a line makes its Rect only when asked: most lines of a page are body
+    text that no address test ever places."""
 
-    def __init__(self, rect: Rect, text: str = "", *, norm: str | None = None) -> None:
-        self.rect = rect
-        self.norm = normalise(text) if norm is None else norm
-        self.words = frozenset(self.norm.split())
-        self.squeezed = self.norm.replace(" ", "")
+    __slots__ = ("_rect", "_row", "norm", "spaced", "squeezed")
+
+    def __init__(self, rect: Rect, text: str) -> None:
+        self._rect, self._row = rect, None
+        self._words(normalise(text))
+
+    @classmethod
+    def stored(cls, row: list) -> TextLine:
+        """From [left, top, width, height, norm] as `facts_to_json` wrote it."""
+        line = cls.__new__(cls)
+        line._rect, line._row = None, row
+        line._words(row[4])
+        return line
+
+    def _words(self, norm: str) -> None:
+        self.norm = norm
+        self.spaced = f" {norm} "  # " word " in spaced: a whole word of the line
+        self.squeezed = norm.replace(" ", "")
+
+    @property
+    def rect(self) -> Rect:
+        if self._rect is None:
+            self._rect = Rect(*self._row[:4])
+        return self._rect
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TextLine) and (self.rect, self.norm) == (other.rect, other.norm)
@@ -122,7 +142,7 @@ def facts_from_json(data: dict[str, Any], profile: ProviderProfile) -> DocumentF
         ),
         first_page=FirstPage(
             first["window"],
-            tuple(TextLine(Rect(l, t, w, h), norm=norm) for l, t, w, h, norm in first["lines"]),
+            tuple(map(TextLine.stored, first["lines"])),
             tuple(_rect(box) for box in first["images"]),
             first["window_norm"],
         )
