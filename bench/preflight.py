@@ -73,6 +73,8 @@ def check(folder: Path, letters: int, profile_key: str, workers: int) -> dict[st
     """One run of the whole serial letter against the database in `folder`."""
     from functools import partial
 
+    from sqlmodel import Session
+
     from bot.db import make_engine, migrate
     from domain.pdf.preflight import Preflight, StoredDocument
     from domain.pdf.profiles import get_profile
@@ -88,9 +90,11 @@ def check(folder: Path, letters: int, profile_key: str, workers: int) -> dict[st
     units = [stored(f"unit-{n:05d}.pdf", digest) for n, digest in enumerate(manifest["units"][:letters])]
     attachments = [stored(name, digest) for name, digest in manifest["attachments"].items()]
     recipients = [recipient(number) for number in range(letters)]
-    preflight = Preflight(get_profile(profile_key), store=DatabaseFacts(engine), cache_size=letters + 16)
+    session = Session(engine)  # the unit of work a dispatch summary runs in
+    preflight = Preflight(get_profile(profile_key), store=DatabaseFacts(session), cache_size=letters + 16)
     started, cpu = time.perf_counter(), _cpu()
     preflight.prepare(units + attachments, workers=workers)
+    session.commit()
     failing = advised = 0
     for unit, to in zip(units, recipients):
         report = preflight.check_letter([unit, *attachments], recipient=to)

@@ -37,8 +37,9 @@ class Wiring:
 
     @cached_property
     def checks(self) -> PreflightCache:
-        """Measured documents stay known in the database: across restarts and instances."""
-        return PreflightCache(DatabaseFacts(self.engine))
+        """Measured documents stay known for the process's lifetime, and (`Ports.facts`) in the
+        database across restarts and instances."""
+        return PreflightCache()
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
@@ -104,6 +105,7 @@ class Wiring:
             portal_url=home.portal_url or home.public_url.rstrip("/") + "/portal/",
             print_workers=home.print_workers,
             checks=self.checks,
+            facts=DatabaseFacts(session),
             pdfa_thorough=home.pdfa_thorough,
         )
 

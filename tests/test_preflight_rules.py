@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from domain.addresses import PostalAddress
-from domain.dispatch import DispatchOptions, PlanInputs, plan_dispatch
+from domain.dispatch import DispatchOptions, plan_dispatch
 from domain.messages import Message
 from domain.pdf.geometry import Rect
 from domain.pdf.preflight import (
@@ -29,10 +29,11 @@ from domain.pdf.preflight import (
 from domain.pdf.preflight.rules import LetterFacts, letter_findings
 from domain.pdf.profiles import C4, C6_5, DIN_5008_B, DL, LETTERXPRESS, PINGEN, PROFILES
 from domain.recipients import RecipientFilter
+from domain.services import dispatch
 from domain.services.preflight import DatabaseFacts
 from tests import pdf_samples as samples
 from tests.pdf_samples import ANNA
-from tests.test_dispatch_plan import contact, inputs_for, rows_strategy
+from tests.test_dispatch_plan import inputs_for, rows_strategy
 
 LEADING, LINE = 4.23, 3.0  # mm: the layout's address leading, a 10 pt line's height
 ADDRESS = ANNA.window_lines()
@@ -177,7 +178,8 @@ def test_advisories_never_change_pages_sheets_or_cost(rows, duplex, merge, cover
 # --- the facts store: a restart does not measure again, a changed profile does ----------------
 
 
-def stored(path: Path) -> StoredDocument:
+def stored(path: Path) -> tuple[StoredDocument, list[Path]]:
+    """The file by its hash, and the list of times it was fetched to be measured."""
     import hashlib
 
     def fetch() -> Path:
@@ -189,27 +191,28 @@ def stored(path: Path) -> StoredDocument:
     return document, fetched
 
 
-def test_a_restart_reads_the_facts_back_without_touching_the_file(engine: Engine, tmp_path: Path) -> None:
+def test_a_restart_reads_the_facts_back_without_touching_the_file(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "brief.pdf"
     path.write_bytes(samples.address_at(ADDRESS, top_mm=63.0))
     document, fetched = stored(path)
-    first = Preflight(DIN_5008_B, store=DatabaseFacts(engine))
+    first = Preflight(DIN_5008_B, store=DatabaseFacts(session))
     report = first.check_letter([document], recipient=ANNA)
+    session.commit()
     assert (first.misses, fetched) == (1, [path])
     assert report.ok and [f.rule for f in report.advisories] == [Rule.ADDRESS_OFF_FIELD]
 
     fetched.clear()
-    after_restart = Preflight(DIN_5008_B, store=DatabaseFacts(engine))
+    after_restart = Preflight(DIN_5008_B, store=DatabaseFacts(session))
     again = after_restart.check_letter([document], recipient=ANNA)
     assert (after_restart.misses, after_restart.hits, fetched) == (0, 1, [])
     assert again == report
 
-    changed = Preflight(DIN_5008_B.model_copy(update={"envelope": C6_5}), store=DatabaseFacts(engine))
+    changed = Preflight(DIN_5008_B.model_copy(update={"envelope": C6_5}), store=DatabaseFacts(session))
     changed.check_letter([document], recipient=ANNA)
     assert changed.misses == 1 and fetched == [path]
 
 
-def test_prepare_measures_on_worker_processes_what_the_store_does_not_know(engine: Engine, tmp_path: Path) -> None:
+def test_prepare_measures_on_worker_processes_what_the_store_does_not_know(session: Session, tmp_path: Path) -> None:
     from domain.pdf.preflight.check import POOL_THRESHOLD
 
     paths = []
@@ -218,22 +221,47 @@ def test_prepare_measures_on_worker_processes_what_the_store_does_not_know(engin
         recipient = ANNA.model_copy(update={"name": f"Anna Müller {number}"})
         path.write_bytes(samples.letter(recipient, return_line=""))
         paths.append((path, recipient))
-    store = DatabaseFacts(engine)
-    pooled = Preflight(DIN_5008_B, store=store)
-    pooled.prepare([path for path, _ in paths], workers=2)
+    store = DatabaseFacts(session)
+    pooled = Preflight(DIN_5008_B)
+    pooled.prepare([path for path, _ in paths], workers=2, store=store)
+    session.commit()
     assert pooled.misses == len(paths)
     alone = Preflight(DIN_5008_B)
     for path, recipient in paths:
         assert pooled.check_letter([path], recipient=recipient) == alone.check_letter([path], recipient=recipient)
-    restarted = Preflight(DIN_5008_B, store=store)
-    restarted.prepare([path for path, _ in paths], workers=2)
+    restarted = Preflight(DIN_5008_B)
+    with Session(session.get_bind()) as another_process:
+        restarted.prepare([path for path, _ in paths], workers=2, store=DatabaseFacts(another_process))
     assert (restarted.misses, restarted.hits) == (0, len(paths))
 
 
 def test_two_instances_storing_the_same_document_keep_one_row(engine: Engine) -> None:
-    store = DatabaseFacts(engine)
     facts = {"ab" * 32: {"size": 1, "pages": 1}}
-    store.save("din5008b", "v1", facts)
-    store.save("din5008b", "v1", facts)
-    assert store.load("din5008b", "v1", ["ab" * 32]) == facts
-    assert store.load("din5008b", "v2", ["ab" * 32]) == {}
+    for _ in range(2):
+        with Session(engine) as instance:
+            DatabaseFacts(instance).save("din5008b", "v1", facts)
+            instance.commit()
+    with Session(engine) as later:
+        assert DatabaseFacts(later).load("din5008b", "v1", ["ab" * 32]) == facts
+        assert DatabaseFacts(later).load("din5008b", "v2", ["ab" * 32]) == {}
+
+
+def test_the_dispatch_plan_keeps_facts_in_its_unit_of_work_and_names_a_lost_file(session, ports, clerk, organisation) -> None:
+    """Measured with the plan, committed with it; a file lost meanwhile is named, not measured."""
+    from sqlmodel import select
+
+    from domain.models import PreflightFacts
+    from domain.services import documents
+    from domain.storage import BlobMissing
+    from tests.test_preflight_scenario import serial_with_address_at
+    from tests.factories import estate
+
+    ports.facts = DatabaseFacts(session)
+    serial = serial_with_address_at(session, ports, clerk, estate(session, organisation), 65.8)
+    dispatch.build_plan(session, ports, serial)
+    session.commit()
+    assert len(session.exec(select(PreflightFacts)).all()) == 5  # four statements, one attachment
+    [attachment] = documents.attachments_of(session, serial.id)
+    ports.files.backend.local_path(attachment.path).unlink()
+    with pytest.raises(BlobMissing):
+        dispatch.build_plan(session, ports, serial)

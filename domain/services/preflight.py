@@ -9,15 +9,16 @@ from functools import partial
 from itertools import takewhile
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from domain.dispatch import DispatchOptions, DocPart, LetterCheck, PlanInputs, PlannedLetter
-from domain.models import PreflightFacts
+from domain.models import PreflightFacts, utcnow
 from domain.pdf.preflight import Preflight, PreflightReport, StoredDocument
 from domain.pdf.profiles import ProviderProfile, get_profile
 from domain.ports import Capabilities, FileStore, Ports
+from domain.storage import BlobMissing
 
 CHUNK = 500  # digests per query: well below SQLite's and PostgreSQL's parameter limits
 
@@ -27,41 +28,36 @@ def profile_for(capabilities: Capabilities) -> ProviderProfile:
 
 
 class DatabaseFacts:
-    """Measured facts in the `preflightfacts` table. It keeps its own short transactions: a
-    measurement is true whatever becomes of the order that caused it, and two instances that
-    measure the same document write the same row (the second insert is dropped)."""
+    """Measured facts in the `preflightfacts` table, read and written in the caller's unit of
+    work (it commits them with everything else; a second connection would wait on SQLite's
+    write lock the unit of work holds). Two instances that measure the same document write the
+    same row: the second insert is dropped."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
     def load(self, profile: str, version: str, digests: Sequence[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        with Session(self.engine) as session:
-            for start in range(0, len(digests), CHUNK):
-                rows = session.execute(
-                    select(PreflightFacts.sha256, PreflightFacts.facts).where(
-                        col(PreflightFacts.profile) == profile,
-                        col(PreflightFacts.profile_version) == version,
-                        col(PreflightFacts.sha256).in_(digests[start : start + CHUNK]),
-                    )
+        for start in range(0, len(digests), CHUNK):
+            rows = self.session.execute(
+                select(PreflightFacts.sha256, PreflightFacts.facts).where(
+                    col(PreflightFacts.profile) == profile,
+                    col(PreflightFacts.profile_version) == version,
+                    col(PreflightFacts.sha256).in_(digests[start : start + CHUNK]),
                 )
-                found.update((digest, json.loads(text)) for digest, text in rows)
+            )
+            found.update((digest, json.loads(text)) for digest, text in rows)
         return found
 
     def save(self, profile: str, version: str, facts: dict[str, dict[str, Any]]) -> None:
         rows = [
             {"sha256": digest, "profile": profile, "profile_version": version,
-             "facts": json.dumps(data, separators=(",", ":"), ensure_ascii=False)}
+             "facts": json.dumps(data, separators=(",", ":"), ensure_ascii=False), "created_at": utcnow()}
             for digest, data in facts.items()
         ]
-        if not rows:
-            return
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        with Session(self.engine) as session:
-            for start in range(0, len(rows), CHUNK):
-                insert = dialect.insert(PreflightFacts).on_conflict_do_nothing()
-                session.execute(insert, rows[start : start + CHUNK])
-            session.commit()
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        for start in range(0, len(rows), CHUNK):
+            self.session.execute(dialect.insert(PreflightFacts).on_conflict_do_nothing(), rows[start : start + CHUNK])
 
 
 def cover_pages(letter: PlannedLetter) -> int:
@@ -79,7 +75,11 @@ def prepare_preflight(preflight: Preflight, ports: Ports, inputs: PlanInputs) ->
     the stored facts, the new documents measured on the print workers and stored in one write."""
     parts = [part for documents in inputs.unit_documents.values() for part in documents.values()]
     parts += inputs.attachments
-    preflight.prepare([stored(ports.files, part) for part in parts], workers=ports.print_workers)
+    for part in parts:  # a lost file is named now, not half-way through an order
+        if not ports.files.has(part.path):
+            raise BlobMissing(part.path, ports.files.where)
+    documents = [stored(ports.files, part) for part in parts]
+    preflight.prepare(documents, workers=ports.print_workers, store=ports.facts)
 
 
 def letter_check(preflight: Preflight, files: FileStore) -> LetterCheck:

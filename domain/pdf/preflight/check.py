@@ -108,17 +108,20 @@ class Preflight:
         # Read back as a restart would: the same rounding now as later.
         return self._remember(digest, facts_from_json(data, self.profile))
 
-    def prepare(self, documents: Sequence[Document], workers: int = 1) -> None:
+    def prepare(
+        self, documents: Sequence[Document], workers: int = 1, store: FactsStore | None = None
+    ) -> None:
         """Know the facts of all `documents` before checking letters: from memory, from the store
-        in one read, the rest measured (on `workers` processes) and stored in one write."""
+        (this one, or the preflight's own) in one read, the rest measured on `workers` processes
+        and stored."""
         with _collector_paused():
-            self._prepare(documents, workers)
+            self._prepare(documents, workers, store or self.store)
 
-    def _prepare(self, documents: Sequence[Document], workers: int) -> None:
+    def _prepare(self, documents: Sequence[Document], workers: int, store: FactsStore | None) -> None:
         by_digest = {self.digest(pdf): pdf for pdf in documents}
         unknown = [digest for digest in by_digest if self._recall(digest) is None]
-        if self.store is not None and unknown:
-            loaded = self.store.load(self.profile.key, self.version, unknown)
+        if store is not None and unknown:
+            loaded = store.load(self.profile.key, self.version, unknown)
             for digest, data in loaded.items():
                 self._remember(digest, facts_from_json(data, self.profile))
             self.hits += len(loaded)
@@ -131,8 +134,8 @@ class Preflight:
             digests, done = unknown[done : done + len(chunk)], done + len(chunk)
             for digest, data in zip(digests, chunk):
                 self._remember(digest, facts_from_json(data, self.profile))
-            if self.store is not None:
-                self.store.save(self.profile.key, self.version, dict(zip(digests, chunk)))
+            if store is not None:
+                store.save(self.profile.key, self.version, dict(zip(digests, chunk)))
         self.misses += len(unknown)
 
     def _recall(self, digest: str) -> DocumentFacts | None:
