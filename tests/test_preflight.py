@@ -662,3 +662,11 @@ def test_the_senders_postcode_above_the_address_is_not_part_of_the_block(din):
     block = locate_address(din.inspect(letter).first_page.lines, ANNA)
     assert block is not None and block.top > DIN_5008_B.address_zone.top
     assert din.check_letter([letter], recipient=ANNA).findings == ()
+
+
+def test_an_address_far_below_the_window_blocks_too(din):
+    """Beyond where the address is looked for, the window shows no recipient: that blocks."""
+    pdf = samples.address_at(ANNA.window_lines(), top_mm=140.0)
+    report = din.check_letter([pdf], recipient=ANNA)
+    assert not report.ok and report.needs_cover_sheet
+    assert report.rules <= {Rule.ADDRESS_MISSING, Rule.ADDRESS_MISMATCH, Rule.ADDRESS_OUTSIDE_WINDOW}

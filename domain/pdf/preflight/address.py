@@ -18,11 +18,16 @@ def _candidates(
 ) -> dict[str, list[TextLine]]:
     """Per part of the address, the lines that spell it: the name word by word, the rest as
     whole strings (plain comprehensions: this runs for every letter of a serial letter)."""
-    name = [f" {word} " for word in set(normalise(address.name).split())]
+    # Longest word first: most lines fail on it, before any generator is made.
+    name = sorted({f" {word} " for word in normalise(address.name).split()}, key=len, reverse=True)
+    first, rest = (name[0], name[1:]) if name else ("", [])
     street = _squeezed(address.street)
     postcode, city = _squeezed(address.postcode), _squeezed(address.city)
     found = {
-        "name": [line for line in lines if all(word in line.spaced for word in name)],
+        "name": [
+            line for line in lines
+            if first in line.spaced and all(word in line.spaced for word in rest)
+        ],
         "street": [line for line in lines if street in line.squeezed],
     }
     if address.addition:

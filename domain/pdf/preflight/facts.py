@@ -13,7 +13,7 @@ from domain.pdf.preflight.findings import Rule
 from domain.pdf.profiles import ProviderProfile, Zone
 
 # Raise when the measurement changes what it finds: stored facts of older versions are ignored.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class FirstPage:
     """What the envelope window needs from a document's first page."""
 
     window_text: str  # the text inside the band the window always shows
-    lines: tuple[TextLine, ...]  # text lines in the upper half of the page, to find the address
+    lines: tuple[TextLine, ...]  # text lines down to a little below the window, to find the address
     images: tuple[Rect, ...]  # images reaching into the window band
     window_norm: str | None = None  # normalise(window_text), stored with the facts
 

@@ -24,7 +24,10 @@ from domain.pdf.profiles import ProviderProfile
 Document = Path | bytes
 """A PDF as a file or as its bytes."""
 
-_ADDRESS_SEARCH_BOTTOM_MM = A4_MM[1] / 2  # the address is looked for in the upper half only
+# The address is looked for down to this far below the window's lowest edge: a block further
+# down is no window address gone astray (the window shows none, which blocks as well), and the
+# body text below is most of a page's lines, to be stored and compared for every letter.
+ADDRESS_SEARCH_BELOW_MM = 20.0
 
 
 def inspect_document(pdf: Document, profile: ProviderProfile) -> DocumentFacts:
@@ -128,14 +131,16 @@ def _unreadable(pdf: Document) -> Message:
 def _first_page(
     page: pdfium.PdfPage, frame: PageFrame, profile: ProviderProfile, images: list
 ) -> FirstPage:
+    band = profile.visible_band
+    search_bottom = max(band.bottom, profile.address_zone.bottom) + ADDRESS_SEARCH_BELOW_MM
     textpage = page.get_textpage()
     try:
-        window = _clean(textpage.get_text_bounded(*frame.to_user(profile.visible_band)))
+        window = _clean(textpage.get_text_bounded(*frame.to_user(band)))
         fragments = []
         for index in range(textpage.count_rects()):
             box = textpage.get_rect(index)
             rect = frame.to_sheet(*box)
-            if rect.top > _ADDRESS_SEARCH_BOTTOM_MM or rect.width <= 0:
+            if rect.top > search_bottom or rect.width <= 0:
                 continue
             text = " ".join(textpage.get_text_bounded(*box).split())
             if text:
