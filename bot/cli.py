@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the commands import what they need when they run
     from sqlmodel import Session
 
     from bot.slack.app import SlackDeps
+    from bot.slack.socket_mode import SocketLink
     from domain.actors import Actor
     from domain.models import Organisation
 
@@ -120,6 +121,20 @@ WORDS: dict[str, dict[str, str]] = {
         "de": "Für Slack fehlen Zugangsdaten: {what}. Siehe README, Abschnitt „The Slack app“.",
         "en": "Slack credentials are missing: {what}. See the README, section “The Slack app”.",
     },
+    "missing_signing_secret": {"de": "SLACK_SIGNING_SECRET (oder SLACK_APP_TOKEN für Socket Mode)",
+                               "en": "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"},
+    "missing_token": {"de": "SLACK_BOT_TOKEN (ein Workspace) oder SLACK_CLIENT_ID und SLACK_CLIENT_SECRET (OAuth)",
+                      "en": "SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"},
+    "port_taken": {
+        "de": "Nicht gestartet: {host}:{port} ist belegt ({detail}). Einen anderen Port mit BRIEFWERK_PORT wählen.",
+        "en": "Not started: {host}:{port} is taken ({detail}). Choose another port with BRIEFWERK_PORT.",
+    },
+    "socket_bot_token": {
+        "de": "Nicht gestartet: SLACK_APP_TOKEN ist ein Bot-Token (xoxb-…). Socket Mode braucht ein App-Level-Token "
+              "(xapp-…) mit connections:write, anzulegen unter api.slack.com/apps → Basic Information → App-Level Tokens.",
+        "en": "Not started: SLACK_APP_TOKEN is a bot token (xoxb-…). Socket Mode needs an app-level token (xapp-…) "
+              "with connections:write, made at api.slack.com/apps → Basic Information → App-Level Tokens.",
+    },
     "weak_secrets": {
         "de": "Nicht gestartet: {names} ist leer oder ein Platzhalter. Setzen Sie einen echten geheimen Wert.",
         "en": "Not started: {names} is empty or a placeholder. Set a real secret value.",
@@ -139,6 +154,27 @@ WORDS: dict[str, dict[str, str]] = {
     "slack_unreachable": {
         "de": "Slack ({url}) ist nicht erreichbar oder lehnt das Token ab: {detail}",
         "en": "Slack ({url}) cannot be reached or refuses the token: {detail}",
+    },
+    "socket_token": {
+        "de": "Nicht gestartet: Slack lehnt SLACK_APP_TOKEN ab ({error}). Nötig ist ein App-Level-Token (xapp-…) mit "
+              "connections:write, anzulegen unter api.slack.com/apps → Basic Information → App-Level Tokens.",
+        "en": "Not started: Slack refuses SLACK_APP_TOKEN ({error}). It needs an app-level token (xapp-…) with "
+              "connections:write, made at api.slack.com/apps → Basic Information → App-Level Tokens.",
+    },
+    "standin_port": {"de": "Port {port} ist belegt ({detail}). Einen anderen Port mit --port wählen.",
+                     "en": "Port {port} is taken ({detail}). Choose another port with --port."},
+    "standin_up": {
+        "de": "Slack-Stand-in läuft unter {url} (Strg-C beendet). In die Shell kopiert, lässt die erste Zeile "
+              "`briefwerk serve` mit ihm sprechen, die zweite schaltet dazu Socket Mode ein:",
+        "en": "Slack stand-in running at {url} (Ctrl-C stops it). Pasted into a shell, the first line points "
+              "`briefwerk serve` at it, the second also turns on Socket Mode:",
+    },
+    "socket_up": {"de": "Socket Mode verbunden.", "en": "Socket Mode connected."},
+    "socket_down": {
+        "de": "Socket Mode noch nicht verbunden: Die WebSocket-Verbindung zu Slack schlug fehl. Neue Versuche laufen; "
+              "bis dahin meldet /healthz 503.",
+        "en": "Socket Mode not connected yet: the WebSocket connection to Slack failed. It keeps retrying; until then "
+              "/healthz answers 503.",
     },
     "resume_held": {
         "de": "  {reference}: gehalten von Instanz {owner} bis {until} (danach übernimmt sie jede Instanz; --wait wartet darauf)",
@@ -252,13 +288,42 @@ def _organisation(reference: str | None) -> Iterator[tuple[Wiring, Session, Orga
 
 
 @app.command()
-def demo() -> None:
+def demo(socket_mode: bool = typer.Option(False, "--socket-mode",
+                                           help="Slack reaches the app over Socket Mode instead of HTTP.")) -> None:
     """Generate an ERP export and letters, then drive the whole workflow through the Slack app
     against a local Slack stand-in (import, new serial letter, release, dispatch), printing what
     users see."""
     from bot.demo_run import run_demo
 
-    run_demo(settings(), echo=typer.echo)
+    run_demo(settings(), echo=typer.echo, socket_mode=socket_mode)
+
+
+@app.command()
+def standin(port: int = typer.Option(3001, help="The port on 127.0.0.1 to answer on.")) -> None:
+    """Run the demo's local Slack stand-in, so `serve` (HTTP or Socket Mode) can be tried without
+    a workspace; prints the settings that point `serve` at it. Ctrl-C stops it."""
+    import time
+
+    from bot.slack.local import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM, set_up_workspace
+    from bot.slackstandin import SlackStandIn
+
+    running = SlackStandIn()
+    try:
+        running.start(port)
+    except OSError as error:
+        raise Refused("standin_port", port=port, detail=error.strerror or str(error)) from None
+    set_up_workspace(running)
+    running.add_app_token(APP_TOKEN, TEAM)
+    typer.echo(say("standin_up", url=running.api_url))
+    typer.echo(f"export BRIEFWERK_SLACK_API_URL={running.api_url} SLACK_BOT_TOKEN={BOT_TOKEN} "
+               f"SLACK_SIGNING_SECRET={SIGNING_SECRET}\nexport SLACK_APP_TOKEN={APP_TOKEN}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
 
 
 @app.command()
@@ -273,21 +338,54 @@ def serve() -> None:
     from handlers import register_listeners
 
     config = _started(settings())
+    _port_free(config.host, config.port)
     deps = SlackDeps(Wiring(config))
     deps.wiring.check_storage()
     slack = _slack_app(deps, build_app, register_listeners)
-    if config.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        SocketModeHandler(slack, config.slack_app_token.get_secret_value()).connect()
-        typer.echo("Socket Mode verbunden")
+    socket = _socket_link(slack, config) if config.slack_app_token is not None else None
     scheduler = _in_process_scheduler(deps) if config.scheduler_in_process else None
     try:
-        uvicorn.run(asgi_app(slack, deps), host=config.host, port=config.port, log_config=uvicorn_log_config(),
+        uvicorn.run(asgi_app(slack, deps, socket), host=config.host, port=config.port, log_config=uvicorn_log_config(),
                     **config.server_options())
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        if socket is not None:
+            socket.close()
+
+
+def _port_free(host: str, port: int) -> None:
+    """Refuses before anything starts (scheduler, socket) when the HTTP port is taken."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise Refused("port_taken", host=host, port=port, detail=error.strerror or str(error)) from None
+
+
+def _socket_link(slack: Any, config: Settings) -> SocketLink:
+    """Socket Mode's connection; a refused app token stops the start with one line, a WebSocket
+    that cannot be reached yet is said as such (slack_sdk keeps trying, /healthz says 503)."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.socket_mode import SocketLink
+
+    assert config.slack_app_token is not None
+    link = SocketLink(slack, config.slack_app_token.get_secret_value(), locale=config.locale)
+    try:
+        up = link.connect()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code == "not_allowed_token_type" and link.token.startswith("xoxb-"):
+            raise Refused("socket_bot_token") from None
+        raise Refused("socket_token", error=code) from None
+    except OSError as error:  # URLError included: the Web API itself cannot be reached
+        raise Refused("slack_unreachable", url=config.slack_api_url, detail=" ".join(str(error).split())) from None
+    typer.echo(say("socket_up" if up else "socket_down"))
+    return link
 
 
 def _slack_app(deps: SlackDeps, build: Callable[..., Any], register: Callable[..., Any]) -> Any:
@@ -303,12 +401,23 @@ def _slack_app(deps: SlackDeps, build: Callable[..., Any], register: Callable[..
     try:
         return build(deps, register)
     except MissingCredentials as error:
-        raise Refused("slack_missing", what=str(error)) from None
+        raise Refused("slack_missing", what=say(f"missing_{error}")) from None
     except (MissingSecretKey, BadSecretKey) as error:
         raise _key_refusal(error) from None
     except (SlackApiError, URLError, BoltError, OSError) as error:
-        detail = error.response.get("error") if isinstance(error, SlackApiError) else " ".join(str(error).split())
-        raise Refused("slack_unreachable", url=deps.wiring.settings.slack_api_url, detail=detail) from None
+        raise Refused("slack_unreachable", url=deps.wiring.settings.slack_api_url, detail=_slack_error(error)) from None
+
+
+def _slack_error(error: Exception) -> str:
+    """Slack's error code where there is one (Bolt wraps auth.test's answer in English words)."""
+    import re
+
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    code = re.search(r"'error': '([a-z_]+)'", str(error))
+    return code.group(1) if code else " ".join(str(error).split())
 
 
 def _key_refusal(error: Exception) -> Refused:

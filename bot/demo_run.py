@@ -47,8 +47,9 @@ def _shortened(text: str, most: int = 40) -> str:
     return "\n".join(lines if len(lines) <= most else lines[:most] + [f"    … ({len(lines) - most} weitere Zeilen)"])
 
 
-def run_demo(settings: Settings, echo: Echo = print) -> None:
-    with LocalSlack(settings) as slack:
+def run_demo(settings: Settings, echo: Echo = print, socket_mode: bool = False) -> None:
+    """`socket_mode`: Slack reaches the app over a Socket Mode connection instead of HTTP."""
+    with LocalSlack(settings, socket_mode=socket_mode) as slack:
         story = Narrator(slack, echo)
         _set_up(slack)
         story.step("Anna (Admin) richtet briefwerk im App-Home ein: Firmenname und Absender, Markus als Manager, "
@@ -199,3 +200,6 @@ def _summary(slack: LocalSlack, serial_id: int, echo: Echo) -> None:
     echo(f"Datenbank:   {settings.db_url}")
     refused = slack.standin.refused_calls()
     echo(f"Slack-Aufrufe: {len(slack.standin.calls)}, davon von Slack abgelehnt: {len(refused)}")
+    if slack.socket is not None:
+        socket = slack.standin.socket
+        echo(f"Socket Mode: {socket.delivered} Umschläge an die App, {socket.acked} bestätigt")

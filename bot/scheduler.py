@@ -86,7 +86,9 @@ class Worker:
 
     @property
     def timing(self) -> tracking.Timing:
-        return tracking.Timing(poll_every=timedelta(seconds=self.wiring.settings.poll_seconds))
+        settings = self.wiring.settings
+        return tracking.Timing(poll_every=timedelta(seconds=settings.poll_seconds),
+                               follow_posted=timedelta(days=settings.follow_posted_days))
 
     def jobs(self) -> dict[str, Job]:
         """In the order `run_once` runs them: announce last, so it posts what the others recorded."""

@@ -20,18 +20,21 @@ from starlette.routing import BaseRoute, Route
 
 from bot import api
 from bot.http_guard import Guard
-from bot.integrations.pingen import WebhookSignatureInvalid
+from bot.providers.registry import PLUGINS
 from bot.portal import portal_mount
 from bot.slack.app import SlackDeps
+from bot.slack.socket_mode import SocketLink
 from domain.errors import BriefwerkError
-from domain.services import links, tracking
+from domain.services import links
 
 
 def _bolt_request(request: Request, body: bytes) -> BoltRequest:
     return BoltRequest(body=body.decode("utf-8"), query=str(request.query_params), headers=dict(request.headers))
 
 
-def asgi_app(app: App, deps: SlackDeps) -> Guard:
+def asgi_app(app: App, deps: SlackDeps, socket: SocketLink | None = None) -> Guard:
+    """`socket`: in Socket Mode, its connection is part of the health check (503 while down,
+    because Slack cannot reach the app then)."""
     verifier = SignatureVerifier(deps.wiring.settings.slack_signing_secret.get_secret_value()) \
         if deps.wiring.settings.slack_signing_secret else None
 
@@ -74,7 +77,11 @@ def asgi_app(app: App, deps: SlackDeps) -> Guard:
             await run_in_threadpool(check)
         except Exception as error:  # noqa: BLE001 - report any database failure as unhealthy
             return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
-        return JSONResponse({"ok": True})
+        if socket is None:
+            return JSONResponse({"ok": True})
+        if not socket.connected:
+            return JSONResponse({"ok": False, "slack_socket": "disconnected"}, status_code=503)
+        return JSONResponse({"ok": True, "slack_socket": "connected"})
 
     settings = deps.wiring.settings
 
@@ -95,28 +102,9 @@ def asgi_app(app: App, deps: SlackDeps) -> Guard:
 
         return await run_in_threadpool(fetch)
 
-    async def pingen_webhook(request: Request) -> Response:
-        """Pingen's signed webhook: the letters it names are polled at once (claims and
-        compare-and-set apply as usual); a bad signature is refused."""
-        provider = deps.wiring.providers.get("pingen")
-        if provider is None:
-            return Response(status_code=404)
-        body = await request.body()
-        try:
-            events = provider.parse_webhook(body, request.headers.get("signature", ""))
-        except WebhookSignatureInvalid:
-            return Response(status_code=401)
-
-        def store() -> None:
-            with deps.wiring.unit_of_work() as (session, _):
-                tracking.poll_soon(session, {event.provider_ref for event in events})
-
-        await run_in_threadpool(store)
-        return Response(status_code=204)
-
     routes: list[BaseRoute] = [
         *api.routes(deps),
-        Route("/webhooks/pingen", pingen_webhook, methods=["POST"]),
+        *(route for plugin in PLUGINS.values() for route in plugin.routes(deps)),
         Route("/links/{token}", download, methods=["GET"]),
         Route("/slack/events", events, methods=["POST"]),
         Route("/slack/install", install, methods=["GET"]),

@@ -7,17 +7,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.integrations.letterxpress import LetterXpressConfig
 from bot.integrations.mail import SmtpConfig
-from bot.integrations.pingen import PingenConfig
+from bot.providers.registry import PLUGINS
 from domain.costs import PriceTable
 from domain.uploads import IntakeLimits
 
 
-class Settings(BaseSettings):
+class _Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BRIEFWERK_", env_file=".env", extra="ignore", env_nested_delimiter="__"
     )
@@ -37,6 +36,7 @@ class Settings(BaseSettings):
     # scheduler (briefwerk worker, or in-process with serve)
     scheduler_in_process: bool = True  # `serve` runs the scheduler too; set false when workers run it
     poll_seconds: int = 300  # how often letters with the provider are asked for news
+    follow_posted_days: int = 21  # posted letters are still asked about "delivered" or "undeliverable" this long
     approval_remind_hours: float = 24  # remind managers of requests waiting this long
     approval_expire_hours: float = 72  # then expire them
     retention_days: int = 400  # print files and download files are deleted after this; the record stays
@@ -47,8 +47,6 @@ class Settings(BaseSettings):
     portal_webhook_url: str | None = None  # a company's own portal: release/withdraw sent here
     portal_webhook_secret: SecretStr | None = None
     smtp: SmtpConfig | None = None  # BRIEFWERK_SMTP__HOST=…; without it mail goes to .eml files
-    pingen: PingenConfig | None = None  # BRIEFWERK_PINGEN__CLIENT_ID=…
-    letterxpress: LetterXpressConfig | None = None  # BRIEFWERK_LETTERXPRESS__USERNAME=…
 
     # Slack, under the names Slack's own tooling uses
     slack_bot_token: SecretStr | None = Field(
@@ -88,9 +86,7 @@ class Settings(BaseSettings):
             "SLACK_SIGNING_SECRET": self.slack_signing_secret, "SLACK_BOT_TOKEN": self.slack_bot_token,
             "SLACK_CLIENT_SECRET": self.slack_client_secret, "SLACK_APP_TOKEN": self.slack_app_token,
             "BRIEFWERK_SECRET_KEY": self.secret_key, "BRIEFWERK_PORTAL_WEBHOOK_SECRET": self.portal_webhook_secret,
-            "BRIEFWERK_PINGEN__CLIENT_SECRET": self.pingen.client_secret if self.pingen else None,
-            "BRIEFWERK_PINGEN__WEBHOOK_SECRET": self.pingen.webhook_secret if self.pingen else None,
-            "BRIEFWERK_LETTERXPRESS__API_KEY": self.letterxpress.api_key if self.letterxpress else None,
+            **self._provider_secrets(),
         }
         published = self._published_secrets()
         weak = [name for name, secret in named.items()
@@ -98,6 +94,18 @@ class Settings(BaseSettings):
         if self.portal_webhook_url and self.portal_webhook_secret is None:
             weak.append("BRIEFWERK_PORTAL_WEBHOOK_SECRET")
         return weak
+
+    def provider_settings(self, key: str) -> object | None:
+        """A provider's own settings (BRIEFWERK_<KEY>__…), None when it is not configured."""
+        return getattr(self, key, None)
+
+    def _provider_secrets(self) -> dict[str, SecretStr | None]:
+        found: dict[str, SecretStr | None] = {}
+        for plugin in PLUGINS.values():
+            config = self.provider_settings(plugin.key)
+            if config is not None:
+                found.update(plugin.secrets(config))
+        return found
 
     def _published_secrets(self) -> set[str]:
         """The local Slack stand-in's secrets are in this repository: fine against the stand-in
@@ -119,6 +127,13 @@ class Settings(BaseSettings):
         folder = self.home.joinpath(*parts)
         folder.mkdir(parents=True, exist_ok=True)
         return folder.resolve()
+
+
+# Each provider with settings adds one field, read from BRIEFWERK_<KEY>__… (e.g. BRIEFWERK_PINGEN__CLIENT_ID).
+Settings = create_model(  # type: ignore[call-overload]
+    "Settings", __base__=_Settings, __module__=__name__,
+    **{plugin.key: (plugin.settings | None, None) for plugin in PLUGINS.values() if plugin.settings is not None},
+)
 
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "geheim", "password", "passwort", "xxx", "todo", "placeholder",

@@ -11,12 +11,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.db import make_engine, migrate
-from bot.integrations.letterxpress import LetterXpressProvider
 from bot.integrations.mail import FileMailer, SmtpMailer
-from bot.integrations.outbox import OutboxProvider
-from bot.integrations.pingen import PingenProvider
 from bot.integrations.portal import DatabasePortalStore
 from bot.integrations.portal_webhook import WebhookPortalStore
+from bot.providers.registry import PLUGINS
 from bot.settings import Settings
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
@@ -45,12 +43,11 @@ class Wiring:
     def providers(self) -> dict[str, Provider]:
         """The print-and-mail providers this installation is configured for (clients keep
         their connections and tokens, so they live as long as the app)."""
-        home = self.settings
-        providers: dict[str, Provider] = {"outbox": OutboxProvider(self.outbox_storage, registered=home.outbox_registered)}
-        if home.pingen is not None:
-            providers["pingen"] = PingenProvider(home.pingen)
-        if home.letterxpress is not None:
-            providers["letterxpress"] = LetterXpressProvider(home.letterxpress)
+        providers: dict[str, Provider] = {}
+        for plugin in PLUGINS.values():
+            provider = plugin.build(self.settings.provider_settings(plugin.key), self)
+            if provider is not None:
+                providers[plugin.key] = provider
         return providers
 
     @cached_property

@@ -51,6 +51,7 @@ class LetterCost:
     sheets: int
     envelope: str | None  # None: too thick for any envelope in the table
     cents: int
+    quoted: bool = False  # True: the provider's own price, not our table's
 
 
 def letter_cost(

@@ -5,8 +5,9 @@ be held and why, and the state of the order button."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -15,8 +16,11 @@ from pydantic import BaseModel, ConfigDict
 from domain.costs import LetterCost, PriceTable, letter_cost
 from domain.messages import Message
 from domain.models import Contact, LetterState, Relation, Unit
-from domain.ports import Capabilities
+from domain.ports import Capabilities, PriceQuery, PrintOptions
 from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
+
+
+BERLIN = ZoneInfo("Europe/Berlin")  # the companies' and the providers' clock
 
 
 class DispatchOptions(BaseModel):
@@ -200,6 +204,7 @@ class PlanInputs:
     home_country: str = "DE"
     # (contact, unit) pairs an earlier order already gave the provider (or posted): never again
     already_sent: frozenset[tuple[int, int]] = frozenset()
+    quote: Callable[[PriceQuery], int | None] | None = None  # the provider's price, where it has one
 
 
 class LetterReport(Protocol):
@@ -261,8 +266,18 @@ def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions,
         inputs.prices, pages=letter.pages, duplex=options.duplex, colour=options.colour,
         registered=options.registered, abroad=abroad,
     )
+    letter.cost = _quoted(letter.cost, contact.country, options, inputs.quote)
     letter.problems += _postal_problems(letter, inputs)
     return letter
+
+
+def _quoted(cost: LetterCost, country: str, options: DispatchOptions,
+            quote: Callable[[PriceQuery], int | None] | None) -> LetterCost:
+    """The provider's own price replaces the table's where it gives one."""
+    if quote is None:
+        return cost
+    cents = quote(PriceQuery(country, cost.pages, PrintOptions(options.colour, options.duplex, options.registered)))
+    return cost if cents is None else replace(cost, cents=cents, quoted=True)
 
 
 def _preflight(letter: PlannedLetter, options: DispatchOptions, check: LetterCheck) -> list[Problem]:
@@ -315,13 +330,15 @@ def _postal_problems(letter: PlannedLetter, inputs: PlanInputs) -> list[Problem]
 
 
 def button_state(
-    state: LetterState, plan: DispatchPlan | None, capabilities: Capabilities, contact_text: str = ""
+    state: LetterState, plan: DispatchPlan | None, capabilities: Capabilities, contact_text: str = "",
+    cancel_until: datetime | None = None, now: datetime | None = None,
 ) -> tuple[ButtonState, list[Message]]:
-    """The order button's four states and the reasons shown beside it (seed step 11)."""
+    """The order button's four states and the reasons shown beside it (seed step 11). With
+    `cancel_until` (the first handed-over letter's last moment to cancel) the red button counts down."""
     if not capabilities.available:
         return ButtonState.YELLOW, [Message("button.yellow", {"contact": contact_text or "–"})]
     if state in (LetterState.DISPATCH_ORDERED, LetterState.WITH_PROVIDER):
-        return ButtonState.RED, [Message("button.red", {"window": capabilities.cancel_window})]
+        return ButtonState.RED, [cancel_window_line(capabilities, cancel_until, now)]
     if state not in (LetterState.RELEASED, LetterState.CANCELLED, LetterState.FAILED, LetterState.POSTED):
         return ButtonState.DISABLED, [Message("button.not_released", {"state": Message(f"state.{state.value}")})]
     if plan is not None and not plan.letters and plan.already_sent:
@@ -332,6 +349,17 @@ def button_state(
         reasons = [Message("button.letters_fail", {"count": len(plan.failing)})]
         return ButtonState.DISABLED, reasons + [letter_problem_line(letter) for letter in plan.failing]
     return ButtonState.GREEN, [Message("button.green", {"count": len(plan.letters)})]
+
+
+def cancel_window_line(capabilities: Capabilities, cancel_until: datetime | None, now: datetime | None) -> Message:
+    """'can still be cancelled for 12 minutes (until 15:57)', or the window in words."""
+    if cancel_until is None or now is None:
+        return Message("button.red", {"window": capabilities.cancel_window})
+    at = cancel_until.astimezone(BERLIN).strftime("%H:%M")
+    left = cancel_until - now
+    if left <= timedelta(0):
+        return Message("button.red_closed", {"time": at})
+    return Message("button.red_countdown", {"minutes": max(1, int(left.total_seconds() // 60)), "time": at})
 
 
 def letter_problem_line(letter: PlannedLetter, blocking: bool = True) -> Message:

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import and_, bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, and_, bindparam, insert, inspect, update
+from sqlmodel import Session, SQLModel, col, select
 
 from domain.addresses import iso_country, normalise
 from domain.errors import InvalidInput
@@ -560,13 +560,13 @@ def _apply(session: Session, organisation_id: int, plan: Plan, report: ImportRep
     at 100,000)."""
     org = {"organisation_id": organisation_id}
     property_ids = _sync(session, Property, ("external_id",), Plan.PROPERTY, plan.properties, report, "properties", org,
-                         lambda chunk: and_(Property.organisation_id == organisation_id,
+                         lambda chunk: and_(col(Property.organisation_id) == organisation_id,
                                             col(Property.external_id).in_([k[0] for k in chunk])),
-                         Property.organisation_id == organisation_id)
+                         col(Property.organisation_id) == organisation_id)
     contact_ids = _sync(session, Contact, ("external_id",), Plan.CONTACT, plan.contacts, report, "contacts", org,
-                        lambda chunk: and_(Contact.organisation_id == organisation_id,
+                        lambda chunk: and_(col(Contact.organisation_id) == organisation_id,
                                            col(Contact.external_id).in_([k[0] for k in chunk])),
-                        Contact.organisation_id == organisation_id)
+                        col(Contact.organisation_id) == organisation_id)
     plan.contacts.clear()  # spent: the room goes to the links below
     units = {(property_ids[(property_id,)], unit_id): (label, kind, position)
              for position, ((property_id, unit_id), (label, kind, _)) in enumerate(plan.units.items())}
@@ -584,7 +584,7 @@ def _apply(session: Session, organisation_id: int, plan: Plan, report: ImportRep
 Key = tuple[Any, ...]
 
 
-def _sync(session: Session, model: type, key_names: tuple[str, ...], value_names: tuple[str, ...],
+def _sync(session: Session, model: type[SQLModel], key_names: tuple[str, ...], value_names: tuple[str, ...],
           wanted: dict[Key, tuple[Any, ...]], report: ImportReport, kind: str, fixed: dict[str, Any],
           scope: Callable[[list[Key]], Any], whole: Any = None, others: dict[int, Any] | None = None) -> dict[Key, int]:
     """Makes the table hold `wanted` (key -> values, compared as far as `value_names` go) and
@@ -592,7 +592,7 @@ def _sync(session: Session, model: type, key_names: tuple[str, ...], value_names
     updated, many rows a statement. Rows in scope that are not wanted land in
     `others`. `whole` selects every row the keys could match; with many keys one pass over it is
     cheaper (PostgreSQL filters `= ANY(…)` row by row once it picks the organisation's index)."""
-    table = model.__table__
+    table = _table(model)
     keys = [table.c[n] for n in key_names]
     count = len(value_names)
     ids: dict[Key, int] = {}
@@ -636,7 +636,14 @@ def _lookup(session: Session, columns: list[Any], keys: list[Key], scope: Callab
 
 def _end_links(session: Session, link_ids: list[int], report: ImportReport, today: date) -> None:
     """A unit in the file lists all its current contacts: its other open links have ended."""
-    ending = update(Occupancy.__table__).where(Occupancy.__table__.c.id == bindparam("_id")).values(ended_on=today)
+    table = _table(Occupancy)
+    ending = update(table).where(table.c.id == bindparam("_id")).values(ended_on=today)
     for start in range(0, len(link_ids), CHUNK):
         session.connection().execute(ending, [{"_id": id_} for id_ in link_ids[start:start + CHUNK]])
     report.ended_links += len(link_ids)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table a model is mapped to."""
+    table: Table = inspect(model).local_table
+    return table

@@ -626,6 +626,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{feature} is not part of your contract. Please contact: {contact}",
     },
     "feature.registered": {"de": "Einwurfeinschreiben", "en": "Registered mail"},
+    "cancel_window.unknown": {"de": "solange der Dienstleister es zulässt", "en": "as long as the provider allows"},
+    "cancel_window.until_collected": {"de": "bis die Dateien abgeholt sind", "en": "until the files are collected"},
+    "cancel_window.until_printing": {"de": "bis der Druck beginnt", "en": "until printing starts"},
+    "cancel_window.minutes_until_handover": {
+        "de": "bis {minutes} Minuten nach der Übergabe, längstens bis zur Übergabe an die Post um {handover} Uhr",
+        "en": "up to {minutes} minutes after the hand-over, and no later than the postal hand-over at {handover}",
+    },
+    "button.red_countdown": {
+        "de": "Versand ist beauftragt und kann noch {minutes} Minuten storniert werden (bis {time} Uhr).",
+        "en": "Dispatch is ordered and can still be cancelled for {minutes} minutes (until {time}).",
+    },
+    "button.red_closed": {
+        "de": "Versand ist beauftragt; die Stornierfrist ist um {time} Uhr abgelaufen.",
+        "en": "Dispatch is ordered; the time to cancel ended at {time}.",
+    },
+    "provider.registered_country_only": {
+        "de": "{provider} bietet Einschreiben nur für Absender in {countries} an – für Ihre Briefe ist es nicht verfügbar.",
+        "en": "{provider} offers registered mail only to senders in {countries} – it is not available for your letters.",
+    },
     "feature.colour": {"de": "Farbdruck", "en": "Colour printing"},
     "feature.duplex": {"de": "Beidseitiger Druck", "en": "Duplex printing"},
     "download.no_address": {

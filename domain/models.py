@@ -346,6 +346,11 @@ class Shipment(SQLModel, table=True):
     reason: str | None = None  # why held or failed, in words
     provider_status: str = ""  # the provider's own word for the latest state
     submitted_at: datetime | None = None
+    # set (committed) before the first create request: a later attempt knows the provider may
+    # have the letter, and how far back to look for it
+    submit_started_at: datetime | None = None
+    posted_at: datetime | None = None  # set while a posted letter is followed for "delivered" or "undeliverable"
+    cancel_requested_at: datetime | None = None  # a cancel the provider has yet to confirm or reject
     updated_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0  # hand-over attempts that ended without an answer
     next_attempt_at: datetime | None = None  # retry backoff for hand-over

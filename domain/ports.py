@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from domain.addresses import PostalAddress
 from domain.costs import PriceTable
+from domain.messages import Message
 from domain.pdf.preflight import FactsStore, PreflightCache
 from domain.storage import FileStore, blob_key  # noqa: F401 - the file store is a port as well
 
@@ -26,8 +27,13 @@ class Capabilities:
     colour: bool = True
     duplex: bool = True
     countries: frozenset[str] | None = None  # None: worldwide
-    cancel_window: str = ""  # in words, e.g. "until printing starts"
+    cancel_window: Message = field(default_factory=lambda: Message("cancel_window.unknown"))  # in words
+    # when the letter handed over at the given moment can no longer be cancelled (a countdown)
+    cancel_deadline: Callable[[datetime], datetime] | None = None
     profile: str = "din5008b"  # preflight profile key (domain.pdf.profiles)
+    reports_status: bool = True  # False: nothing comes back after hand-over, so letters are not polled
+    cancel_confirmed_later: bool = False  # a cancel is a request the provider completes or rejects later
+    registered_reason: Message | None = None  # why registered mail is not offered, when the provider says so
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,15 @@ class PrintOptions:
     colour: bool = False
     duplex: bool = True
     registered: bool = False
+
+
+@dataclass(frozen=True)
+class PriceQuery:
+    """What a letter costs depends on: destination, printed pages and print options."""
+
+    country: str
+    pages: int
+    options: PrintOptions
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,9 @@ class ShipmentRequest:
     pages: int
     options: PrintOptions
     extra: dict[str, Any] = field(default_factory=dict)
+    # the first hand-over attempt began then: no letter of ours for this reference is older, so a
+    # lookup after a lost answer reads back to here and no further
+    since: datetime | None = None
 
 
 class LetterStatus(StrEnum):
@@ -54,8 +72,11 @@ class LetterStatus(StrEnum):
 
     ACCEPTED = "accepted"  # received, validating or waiting to print
     PRINTED = "printed"  # printing or printed, can no longer be cancelled
+    WAITING_FOR_CREDIT = "waiting_for_credit"  # held until the account is topped up
     POSTED = "posted"  # handed to the postal service
+    DELIVERED = "delivered"  # the postal service says it arrived
     FAILED = "failed"  # rejected, invalid or undeliverable
+    CANCELLING = "cancelling"  # a cancel was asked for; the provider has not decided yet
     CANCELLED = "cancelled"
 
 
@@ -66,6 +87,7 @@ class ProviderLetter:
     status: str  # the provider's own word
     sha256: str | None = None
     state: LetterStatus = LetterStatus.ACCEPTED
+    tracking_code: str | None = None  # registered mail's Sendungsnummer, once the provider has one
 
 
 @dataclass(frozen=True)
@@ -84,13 +106,22 @@ class ProviderUnavailable(Exception):
 
 class Provider(Protocol):
     """A print-and-mail provider. `submit` must never create a second letter for a reference:
-    callers look the reference up first, and clients send an idempotency key where possible.
-    A letter the provider refuses (validation) raises `InvalidInput` with the provider's reason."""
+    clients send an idempotency key where the provider takes one, and after a lost answer look
+    the reference up (back to `request.since`) before anything is sent again. Callers whose
+    earlier attempt may have taken effect look it up first. A letter the provider refuses
+    (validation) raises `InvalidInput` with the provider's reason."""
 
     key: str
     capabilities: Capabilities
 
-    def lookup(self, reference: str) -> ProviderLetter | None: ...
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        """Newest first, reading no letter created before `since` (the client's own window
+        when None): the cost does not grow with the account's history."""
+        ...
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        """The letter's current state, by the provider's id; None when the provider has forgotten it."""
+        ...
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter: ...
 
@@ -99,6 +130,11 @@ class Provider(Protocol):
     def events(self, letter: ProviderLetter) -> list[ProviderEvent]: ...
 
     def finish_order(self, order_key: str) -> None: ...
+
+    def price(self, query: PriceQuery) -> int | None:
+        """The provider's own quote in net euro cents, or None (no calculator, not configured,
+        unreachable): the estimate then comes from our price table."""
+        ...
 
 
 class Mailer(Protocol):

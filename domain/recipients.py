@@ -79,5 +79,6 @@ def recipients_for_post(
     decisions: dict[int, PaperDecision] = {}
     for contact in contacts:
         if contact.id not in decisions:
-            decisions[contact.id] = paper_decision(filter_, contact, ticked, unticked)
+            decision = paper_decision(filter_, contact, ticked, unticked)
+            decisions[decision.contact_id] = decision
     return decisions

@@ -202,7 +202,7 @@ def _check_against_markers(result: SplitResult, page_texts: Iterable[str], units
     start with its own marker and name no other unit; a unit whose pages disagree loses them to
     `unmatched`, never to a neighbour."""
     reader = _MarkerReader(DEFAULT_MARKER, units)
-    named = {page: set(found) for page, text in enumerate(page_texts) if (found := reader.units_on(text))}
+    named = {page: set(on_page) for page, text in enumerate(page_texts) if (on_page := reader.units_on(text))}
     if not named:
         return  # nothing to check against
     marked_units = {unit_id for ids in named.values() for unit_id in ids}

@@ -1,5 +1,5 @@
 """Where stored files live: blobs named by their content (documents, attachments, print files,
-download files) and named objects (the outbox's letters and manifest), in a local folder or in
+download files) and named objects (a provider's letters and manifest, where it writes them into storage), in a local folder or in
 S3-compatible object storage, behind one store.
 
 A blob is never rewritten: a replacement is a new blob plus a row switch, and a row that

@@ -178,6 +178,8 @@ def cancel_now(deps: SlackDeps, client: WebClient, body: dict[str, Any], actor: 
         with deps.wiring.unit_of_work() as (session, ports):
             outcome = dispatch.cancel_dispatch(session, ports, actor, info.serial_id)
         text = t("cancel.done", locale, cancelled=outcome.cancelled, late=len(outcome.not_cancellable))
+        if outcome.requested:
+            text += " " + t("cancel.requested", locale, count=outcome.requested)
     except BriefwerkError as error:
         text = "⚠️ " + error.render(locale)
     announce(deps, body["team"]["id"], info.serial_id)

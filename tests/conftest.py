@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel
 import bot.slack_tables  # noqa: F401 - so emptying tables covers them too
 from bot.db import make_engine, migrate
 from bot.integrations.mail import FileMailer
-from bot.integrations.outbox import OutboxProvider
+from bot.providers.outbox.client import OutboxProvider
 from bot.integrations.portal import DatabasePortalStore
 from domain.actors import Actor
 from domain.models import Organisation, Staff

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.integrations.http import CredentialsRefused, RetryPolicy, Throttle
-from bot.integrations.letterxpress import (
+from bot.providers.letterxpress.client import (
     BERLIN,
     LetterXpressConfig,
     LetterXpressProvider,
@@ -27,8 +27,8 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from tests.standins import Fault
-from tests.standins.letterxpress_server import LetterXpressStandIn
+from bot.providers.loopback import Fault
+from bot.providers.letterxpress.standin import LetterXpressStandIn
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 FAST = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)
@@ -103,6 +103,12 @@ def shipment(tmp_path: Path, reference: str = "BW12-3-00007", *, country: str = 
     )
 
 
+def hand_over(provider: LetterXpressProvider, request: ShipmentRequest, again: bool = True) -> ProviderLetter:
+    """What the hand-over does: a letter an earlier attempt may have created is looked up first."""
+    found = provider.lookup(request.reference, since=MORNING - timedelta(minutes=10)) if again else None
+    return found or provider.submit(request)
+
+
 def calls(standin: LetterXpressStandIn, route: str) -> int:
     return sum(1 for name, _ in standin.calls if name == route)
 
@@ -112,16 +118,17 @@ def calls(standin: LetterXpressStandIn, route: str) -> int:
 
 def test_credentials_travel_in_every_body(lxp: LetterXpressProvider, standin: LetterXpressStandIn, tmp_path: Path) -> None:
     letter = lxp.submit(shipment(tmp_path))
-    assert lxp.lookup("BW12-3-00007") == letter  # list, show and create all authenticated
+    assert lxp.lookup("BW12-3-00007").provider_ref == letter.provider_ref  # list, show and create all authenticated
+    assert lxp.status(letter).provider_ref == letter.provider_ref
     assert {route for route, _ in standin.calls} == {"list", "create", "show"}
 
 
 def test_wrong_credentials_are_refused_with_a_clear_error(standin: LetterXpressStandIn, tmp_path: Path) -> None:
-    with LetterXpressProvider(config_for(standin, api_key="wrong")) as provider, \
+    with LetterXpressProvider(config_for(standin, api_key="wrong"), clock=standin.now) as provider, \
             pytest.raises(CredentialsRefused) as refused:
         provider.submit(shipment(tmp_path))
     assert "LetterXpress" in str(refused.value) and "Unauthorized" in str(refused.value)
-    assert calls(standin, "create") == 0
+    assert standin.jobs == {}
 
 
 def test_an_unauthorized_answer_is_not_retried(lxp: LetterXpressProvider, standin: LetterXpressStandIn) -> None:
@@ -163,19 +170,21 @@ def test_registered_mail_abroad_is_refused_before_any_request(lxp: LetterXpressP
 
 
 def test_test_mode_parks_jobs_in_the_postbox_where_lookup_finds_them(standin: LetterXpressStandIn, tmp_path: Path) -> None:
-    with LetterXpressProvider(config_for(standin, mode="test")) as provider:
+    with LetterXpressProvider(config_for(standin, mode="test"), clock=standin.now) as provider:
         letter = provider.submit(shipment(tmp_path))
         assert letter.status == "draft"
-        with LetterXpressProvider(config_for(standin, mode="test")) as fresh:  # a new process: empty index
+        with LetterXpressProvider(config_for(standin, mode="test"), clock=standin.now) as fresh:  # a new process: empty index
             found = fresh.lookup("BW12-3-00007")
     assert found is not None and found.provider_ref == letter.provider_ref
 
 
-def test_submit_returns_the_existing_job_instead_of_a_second_one(lxp: LetterXpressProvider, standin: LetterXpressStandIn,
-                                                                 tmp_path: Path) -> None:
+def test_a_second_attempt_finds_the_job_from_the_lists_without_downloading_a_pdf(
+        lxp: LetterXpressProvider, standin: LetterXpressStandIn, tmp_path: Path) -> None:
     first = lxp.submit(shipment(tmp_path))
-    assert lxp.submit(shipment(tmp_path)).provider_ref == first.provider_ref
+    found = lxp.lookup("BW12-3-00007", since=MORNING - timedelta(minutes=10))
+    assert found is not None and found.provider_ref == first.provider_ref
     assert standin.references() == {"BW12-3-00007": 1}
+    assert calls(standin, "show") == 0 and standin.pdf_bytes_served == 0  # a job's answer carries its PDF
 
 
 # --- lookup --------------------------------------------------------------------------------------
@@ -197,23 +206,26 @@ def test_lookup_reads_every_list_and_page(standin: LetterXpressStandIn, clock: C
 
 def test_a_lookup_that_cannot_read_everything_refuses_to_guess(standin: LetterXpressStandIn) -> None:
     standin.add_jobs(40, status="done")
-    with LetterXpressProvider(config_for(standin, lookup_max_pages=2)) as provider, \
+    with LetterXpressProvider(config_for(standin, lookup_max_pages=2), clock=standin.now) as provider, \
             pytest.raises(ProviderUnavailable, match="inconclusive"):
         provider.lookup("BW12-3-00007")
 
 
-def test_the_job_lists_are_read_once_per_cache_period(lxp: LetterXpressProvider, standin: LetterXpressStandIn,
-                                                      ticks: Ticks) -> None:
-    assert lxp.lookup("BW1-1-00001") is None and lxp.lookup("BW1-1-00002") is None
-    assert calls(standin, "list") == 5  # queue, hold, draft, done, canceled: one page each
-    ticks.value += lxp.config.lookup_cache_seconds + 1
-    assert lxp.lookup("BW1-1-00001") is None
-    assert calls(standin, "list") == 10
+def test_a_lookup_reads_one_page_per_list_however_long_the_history(standin: LetterXpressStandIn, clock: Clock,
+                                                                    tmp_path: Path) -> None:
+    standin.add_history(100_000, before=MORNING - timedelta(days=1))
+    with LetterXpressProvider(config_for(standin), clock=clock) as provider:
+        letter = provider.submit(shipment(tmp_path))
+        standin.calls.clear()
+        found = provider.lookup("BW12-3-00007", since=MORNING - timedelta(minutes=10))
+        assert provider.lookup("BW12-3-00008", since=MORNING - timedelta(minutes=10)) is None
+    assert found is not None and found.provider_ref == letter.provider_ref
+    assert calls(standin, "list") == 10  # queue, hold, draft, done, canceled: one page each, twice
 
 
 @pytest.mark.parametrize(
     ("status", "state"),
-    [("queue", LetterStatus.ACCEPTED), ("hold", LetterStatus.ACCEPTED), ("draft", LetterStatus.ACCEPTED),
+    [("queue", LetterStatus.ACCEPTED), ("hold", LetterStatus.WAITING_FOR_CREDIT), ("draft", LetterStatus.ACCEPTED),
      ("done", LetterStatus.POSTED), ("canceled", LetterStatus.CANCELLED)],
 )
 def test_lookup_reports_the_current_status(lxp: LetterXpressProvider, standin: LetterXpressStandIn, tmp_path: Path,
@@ -230,7 +242,7 @@ def test_lookup_reports_the_current_status(lxp: LetterXpressProvider, standin: L
 def test_cancel_inside_the_window_is_accepted(lxp: LetterXpressProvider, standin: LetterXpressStandIn, clock: Clock,
                                               tmp_path: Path) -> None:
     letter = lxp.submit(shipment(tmp_path))
-    clock.now += timedelta(hours=1)
+    clock.now += timedelta(minutes=14)
     assert lxp.cancel(letter) is True
     assert standin.job_for("BW12-3-00007")["status"] == "canceled"
     found = lxp.lookup("BW12-3-00007")
@@ -240,7 +252,7 @@ def test_cancel_inside_the_window_is_accepted(lxp: LetterXpressProvider, standin
 def test_cancel_after_the_window_is_refused_without_asking(lxp: LetterXpressProvider, standin: LetterXpressStandIn,
                                                            clock: Clock, tmp_path: Path) -> None:
     letter = lxp.submit(shipment(tmp_path))
-    clock.now += timedelta(hours=2, minutes=1)
+    clock.now += timedelta(minutes=15)  # LXP's window: 15 minutes after the upload
     assert lxp.cancel(letter) is False
     assert calls(standin, "cancel") == 0 and standin.job_for("BW12-3-00007")["status"] == "queue"
 
@@ -284,18 +296,19 @@ def test_cancelling_a_cancelled_letter_asks_nobody(lxp: LetterXpressProvider, st
 @pytest.mark.parametrize(
     ("created", "deadline"),
     [
-        (time(9, 30), datetime(2026, 3, 10, 11, 30, tzinfo=BERLIN)),  # two hours
-        (time(13, 15), datetime(2026, 3, 10, 14, 0, tzinfo=BERLIN)),  # the hand-over comes first
-        (time(15, 0), datetime(2026, 3, 10, 17, 0, tzinfo=BERLIN)),  # after today's hand-over: two hours
-        (time(23, 0), datetime(2026, 3, 11, 1, 0, tzinfo=BERLIN)),
+        (time(9, 30), datetime(2026, 3, 10, 9, 45, tzinfo=BERLIN)),  # fifteen minutes
+        (time(15, 45), datetime(2026, 3, 10, 16, 0, tzinfo=BERLIN)),
+        (time(15, 52), datetime(2026, 3, 10, 16, 0, tzinfo=BERLIN)),  # after 15:45: until the 16:00 hand-over
+        (time(16, 30), datetime(2026, 3, 10, 16, 45, tzinfo=BERLIN)),  # after today's hand-over: fifteen minutes
+        (time(23, 50), datetime(2026, 3, 11, 0, 5, tzinfo=BERLIN)),
     ],
 )
 def test_the_cancel_deadline_follows_the_window_and_the_cut_off(created: time, deadline: datetime) -> None:
     config = LetterXpressConfig(username="u", api_key="k")
     created_at = datetime.combine(MORNING.date(), created, tzinfo=BERLIN).astimezone(UTC)
     assert cancel_deadline(created_at, config) == deadline
-    later_cut_off = config.model_copy(update={"handover_cutoff": time(16, 0)})
-    assert cancel_deadline(datetime(2026, 3, 10, 13, 15, tzinfo=BERLIN), later_cut_off) == datetime(2026, 3, 10, 15, 15, tzinfo=BERLIN)
+    moved = config.model_copy(update={"handover_cutoff": time(14, 0)})  # LXP has moved it before: a setting
+    assert cancel_deadline(datetime(2026, 3, 10, 13, 55, tzinfo=BERLIN), moved) == datetime(2026, 3, 10, 14, 0, tzinfo=BERLIN)
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -343,7 +356,7 @@ def test_a_file_that_is_no_pdf_is_refused_by_letterxpress(lxp: LetterXpressProvi
 def test_rate_limits_wait_as_long_as_letterxpress_asks(standin: LetterXpressStandIn, tmp_path: Path) -> None:
     sleeps: list[float] = []
     policy = FAST.model_copy(update={"max_retry_after": 60.0})
-    with LetterXpressProvider(config_for(standin, retry=policy), sleep=sleeps.append) as provider:
+    with LetterXpressProvider(config_for(standin, retry=policy), clock=standin.now, sleep=sleeps.append) as provider:
         standin.faults.queue("create", Fault.RATE_LIMITED)
         provider.submit(shipment(tmp_path))
     assert sleeps == [1.0]
@@ -369,15 +382,15 @@ def test_a_lasting_outage_raises_provider_unavailable(lxp: LetterXpressProvider,
 @pytest.mark.parametrize("same_process", [True, False])
 def test_a_create_lost_in_a_lasting_outage_is_found_on_the_next_run(standin: LetterXpressStandIn, tmp_path: Path,
                                                                     same_process: bool) -> None:
-    provider = LetterXpressProvider(config_for(standin), sleep=lambda _: None)
+    provider = LetterXpressProvider(config_for(standin), clock=standin.now, sleep=lambda _: None)
     standin.faults.queue("create", Fault.CRASH_AFTER_ACCEPT)
-    standin.faults.queue("list", *[None] * 5, *[Fault.SERVER_ERROR] * FAST.attempts)  # first index read passes
+    standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts)  # the lookup after the lost answer fails
     with pytest.raises(ProviderUnavailable):
         provider.submit(shipment(tmp_path))
     assert calls(standin, "create") == 1
-    # the same client must not trust its cached "not there" now: the job may exist
-    rerun = provider if same_process else LetterXpressProvider(config_for(standin))
-    assert rerun.submit(shipment(tmp_path)).provider_ref == str(standin.job_for("BW12-3-00007")["id"])
+    # the next run knows its first attempt began, and looks before it sends
+    rerun = provider if same_process else LetterXpressProvider(config_for(standin), clock=standin.now)
+    assert hand_over(rerun, shipment(tmp_path)).provider_ref == str(standin.job_for("BW12-3-00007")["id"])
     assert standin.references() == {"BW12-3-00007": 1}
     provider.close()
     rerun.close()
@@ -410,12 +423,12 @@ def test_two_hundred_letters_through_a_flaky_letterxpress_arrive_exactly_once(st
         [Fault.SERVER_ERROR, Fault.RATE_LIMITED, Fault.CRASH_AFTER_ACCEPT], seed=20240607,
     )
     references = [f"BW7-1-{number:05d}" for number in range(1, 201)]
-    with LetterXpressProvider(config_for(standin, retry=FAST.model_copy(update={"attempts": 4})), sleep=lambda _: None) as provider:
+    with LetterXpressProvider(config_for(standin, retry=FAST.model_copy(update={"attempts": 4})), clock=standin.now, sleep=lambda _: None) as provider:
         for reference in references:
             request = shipment(tmp_path, reference)
             for _run in range(10):  # what the dispatch run does on ProviderUnavailable: try again later
                 try:
-                    provider.submit(request)
+                    hand_over(provider, request, again=_run > 0)
                     break
                 except ProviderUnavailable:
                     continue
@@ -431,11 +444,22 @@ def test_capabilities_describe_letterxpress(lxp: LetterXpressProvider) -> None:
     capabilities = lxp.capabilities
     assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == (
         "letterxpress", True, True, True)
-    assert capabilities.countries is None and "14:00" in capabilities.cancel_window
+    assert capabilities.countries is None and "16:00" in capabilities.cancel_window.render("de")
+    assert "15 Minuten" in capabilities.cancel_window.render("de") and "15 minutes" in capabilities.cancel_window.render("en")
     lxp.finish_order("BW12-3")  # nothing to close
 
 
 def test_a_404_page_that_is_not_letterxpress_is_no_empty_list(standin: LetterXpressStandIn) -> None:
-    with LetterXpressProvider(config_for(standin, api_url=standin.base_url + "/wrong")) as provider, \
+    with LetterXpressProvider(config_for(standin, api_url=standin.base_url + "/wrong"), clock=standin.now) as provider, \
             pytest.raises(ProviderUnavailable, match="refused to list"):
         provider.lookup("BW12-3-00007")
+
+
+def test_a_list_that_is_not_newest_first_is_no_answer(lxp: LetterXpressProvider, standin: LetterXpressStandIn,
+                                                       clock: Clock, tmp_path: Path) -> None:
+    lxp.submit(shipment(tmp_path, "BW1-1-00001"))
+    clock.now += timedelta(minutes=1)
+    lxp.submit(shipment(tmp_path, "BW1-1-00002"))
+    standin.newest_first = False  # stopping at the first old job would then miss the newer ones
+    with pytest.raises(ProviderUnavailable, match="did not list newest first"):
+        lxp.lookup("BW1-1-00003", since=MORNING - timedelta(minutes=10))

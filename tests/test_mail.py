@@ -62,16 +62,24 @@ class Recorder:
     """An aiosmtpd handler that keeps every email and refuses the addresses in `refuse` with 550."""
 
     refuse: set[str] = field(default_factory=set)
+    defer: dict[str, int] = field(default_factory=dict)  # address -> how many more times to answer 451
+    defer_data: int = 0  # how many more DATA commands to answer 451
     received: list[Received] = field(default_factory=list)
     mechanisms: list[str] = field(default_factory=list)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
+        if self.defer.get(address, 0) > 0:  # greylisting: "come back later"
+            self.defer[address] -= 1
+            return "451 4.7.1 Greylisted, please try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.defer_data > 0:
+            self.defer_data -= 1
+            return "451 4.3.0 Temporary local problem, try again"
         tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, id(session), tls, login))
@@ -426,3 +434,48 @@ def test_release_over_smtp_reports_refused_and_malformed_addresses_and_mails_the
     assert sorted(reasons) == ["Bernd Groß", "Emil Krüger"]
     assert "bernd@example.de" in reasons["Bernd Groß"] and "550" in reasons["Bernd Groß"]
     assert "emil(at)example.de" in reasons["Emil Krüger"]
+
+
+# --- "not now" and "never": 4xx is retried with backoff, 5xx fails that recipient only -------------
+
+
+def test_a_greylisted_recipient_is_tried_again_with_a_growing_pause(serve: Serve) -> None:
+    recorder, config = serve()
+    recorder.defer = {"anna@example.de": 2}  # 451, 451, then 250
+    waits: list[float] = []
+    with SmtpMailer(config.model_copy(update={"retry_seconds": 30.0}), sleep=waits.append) as mailer:
+        mailer.send(notice("anna@example.de"))
+    assert recorder.recipients() == ["anna@example.de"]
+    assert waits == [30.0, 60.0]
+
+
+def test_a_451_after_the_data_sends_the_email_again_once(serve: Serve) -> None:
+    recorder, config = serve()
+    recorder.defer_data = 1
+    with SmtpMailer(config, sleep=lambda _: None) as mailer:
+        mailer.send(notice("anna@example.de"))
+    assert recorder.recipients() == ["anna@example.de"]  # delivered once
+
+
+def test_a_5xx_fails_that_recipient_only_while_a_4xx_one_is_retried(serve: Serve) -> None:
+    recorder, config = serve()
+    recorder.refuse = {"bernd@example.de"}
+    recorder.defer = {"clara@example.at": 1}
+    message = notice("anna@example.de")
+    message["Cc"] = "bernd@example.de, clara@example.at"
+    waits: list[float] = []
+    with SmtpMailer(config, sleep=waits.append) as mailer, pytest.raises(ValueError) as refused:
+        mailer.send(message)
+    assert "bernd@example.de" in str(refused.value) and "550" in str(refused.value)
+    assert "clara@example.at" not in str(refused.value).split("(delivered to")[0]
+    assert recorder.recipients() == ["anna@example.de", "clara@example.at"]
+    assert len(waits) == 1  # one pause, for Clara; Bernd's 550 is never retried
+
+
+def test_a_recipient_still_deferred_after_every_retry_is_a_server_problem(serve: Serve) -> None:
+    recorder, config = serve()
+    recorder.defer = {"anna@example.de": 99}
+    with SmtpMailer(config.model_copy(update={"retries": 2}), sleep=lambda _: None) as mailer, \
+            pytest.raises(MailServerError, match="still defers anna@example.de after 3 attempts"):
+        mailer.send(notice("anna@example.de"))
+    assert recorder.received == []

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.integrations.http import CredentialsRefused, RetryPolicy
-from bot.integrations.pingen import (
+from bot.providers.pingen.client import (
     PingenConfig,
     PingenProvider,
     WebhookSignatureInvalid,
@@ -18,14 +20,15 @@ from bot.integrations.pingen import (
 from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
+    PriceQuery,
     LetterStatus,
     PrintOptions,
     ProviderLetter,
     ProviderUnavailable,
     ShipmentRequest,
 )
-from tests.standins import Fault
-from tests.standins.pingen_server import PingenStandIn
+from bot.providers.loopback import Fault
+from bot.providers.pingen.standin import PingenStandIn
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 FAST = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.005, max_retry_after=0.005, jitter=0)
@@ -192,7 +195,8 @@ def test_a_lookup_that_cannot_see_everything_refuses_to_guess(standin: PingenSta
         for number in range(101):
             standin.letters[f"other-{number}"] = type(standin.letter_for("BW1-1-00000"))(
                 id=f"other-{number}", sequence=1000 + number, listed=True, requested={}, file=PDF,
-                attributes={"status": "sent", "file_original_name": f"invoice-{number}.pdf"})
+                attributes={"status": "sent", "file_original_name": f"invoice-{number}.pdf",
+                                "created_at": datetime.now(UTC).isoformat()})
         with pytest.raises(ProviderUnavailable, match="inconclusive"):
             provider.lookup("BW9-9-99999")
 
@@ -201,7 +205,7 @@ def test_a_lookup_that_cannot_see_everything_refuses_to_guess(standin: PingenSta
     ("status", "state"),
     [
         ("validating", LetterStatus.ACCEPTED), ("valid", LetterStatus.ACCEPTED), ("submitted", LetterStatus.ACCEPTED),
-        ("awaiting_credits", LetterStatus.ACCEPTED), ("printing", LetterStatus.PRINTED), ("sent", LetterStatus.POSTED),
+        ("awaiting_credits", LetterStatus.WAITING_FOR_CREDIT), ("printing", LetterStatus.PRINTED), ("sent", LetterStatus.POSTED), ("delivered", LetterStatus.DELIVERED),
         ("invalid", LetterStatus.FAILED), ("action_required", LetterStatus.FAILED),
         ("undeliverable", LetterStatus.FAILED), ("cancelled", LetterStatus.CANCELLED),
     ],
@@ -219,10 +223,29 @@ def test_lookup_maps_pingens_status(pingen: PingenProvider, standin: PingenStand
 
 def test_cancel_before_printing_is_accepted(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path) -> None:
     letter = pingen.submit(shipment(tmp_path))
+    assert pingen.cancel(letter) is True  # asked for: Pingen decides later
+    assert pingen.capabilities.cancel_confirmed_later
+    assert pingen.status(letter).state is LetterStatus.CANCELLING
+    standin.settle_cancel(letter.provider_ref, completed=True)
+    assert pingen.status(letter).state is LetterStatus.CANCELLED
+
+
+def test_a_rejected_cancel_shows_the_letter_going_on(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path) -> None:
+    letter = pingen.submit(shipment(tmp_path))
     assert pingen.cancel(letter) is True
-    assert standin.letters[letter.provider_ref].attributes["status"] == "cancelled"
-    found = pingen.lookup("BW12-3-00007")
-    assert found is not None and found.state is LetterStatus.CANCELLED
+    standin.settle_cancel(letter.provider_ref, completed=False)
+    assert pingen.status(letter).state is LetterStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_both_webhook_shapes_name_the_letter(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path,
+                                             legacy: bool) -> None:
+    letter = pingen.submit(shipment(tmp_path))
+    body = standin.webhook(letter.provider_ref, "sent", "transferred_to_distributor", legacy=legacy)
+    relationships = json.loads(body)["data"]["relationships"]
+    assert ("deliverable" in relationships) is not legacy  # the 2026-07 shape by default
+    [event] = pingen.parse_webhook(body, standin.sign(body, WEBHOOK_SECRET))
+    assert (event.provider_ref, event.state) == (letter.provider_ref, LetterStatus.POSTED)
 
 
 def test_cancel_once_printing_started_is_refused(pingen: PingenProvider, standin: PingenStandIn, tmp_path: Path) -> None:
@@ -364,10 +387,12 @@ def test_a_lasting_outage_raises_provider_unavailable(pingen: PingenProvider, st
 def test_a_create_lost_in_a_lasting_outage_is_found_on_the_next_run(pingen: PingenProvider, standin: PingenStandIn,
                                                                     tmp_path: Path) -> None:
     standin.faults.queue("create", Fault.CRASH_AFTER_ACCEPT)
-    standin.faults.queue("list", None, *[Fault.SERVER_ERROR] * FAST.attempts)  # submit's own lookup passes, then: outage
+    standin.faults.queue("list", *[Fault.SERVER_ERROR] * FAST.attempts)  # the lookup after the lost answer: outage
     with pytest.raises(ProviderUnavailable):
         pingen.submit(shipment(tmp_path))
     assert creates(standin) == 1  # never resent without a lookup saying "not there"
+    standin.list_lags = True  # and Pingen's list does not show it yet: the idempotency key answers instead
+    standin.letter_for("BW12-3-00007").listed = False
     assert pingen.submit(shipment(tmp_path)).provider_ref == standin.letter_for("BW12-3-00007").id
     assert standin.references() == {"BW12-3-00007": 1}
 
@@ -401,6 +426,40 @@ def test_two_hundred_letters_through_a_flaky_pingen_arrive_exactly_once(standin:
 
 def test_capabilities_describe_pingen(pingen: PingenProvider) -> None:
     capabilities = pingen.capabilities
-    assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == ("pingen", True, True, True)
-    assert capabilities.countries is None and "Druck" in capabilities.cancel_window
+    assert (capabilities.profile, capabilities.registered, capabilities.colour, capabilities.duplex) == ("pingen", False, True, True)
+    assert capabilities.countries is None and "Druck" in capabilities.cancel_window.render("de")
     pingen.finish_order("BW12-3")  # nothing to close
+
+
+def test_registered_mail_through_pingen_only_where_its_rules_allow(standin: PingenStandIn) -> None:
+    german = PingenProvider(config_for(standin)).capabilities
+    assert german.registered is False
+    assert "nur für Absender in CH" in german.registered_reason.render("de")
+    assert "only to senders in CH" in german.registered_reason.render("en")
+    swiss = PingenProvider(config_for(standin, home_country="CH")).capabilities
+    assert swiss.registered is True and swiss.registered_reason is None
+    no_sender = PingenProvider(config_for(standin, home_country="CH", sender=None)).capabilities
+    assert no_sender.registered is False  # meta_data needs the sender
+
+
+def test_a_list_that_ignores_the_sort_is_no_answer(standin: PingenStandIn, tmp_path: Path) -> None:
+    standin.add_history(150, before=datetime.now(UTC) - timedelta(days=3))
+    standin.ignore_sort = True  # oldest first: stopping at the first old letter would miss ours
+    with PingenProvider(config_for(standin)) as provider:
+        provider.submit(shipment(tmp_path))
+        with pytest.raises(ProviderUnavailable, match="did not list newest first"):
+            provider.lookup("BW12-3-00007", since=datetime.now(UTC) - timedelta(minutes=10))
+
+
+def test_the_price_calculator_quotes_in_cents_and_is_asked_once_an_hour(standin: PingenStandIn) -> None:
+    query = PriceQuery("DE", 3, PrintOptions(colour=False, duplex=True, registered=False))
+    with PingenProvider(config_for(standin)) as off:
+        assert off.price(query) is None  # not configured: our table
+    with PingenProvider(config_for(standin, price_calculator=True)) as provider:
+        assert provider.price(query) == 87  # 0.60 + 3 × 0.09
+        assert provider.price(query) == 87
+        assert provider.price(PriceQuery("DE", 3, PrintOptions(colour=True))) == 141
+    assert sum(route == "price" for route, _ in standin.calls) == 2
+    standin.currency = "CHF"
+    with PingenProvider(config_for(standin, price_calculator=True)) as provider:
+        assert provider.price(query) is None  # a quote in another currency is no estimate in euro

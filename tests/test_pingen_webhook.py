@@ -14,8 +14,8 @@ from bot.settings import Settings
 from bot.slack.local import LocalSlack
 from domain.models import DispatchOrder, LetterState, SerialLetter, Shipment, ShipmentState, utcnow
 from tests.factories import estate
-from tests.standins.pingen_server import PingenStandIn
-from bot.integrations.pingen import PingenProvider
+from bot.providers.pingen.standin import PingenStandIn
+from bot.providers.pingen.client import PingenProvider
 from tests.test_pingen import WEBHOOK_SECRET, config_for
 from tests.test_pingen import shipment as request_for
 

@@ -35,7 +35,7 @@ from domain.services import documents, intake, release
 from domain.split import ByMarker
 from tests.factories import batch_for, estate
 from tests.portal_support import released_letter
-from tests.standins import LoopbackServer, Reply, Request
+from bot.providers.loopback import LoopbackServer, Reply, Request
 
 SECRET = "whsec-test-3b1f"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

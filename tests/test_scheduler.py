@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.integrations.http import RetryPolicy
-from bot.integrations.pingen import PingenConfig
+from bot.providers.pingen.client import PingenConfig
 from bot.scheduler import JobIntervals, Worker, build_scheduler
 from bot.settings import Settings
 from bot.slack import views
@@ -71,7 +71,7 @@ from domain.services import approvals, dispatch, documents, intake, release, tra
 from domain.split import ByMarker
 from tests.conftest import empty_tables
 from tests.factories import attachment, batch_for, estate
-from tests.standins.pingen_server import PingenStandIn
+from bot.providers.pingen.standin import PingenStandIn
 
 BOT_TOKEN = "xoxb-scheduler-test"
 THREAD_CHANNEL = "C0THREADS"
@@ -110,8 +110,11 @@ class MemoryProvider:
         self.details: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
         return self.letters.get(reference)
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        return self.letters.get(letter.reference)
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         with self._lock:
@@ -143,6 +146,9 @@ class MemoryProvider:
                               self.details.get(letter.reference, current.status))]
 
     def finish_order(self, order_key: str) -> None:
+        return None
+
+    def price(self, query: Any) -> int | None:
         return None
 
     def advance(self, state: LetterStatus, status: str, references: list[str] | None = None, detail: str = "") -> None:
@@ -369,7 +375,10 @@ def test_a_crashed_workers_letters_are_taken_over_after_its_lease(session, ports
     crashed = tracking.Lease("crashed-worker", clock.now, tracking.Timing().lease)
     held = tracking.claim_leased(session, Shipment, Shipment.state == ShipmentState.PENDING, crashed, limit=2)
     first = session.get(Shipment, held[0])
-    provider.letters[first.reference] = ProviderLetter(first.reference, "m-early", "accepted")  # accepted, then the crash
+    first.submit_started_at = clock.now  # the crashed worker began its create (committed first) ...
+    session.add(first)
+    session.commit()
+    provider.letters[first.reference] = ProviderLetter(first.reference, "m-early", "accepted")  # ... accepted, then the crash
 
     assert worker.run_once()["submitted"] == 2  # the two nobody holds
     assert dispatch.run_order(session, ports, order.id).submitted == 0  # the in-process path leaves held rows alone too

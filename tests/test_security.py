@@ -105,7 +105,7 @@ def test_an_empty_pingen_secret_verifies_nothing() -> None:
     import hashlib
     import hmac
 
-    from bot.integrations.pingen import WebhookSignatureInvalid, verify_signature
+    from bot.providers.pingen.client import WebhookSignatureInvalid, verify_signature
 
     body = b'{"data": []}'
     signed_with_nothing = hmac.new(b"", body, hashlib.sha256).hexdigest()

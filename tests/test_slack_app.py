@@ -117,12 +117,14 @@ def test_bad_and_stale_signatures_get_401_and_change_nothing(slack: LocalSlack) 
     assert slack.standin.calls_to("views.open") == []
 
 
-def test_a_guest_is_refused_with_a_reason(slack: LocalSlack, letter) -> None:
+@pytest.mark.parametrize("guest", ["U0GAST", "U0EINKANAL"])  # a multi-channel and a single-channel guest
+def test_a_guest_is_refused_with_a_reason(slack: LocalSlack, letter, session: Session, guest: str) -> None:
     serial, _ = letter
-    slack.sim.slash_command("/serienbrief", str(serial.id), user_id="U0GAST", channel_id=CHANNEL)
+    slack.sim.slash_command("/serienbrief", str(serial.id), user_id=guest, channel_id=CHANNEL)
     slack.settle()
     assert slack.standin.calls_to("views.open") == []
-    assert any("Gäste" in (m.text or "") for m in slack.standin.ephemerals("U0GAST"))
+    assert any("Gäste" in (m.text or "") for m in slack.standin.ephemerals(guest))
+    assert session.exec(select(Staff).where(Staff.slack_user_id == guest)).first() is None
 
 
 def test_a_guest_hears_why_on_every_surface(slack: LocalSlack, letter) -> None:

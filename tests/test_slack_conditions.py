@@ -4,6 +4,7 @@ Retry-After is waited out by slack_sdk's retry handlers, not passed on to the us
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from bot.slack.local import CHANNEL, SABINE, LocalSlack
+from bot.slack.local import CHANNEL, SABINE, TEAM, LocalSlack
 
 
 @pytest.fixture
@@ -65,8 +66,9 @@ def test_user_text_in_messages_is_never_a_mention_or_a_link(slack: LocalSlack) -
 
 
 # Required scopes from each method's page (https://docs.slack.dev/reference/methods/<method>);
-# views.* need none. A method called in the code but missing here fails the test below.
-METHOD_SCOPES = {"chat_postMessage": {"chat:write"}, "chat_update": {"chat:write"}, "conversations_open": {"im:write"},
+# views.* need none; apps.connections.open needs connections:write on the app-level token, which
+# is no bot scope. A method called in the code but missing here fails the test below.
+METHOD_SCOPES = {"apps_connections_open": set(), "chat_postMessage": {"chat:write"}, "chat_update": {"chat:write"}, "conversations_open": {"im:write"},
                  "files_upload_v2": {"files:write"}, "users_info": {"users:read"}, "views_open": set(),
                  "views_publish": set(), "views_push": set(), "views_update": set()}
 NOT_METHODS = {"files_of"}  # our own helper, named like one
@@ -93,7 +95,14 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)
 
 
-def test_the_signature_is_checked_before_the_body_is_parsed(slack: LocalSlack) -> None:
+@pytest.fixture(params=["one workspace", "oauth"])
+def any_slack(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LocalSlack]:
+    settings = Settings(home=tmp_path / "var", database_url=engine.url.render_as_string(hide_password=False))
+    with LocalSlack(settings, oauth=request.param == "oauth") as local:
+        yield local
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed(any_slack: LocalSlack) -> None:
     import time
 
     import httpx
@@ -101,14 +110,18 @@ def test_the_signature_is_checked_before_the_body_is_parsed(slack: LocalSlack) -
 
     from bot.slack.local import SIGNING_SECRET
 
-    signer = SignatureVerifier(SIGNING_SECRET)
+    slack = any_slack
 
-    def post(body: bytes, age_s: int = 0, signed: bool = True, kind: str = "application/json") -> int:
+    def post(body: bytes, age_s: int = 0, signed: bool = True, kind: str = "application/json",
+             secret: str = SIGNING_SECRET) -> int:
         stamp = str(int(time.time()) - age_s)
         headers = {"Content-Type": kind, "X-Slack-Request-Timestamp": stamp}
         if signed:
-            headers["X-Slack-Signature"] = signer.generate_signature(timestamp=stamp, body=body)
+            headers["X-Slack-Signature"] = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
         return httpx.post(f"{slack.url}/slack/events", content=body, headers=headers).status_code
+
+    assert post(b'{"type": "url_verification", "challenge": "abc"}', secret="another-apps-secret") == 401
+    assert post(b"command=%2Fserienbrief&text=", kind="application/x-www-form-urlencoded", secret="x") == 401
 
     assert post(b"{kaputt", signed=False) == 401
     assert httpx.post(f"{slack.url}/slack/events", content=b"{}", headers={"X-Slack-Request-Timestamp": "gestern",
@@ -174,3 +187,61 @@ def test_one_users_view_takes_one_render_worker_at_most() -> None:
         slow_may_end.set()
         background.drain(30)
         background.shutdown()
+
+
+def test_a_failure_after_the_ack_is_told_to_the_user_and_logged_with_its_request(
+        slack: LocalSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from domain.services import documents
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(documents, "overview_page", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.slack.background"):
+        answer = slack.sim.slash_command("/serienbrief", "7", user_id=SABINE.user_id, channel_id=CHANNEL)
+        slack.settle()
+    assert answer.status == 200
+    [record] = [r for r in caplog.records if "background job" in r.getMessage()]
+    assert record.getMessage() == (f"background job _fill_serial failed (team {TEAM}, user {SABINE.user_id}, "
+                                   "command /serienbrief)")
+    assert "database went away" in str(record.exc_info[1])
+    shown = json.dumps(slack.top_view(SABINE.user_id), ensure_ascii=False)
+    assert "ein unerwarteter Fehler, er wurde protokolliert" in shown, shown
+
+
+def test_a_listener_failing_after_its_ack_tells_the_user(
+        slack: LocalSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import handlers.commands
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(handlers.commands, "recent", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.slack.app"):
+        answer = slack.sim.slash_command("/serienbrief", "", user_id=SABINE.user_id, channel_id=CHANNEL)
+        slack.settle()
+    assert answer.status == 200 and answer.refusal is None
+    said = [m.text for m in slack.standin.ephemerals(SABINE.user_id)]
+    assert any("ein unerwarteter Fehler, er wurde protokolliert" in (text or "") for text in said), said
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == [
+        f"Slack request failed (team {TEAM}, user {SABINE.user_id}, command /serienbrief)"]
+
+
+def test_a_form_failing_before_its_ack_turns_into_the_notice(slack: LocalSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    import handlers.home
+    from bot.slack.ids import Action, Block
+    from bot.slack.local import ANNA
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database went away")
+
+    slack.sim.open_home(ANNA.user_id)
+    slack.settle()
+    slack.sim.click(Action.OPEN_SETTINGS, user_id=ANNA.user_id, view_id=slack.standin.home_view(ANNA.user_id)["id"])
+    slack.settle()
+    monkeypatch.setattr(handlers.home, "save_identity", broken)
+    modal = slack.top_view(ANNA.user_id)
+    answer = slack.sim.submit(modal["id"], user_id=ANNA.user_id, values={Block.ADMINS: [ANNA.user_id]})
+    assert answer.status == 200 and answer.refusal is None
+    assert answer.payload["response_action"] == "update"
+    assert "ein unerwarteter Fehler" in json.dumps(slack.standin.view(modal["id"]), ensure_ascii=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import io
 import json
+from datetime import datetime
 from email import policy
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from domain.dispatch import ButtonState
 from domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from domain.models import (
     Event,
+    Letter,
     LetterState,
     Organisation,
     PortalDocument,
@@ -56,6 +58,22 @@ def serial(session: Session, ports: Ports, clerk: Actor, found) -> SerialLetter:
 
 def rows_of(session: Session, serial: SerialLetter) -> list[tuple[str, str]]:
     return [(row.unit.label, row.contact.name) for row in documents.overview_rows(session, serial)]
+
+
+def test_an_overview_page_counts_what_the_whole_list_holds(session, clerk, found, serial) -> None:
+    clara = next(row for row in documents.overview_rows(session, serial) if row.contact.name == "Clara Groß")
+    letter = session.get(Letter, clara.letter_id)
+    letter.downloads = 2
+    session.add(letter)
+    session.commit()
+    every = documents.overview_rows(session, serial)
+    for page in range(3):
+        shown = documents.overview_page(session, clerk, serial.id, page, size=2)
+        assert [row.letter_id for row in shown.rows] == [row.letter_id for row in every[page * 2:page * 2 + 2]]
+        assert (shown.total_rows, shown.pages) == (len(every), 3)
+        assert shown.contacts == len({row.contact.id for row in every}) == 4  # Anna has two units
+        assert shown.registered == len({row.contact.id for row in every if row.contact.portal_registered}) == 2
+        assert shown.checked == 1
 
 
 # --- create and documents ---------------------------------------------------------------------
@@ -287,8 +305,11 @@ class CrashingProvider:
         self.key, self.capabilities = inner.key, inner.capabilities
         self.submits: list[str] = []
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
-        return self.inner.lookup(reference)
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        return self.inner.lookup(reference, since)
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        return self.inner.status(letter)
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         if self.left == 0:
@@ -308,6 +329,9 @@ class CrashingProvider:
 
     def finish_order(self, order_key: str) -> None:
         self.inner.finish_order(order_key)
+
+    def price(self, query: object) -> int | None:
+        return self.inner.price(query)
 
 
 def test_a_crash_half_way_never_writes_a_letter_twice(session, ports, clerk, found, serial, home) -> None:

@@ -192,6 +192,14 @@ class Throttle:
             self._last = now
 
 
+def require_newest_first(times: list[datetime], before: datetime | None, what: str) -> None:
+    """A lookup that stops at the first letter older than its start is only sound on a list
+    sorted newest first; a provider ignoring the sort would turn "not read" into "not there"."""
+    ordered = [before, *times] if before is not None else times
+    if any(later > earlier for earlier, later in zip(ordered, ordered[1:])):
+        raise ProviderUnavailable(f"{what} inconclusive: the provider did not list newest first")
+
+
 # --- checks every provider client makes before it spends a request ------------------------------
 
 

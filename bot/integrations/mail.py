@@ -9,6 +9,8 @@ import re
 import smtplib
 import ssl
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -66,6 +68,10 @@ class SmtpConfig(BaseModel):
     ca_file: Path | None = None  # trust this CA (e.g. a company's own) in addition to the system's
     verify: bool = True  # False only for a test relay: the certificate is then not checked
     local_hostname: str | None = None  # our EHLO name; None: this machine's FQDN
+    # a 4xx ("try again later", e.g. greylisting) is tried again this often, waiting
+    # retry_seconds, then twice that, and so on; a 5xx fails that recipient at once
+    retries: int = Field(default=4, ge=0)
+    retry_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("sender")
     @classmethod
@@ -104,18 +110,34 @@ class SmtpMailer:
     before the next email, never in the middle of one, so no email goes out twice.
     Use it as a context manager, or call `close()`, to end the session politely."""
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
+        self._sleep = sleep
         self._smtp: smtplib.SMTP | None = None
         self._lock = threading.Lock()  # one SMTP dialogue at a time, even if shared by threads
 
     def send(self, message: EmailMessage) -> None:
-        """Deliver one email. A malformed or refused recipient raises ValueError naming the
-        address; an unreachable server or a refused login raises MailServerError (an OSError)."""
+        """Deliver one email. Recipients refused for now (4xx) are tried again with a growing
+        pause; a recipient refused for good (5xx) or malformed raises ValueError naming it, after
+        the others got the email; an unreachable server or a refused login raises MailServerError."""
         sender, recipients = envelope_of(message, self.config.sender)
         stamp(message, sender)
-        with self._lock:
-            self._deliver(self._connection(), message, sender, recipients)
+        pending, refused = recipients, {}
+        for attempt in range(self.config.retries + 1):
+            if attempt:
+                self._sleep(self.config.retry_seconds * 2 ** (attempt - 1))
+            with self._lock:
+                answers = self._deliver(self._connection(), message, sender, pending)
+            refused |= {address: answer for address, answer in answers.items() if not transient(answer)}
+            pending = [address for address, answer in answers.items() if transient(answer)]
+            if not pending:
+                break
+        if pending:
+            raise MailServerError(f"the {self.config.where} still defers {', '.join(pending)} after "
+                                  f"{self.config.retries + 1} attempts: {refusal_text(answers, self.config.where)}")
+        if refused:
+            delivered = [address for address in recipients if address not in refused]
+            raise ValueError(refusal_text(refused, self.config.where) + (f" (delivered to {', '.join(delivered)})" if delivered else ""))
 
     def close(self) -> None:
         with self._lock:
@@ -134,24 +156,23 @@ class SmtpMailer:
         self._smtp = open_session(self.config)
         return self._smtp
 
-    def _deliver(self, smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]) -> None:
+    def _deliver(self, smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]) -> Refusals:
+        """The recipients the server did not take, with its answer (empty: all delivered)."""
         where = self.config.where
         try:
-            refused = smtp.send_message(message, from_addr=sender, to_addrs=recipients)
+            return smtp.send_message(message, from_addr=sender, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as error:
-            raise ValueError(refusal_text(error.recipients, where)) from error
+            return error.recipients
         except smtplib.SMTPNotSupportedError as error:  # non-ASCII mailbox, server without SMTPUTF8
             raise ValueError(f"the {where} cannot deliver to {', '.join(recipients)}: {error}") from error
-        except smtplib.SMTPSenderRefused as error:
-            raise MailServerError(f"the {where} refused the sender {sender}: {reply_text(error)}") from error
-        except smtplib.SMTPDataError as error:
-            raise MailServerError(f"the {where} refused the email to {', '.join(recipients)}: {reply_text(error)}") from error
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if 400 <= error.smtp_code < 500:  # nobody got it this time: all of them again later
+                return dict.fromkeys(recipients, (error.smtp_code, as_bytes(error.smtp_error)))
+            whom = f"the sender {sender}" if isinstance(error, smtplib.SMTPSenderRefused) else f"the email to {', '.join(recipients)}"
+            raise MailServerError(f"the {where} refused {whom}: {reply_text(error)}") from error
         except (smtplib.SMTPException, OSError) as error:
             self._drop(politely=False)  # the dialogue is in an unknown state: start afresh next time
             raise MailServerError(f"lost the connection to the {where} while sending to {', '.join(recipients)}: {error}") from error
-        if refused:
-            delivered = [address for address in recipients if address not in refused]
-            raise ValueError(refusal_text(refused, where) + f" (delivered to {', '.join(delivered)})")
 
     def _drop(self, politely: bool) -> None:
         smtp, self._smtp = self._smtp, None
@@ -274,6 +295,18 @@ def stamp(message: EmailMessage, sender: str) -> None:
         message["Date"] = format_datetime(datetime.now(UTC))
     if message["Message-ID"] is None:
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+
+
+Refusals = dict[str, tuple[int, bytes]]
+
+
+def transient(answer: tuple[int, bytes]) -> bool:
+    """4xx: "not now" (greylisting, a full queue); 5xx: "never"."""
+    return 400 <= answer[0] < 500
+
+
+def as_bytes(reply: bytes | str) -> bytes:
+    return reply if isinstance(reply, bytes) else str(reply).encode()
 
 
 def refusal_text(refused: dict[str, tuple[int, bytes]], where: str) -> str:

@@ -3,6 +3,7 @@ to `BRIEFWERK_SLACK_API_URL`, the middleware that knows who is acting, and the l
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,11 +21,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.slack import views
-from bot.slack.background import Background
+from bot.slack.background import REQUEST, Background
 from bot.slack.texts import t
 from bot.slack.sealed_store import SealedInstallationStore, installation_store
 from bot.slack_tables import OAUTH_STATES
@@ -78,26 +80,47 @@ def slack_client(token: str | None, base_url: str) -> WebClient:
 
 
 class MissingCredentials(Exception):
-    """The settings name no way to talk to Slack (the message names the variables)."""
+    """The settings name no way to talk to Slack: "signing_secret" or "token" says what is missing."""
 
 
 def build_app(deps: SlackDeps, register: Callable[[App, SlackDeps], None]) -> App:
+    """The Bolt app. Its own request verification is off: the events route checks Slack's
+    signature once, before anything parses the body (bot/server.py); Socket Mode needs none."""
     settings = deps.wiring.settings
-    if settings.slack_signing_secret is None:
-        raise MissingCredentials("SLACK_SIGNING_SECRET")
-    secret = settings.slack_signing_secret.get_secret_value()
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        raise MissingCredentials("signing_secret")
+    # Socket Mode needs no signing secret; without one the events route refuses every request.
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     if settings.slack_client_id and settings.slack_client_secret:
-        app = App(signing_secret=secret, oauth_settings=_oauth_settings(deps),
+        app = App(signing_secret=secret, oauth_settings=_oauth_settings(deps), request_verification_enabled=False,
                   client=slack_client(None, settings.slack_api_url), listener_executor=deps.background.listeners)
     else:
         if settings.slack_bot_token is None:
-            raise MissingCredentials("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth)")
+            raise MissingCredentials("token")
         token = settings.slack_bot_token.get_secret_value()
         app = App(signing_secret=secret, client=slack_client(token, settings.slack_api_url),
-                  listener_executor=deps.background.listeners)
+                  request_verification_enabled=False, listener_executor=deps.background.listeners)
     app.use(actor_middleware(deps))
+    app.error(unexpected_failure)
     register(app, deps)
     return app
+
+
+def unexpected_failure(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient,
+                       response: BoltResponse | None, respond: Callable[..., Any] | None = None) -> None:
+    """A listener or middleware raised. Logged with its request; the user is told where they are.
+    Not acknowledged yet (`response` is set): the answer becomes the acknowledgement, so Slack
+    shows no connection error; a submitted form turns into the notice."""
+    log.error("Slack request failed (%s)", REQUEST.get() or _what(body), exc_info=error)
+    locale = context.get("locale") or "de"
+    text = t("unexpected", locale)
+    if response is not None:
+        response.status, response.body = 200, ""
+        if body.get("type") == "view_submission":
+            response.body = json.dumps({"response_action": "update", "view": views.notice(locale, text)})
+            response.headers["content-type"] = ["application/json;charset=utf-8"]
+            return
+    _tell(Refusal(locale, "unexpected", body, _user_of(body, context) or ""), text, respond, client)
 
 
 def _oauth_settings(deps: SlackDeps) -> OAuthSettings:
@@ -161,6 +184,14 @@ def _staff(session: Session, org: Organisation, user_id: str) -> Staff | None:
     return session.exec(select(Staff).where(Staff.organisation_id == org.id, Staff.slack_user_id == user_id)).first()
 
 
+def _known(session: Session, team_id: str, user_id: str) -> tuple[Organisation | None, Staff | None]:
+    """The workspace's organisation and the user's staff row, if they exist, in one query."""
+    found = session.exec(select(Organisation, Staff).outerjoin(Staff, and_(
+        col(Staff.organisation_id) == Organisation.id, col(Staff.slack_user_id) == user_id))
+        .where(Organisation.slack_team_id == team_id)).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
 def _user_of(body: dict[str, Any], context: BoltContext) -> str | None:
     return context.user_id or (body.get("event") or {}).get("user")
 
@@ -172,13 +203,16 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
     def middleware(body: dict[str, Any], context: BoltContext, client: WebClient, next: Callable[[], Any],
                    ack: Callable[..., Any] | None = None, respond: Callable[..., Any] | None = None) -> Any:
         user_id, team_id = _user_of(body, context), context.team_id
+        REQUEST.set(f"team {team_id}, user {user_id}, {_what(body)}")
         if not user_id or not team_id:
             return next()
         with Session(deps.wiring.engine, expire_on_commit=False) as session:
-            org = organisations.for_workspace(session, team_id, _team_name(body),
-                                              adopt_unbound=deps.installation_store is None)
+            org, staff = _known(session, team_id, user_id)  # one query on every request before the ack
+            if org is None:
+                org = organisations.for_workspace(session, team_id, _team_name(body),
+                                                  adopt_unbound=deps.installation_store is None)
             try:
-                staff = _staff(session, org, user_id) or new_staff(session, org, user_id, client, deps)
+                staff = staff or new_staff(session, org, user_id, client, deps)
             except SlackUnavailable:
                 return _refuse(Refusal(org.locale, "slack_unavailable", body, user_id), ack, respond, client)
         if staff is None:
@@ -189,6 +223,17 @@ def actor_middleware(deps: SlackDeps) -> Callable[..., Any]:
         return next()
 
     return middleware
+
+
+def _what(body: dict[str, Any]) -> str:
+    """What the user did, for the log: the command, the element used, the form sent, the event."""
+    kind = body.get("type") or ("command" if "command" in body else "request")
+    detail = {"command": body.get("command"),
+              "block_actions": next((a.get("action_id") for a in body.get("actions") or []), None),
+              "block_suggestion": body.get("action_id"),
+              "event_callback": (body.get("event") or {}).get("type")}.get(kind) \
+        or (body.get("view") or {}).get("callback_id")
+    return f"{kind} {detail}" if detail else kind
 
 
 def _team_name(body: dict[str, Any]) -> str:

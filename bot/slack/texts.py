@@ -31,6 +31,12 @@ UI: dict[str, dict[str, str]] = {
               "• `/serienbrief 12 protokoll` – evidence record\n• `/serienbrief help` – this help\n"
               "The App Home lists recent serial letters and (for admins) the settings.",
     },
+    "socket.down": {
+        "de": "Socket Mode getrennt: Slack kann briefwerk gerade nicht erreichen (/healthz meldet 503). "
+              "Neue Verbindungsversuche laufen.",
+        "en": "Socket Mode disconnected: Slack cannot reach briefwerk right now (/healthz answers 503). Reconnecting.",
+    },
+    "socket.up": {"de": "Socket Mode wieder verbunden.", "en": "Socket Mode connected again."},
     "unexpected": {
         "de": "Das hat nicht geklappt (ein unerwarteter Fehler, er wurde protokolliert). Bitte versuchen Sie es erneut.",
         "en": "That did not work (an unexpected error, it was logged). Please try again.",
@@ -205,6 +211,7 @@ UI: dict[str, dict[str, str]] = {
     "figure.letters": {"de": "*Briefe:* {letters} (davon {failing} fehlerhaft)", "en": "*Letters:* {letters} ({failing} failing)"},
     "figure.pages": {"de": "*Seiten/Blatt:* {pages} / {sheets}", "en": "*Pages/sheets:* {pages} / {sheets}"},
     "figure.blanks": {"de": "*Leerseiten/Adressblätter:* {blanks} / {covers}", "en": "*Blank pages/cover sheets:* {blanks} / {covers}"},
+    "figure.cost_quoted": {"de": "(Preisrechner des Dienstleisters)", "en": "(the provider's price calculator)"},
     "figure.cost": {"de": "*Kosten ca.:* {cost} netto", "en": "*Cost approx.:* {cost} net"},
     "order.confirm_title": {"de": "Versand beauftragen?", "en": "Order dispatch?"},
     "order.confirm_text": {
@@ -232,6 +239,10 @@ UI: dict[str, dict[str, str]] = {
     },
     "cancel.confirm": {"de": "Stornieren", "en": "Cancel dispatch"},
     "cancel.keep": {"de": "Nicht stornieren", "en": "Keep it"},
+    "cancel.requested": {
+        "de": "Für {count} Briefe ist die Stornierung beantragt; der Dienstleister bestätigt oder lehnt sie ab, das steht dann im Verlauf.",
+        "en": "Cancellation requested for {count} letters; the provider confirms or rejects it, and the thread will say which.",
+    },
     "cancel.done": {
         "de": "↩️ Storniert: {cancelled} Briefe. Nicht mehr stornierbar: {late}.",
         "en": "↩️ Cancelled: {cancelled} letters. Too late for: {late}.",
@@ -283,9 +294,6 @@ UI: dict[str, dict[str, str]] = {
         "de": "Freigabe für {unit} zurückgenommen ({documents} Dokumente).",
         "en": "Withdrew {unit} from the portal ({documents} documents).",
     },
-    "provider.outbox": {"de": "Eigener Dienstleister (Postausgang)", "en": "Own provider (outbox)"},
-    "provider.pingen": {"de": "Pingen", "en": "Pingen"},
-    "provider.letterxpress": {"de": "LetterXpress", "en": "LetterXpress"},
     "provider.none": {"de": "Kein Briefversand", "en": "No postal dispatch"},
     "settings.admins": {"de": "Admins", "en": "Admins"},
     "settings.managers": {"de": "Manager (Freigaben, Download-Links)", "en": "Managers (approvals, download links)"},
@@ -450,6 +458,35 @@ UI: dict[str, dict[str, str]] = {
     "event.shipment_provider_failed": {
         "de": "❌ Brief {reference} vom Dienstleister abgelehnt: {reason}",
         "en": "❌ Letter {reference} refused by the provider: {reason}",
+    },
+    "event.undeliverable": {
+        "de": "📭 Unzustellbar zurückgemeldet: {count} Briefe – Details im Nachweis",
+        "en": "📭 Reported undeliverable: {count} letters – details in the evidence record",
+    },
+    "event.waiting_for_credit": {
+        "de": "💶 Wartet auf Guthaben: {count} Briefe – bitte das Guthaben beim Dienstleister aufladen, dann gehen sie von selbst weiter",
+        "en": "💶 Waiting for credit: {count} letters – please top up the account with the provider, then they go on by themselves",
+    },
+    "event.waiting_for_credit_reminder": {
+        "de": "⏰ Erinnerung: {count} Briefe warten weiter auf Guthaben beim Dienstleister",
+        "en": "⏰ Reminder: {count} letters are still waiting for credit with the provider",
+    },
+    "event.shipment_waiting_for_credit_reminder": {
+        "de": "⏰ Brief {reference} wartet weiter auf Guthaben ({status})",
+        "en": "⏰ Letter {reference} is still waiting for credit ({status})",
+    },
+    "event.shipment_delivered": {"de": "📬 Brief {reference} zugestellt ({status})", "en": "📬 Letter {reference} delivered ({status})"},
+    "event.shipment_waiting_for_credit": {
+        "de": "💶 Brief {reference} wartet auf Guthaben ({status})",
+        "en": "💶 Letter {reference} is waiting for credit ({status})",
+    },
+    "event.cancel_rejected": {
+        "de": "⚠️ Stornierung abgelehnt – wird doch versendet: {count} Briefe",
+        "en": "⚠️ Cancellation rejected – will be posted after all: {count} letters",
+    },
+    "event.shipment_cancel_rejected": {
+        "de": "⚠️ Brief {reference}: Stornierung abgelehnt, wird doch versendet ({status})",
+        "en": "⚠️ Letter {reference}: cancellation rejected, will be posted after all ({status})",
     },
     "event.shipment_cancelled": {
         "de": "↩️ Brief {reference} beim Dienstleister storniert ({status})",

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.providers.registry import display_name
 from bot.slack.blocks import (
     Block,
     actions,
@@ -285,7 +286,9 @@ def _dispatch_controls(summary: DispatchSummary, contacts: dict[int, Contact], l
     blocks = [section(t("dispatch.filter", locale)), actions(radio, block_id="filter"),
               section(t("dispatch.options", locale)), actions(boxes, block_id="options"),
               actions(*timing, block_id="send_on")]
-    if not summary.capabilities.registered:
+    if summary.capabilities.registered_reason is not None:
+        blocks.append(context(escape(summary.capabilities.registered_reason.render(locale))))
+    elif not summary.capabilities.registered:
         blocks.append(context(t("dispatch.no_registered", locale, contact=escape(summary.contact_text or "–"))))
     blocks.append(section(t("dispatch.individual", locale)))
     blocks.append(actions(_contact_select(Action.TICK, options.ticked, contacts, t("dispatch.tick", locale)),
@@ -318,6 +321,8 @@ def _dispatch_figures(summary: DispatchSummary, locale: str) -> list[Block]:
         t("figure.blanks", locale, blanks=plan.blank_pages, covers=plan.cover_sheets),
         t("figure.cost", locale, cost=format_euro(plan.cost_cents, locale)),
     ]
+    if plan.letters and all(letter.cost and letter.cost.quoted for letter in plan.letters):
+        fields[-1] += " " + t("figure.cost_quoted", locale)
     blocks = [divider(), section(t("dispatch.summary", locale), fields=fields)]
     failing = plan.failing
     if failing:
@@ -375,7 +380,7 @@ def delete_modal(serial: SerialLetter, locale: str) -> dict[str, Any]:
 
 
 def settings_modal(org: Organisation, admins: list[str], managers: list[str], providers: list[str], locale: str) -> dict[str, Any]:
-    provider_options = [option(t(f"provider.{key}", locale), key) for key in providers]
+    provider_options = [option(display_name(key, locale), key) for key in providers]
     current = next((o for o in provider_options if o["value"] == org.provider), None)
     provider_select: dict[str, Any] = {"type": "static_select", "action_id": "provider", "options": provider_options}
     if current:

@@ -75,6 +75,7 @@ class Call:
 
 Method = Callable[[Workspace, Call], dict[str, Any]]
 NO_TOKEN_METHODS = {"oauth.v2.access", "api.test"}
+APP_TOKEN_METHODS = {"apps.connections.open"}  # the only ones an app-level token (xapp-) may call
 
 
 def flag(value: Any) -> bool:
@@ -96,6 +97,16 @@ def auth_test(ws: Workspace, call: Call) -> dict[str, Any]:
     if token.kind == "bot":
         body["bot_id"] = token.bot_id
     return body
+
+
+def apps_connections_open(ws: Workspace, call: Call) -> dict[str, Any]:
+    """https://docs.slack.dev/reference/methods/apps.connections.open: a single-use WebSocket
+    URL for Socket Mode (the stand-in lets only app-level tokens call it)."""
+    if not ws.socket_url:
+        raise ApiError("internal_error", "the stand-in's Socket Mode server is not running")
+    ticket = ws.next_id("ticket", 8)
+    ws.socket_tickets[ticket] = ws.app_id
+    return {"url": f"{ws.socket_url}/link/?ticket={ticket}&app_id={ws.app_id}"}
 
 
 def api_test(ws: Workspace, call: Call) -> dict[str, Any]:
@@ -494,6 +505,7 @@ def _check_client(ws: Workspace, call: Call) -> None:
 METHODS: dict[str, Method] = {
     "api.test": api_test,
     "auth.test": auth_test,
+    "apps.connections.open": apps_connections_open,
     "team.info": team_info,
     "users.info": users_info,
     "conversations.open": conversations_open,

@@ -285,11 +285,15 @@ class SlackClientSim:
     """Plays Slack toward the app: signed requests to `app_url`, ids from the stand-in.
 
     `secret` and `timestamp` overrides on `send` let tests check that the app answers 401 to a
-    wrong signature or a request older than five minutes.
+    wrong signature or a request older than five minutes. With `socket_mode`, requests travel as
+    envelopes over the stand-in's Socket Mode connection instead (no URL, no signature).
     """
 
     def __init__(self, app_url: str, signing_secret: str, standin: SlackStandIn, *,
-                 team_id: str, clock: Callable[[], float] = time.time, timeout: float = 10.0):
+                 team_id: str, clock: Callable[[], float] = time.time, timeout: float = 10.0,
+                 socket_mode: bool = False):
+        self.socket_mode = socket_mode
+        self.timeout = timeout
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.standin = standin
@@ -312,7 +316,11 @@ class SlackClientSim:
     def send(self, request: SlackRequest, *, secret: str | None = None,
              timestamp: int | None = None, retry_num: int | None = None,
              retry_reason: str | None = None) -> httpx.Response:
-        """POST a request signed with the signing secret (or `secret`) at `timestamp`."""
+        """POST a request signed with the signing secret (or `secret`) at `timestamp`; in Socket
+        Mode, deliver it over the app's connection and wait for the ack."""
+        if self.socket_mode:
+            return self.standin.socket.deliver(request, retry_num=retry_num, retry_reason=retry_reason,
+                                               timeout=self.timeout)
         stamp = int(self.clock()) if timestamp is None else timestamp
         headers = {"Content-Type": request.content_type,
                    **sign(request.body, secret or self.signing_secret, stamp)}

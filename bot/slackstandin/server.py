@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.slackstandin.methods import METHODS, NO_TOKEN_METHODS, ApiError, Call, flag
+from bot.slackstandin.methods import APP_TOKEN_METHODS, METHODS, NO_TOKEN_METHODS, ApiError, Call, flag
 from bot.slackstandin.render import render_call
+from bot.slackstandin.socket import SocketModeStandIn
 from bot.slackstandin.validation import (
     Problem,
     Rejection,
@@ -135,6 +136,7 @@ class SlackStandIn:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._rate_limits: dict[str, tuple[int, int]] = {}  # method -> (answers left, Retry-After seconds)
+        self.socket = SocketModeStandIn(self._admit)
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls of `method` get Slack's HTTP 429 with Retry-After, as a busy
@@ -144,8 +146,9 @@ class SlackStandIn:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> SlackStandIn:
-        server = _Server(("127.0.0.1", 0), _Handler)
+    def start(self, port: int = 0) -> SlackStandIn:
+        """Listens on 127.0.0.1:`port` (0: any free port)."""
+        server = _Server(("127.0.0.1", port), _Handler)
         server.standin = self
         server.timeout = 0.05
         self._server = server
@@ -153,6 +156,9 @@ class SlackStandIn:
         self._thread = threading.Thread(target=self._serve, args=(server, self._stopping),
                                         name="slack-standin", daemon=True)
         self._thread.start()
+        self.socket.start()
+        with self._lock:
+            self.ws.socket_url = self.socket.base_url
         return self
 
     @staticmethod
@@ -165,6 +171,7 @@ class SlackStandIn:
     def stop(self) -> None:
         if self._server is None:
             return
+        self.socket.stop()
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -206,13 +213,27 @@ class SlackStandIn:
             self.ws.tokens[token] = registered
             return registered
 
+    def add_app_token(self, token: str, team_id: str) -> Token:
+        """Accept `token` as the app-level token (xapp-…, connections:write) Socket Mode needs."""
+        with self._lock:
+            registered = Token(token, team_id, "", "", ("connections:write",), kind="app")
+            self.ws.tokens[token] = registered
+            return registered
+
+    def _admit(self, ticket: str) -> str | None:
+        """The app id a Socket Mode ticket was issued for; each ticket opens one connection."""
+        with self._lock:
+            return self.ws.socket_tickets.pop(ticket, None)
+
     def add_user(self, user_id: str, name: str, real_name: str, email: str = "", *,
                  team_id: str | None = None, is_restricted: bool = False, is_bot: bool = False,
-                 tz: str = "Europe/Berlin", is_admin: bool = False) -> User:
+                 tz: str = "Europe/Berlin", is_admin: bool = False, single_channel_guest: bool = False) -> User:
+        """`is_restricted`: a guest; `single_channel_guest`: one who sees one channel only (Slack
+        sets is_restricted and is_ultra_restricted for them)."""
         with self._lock:
             team = team_id or next(iter(self.ws.teams), "T0STANDIN")
-            user = User(user_id, team, name, real_name, email, is_restricted, is_bot, tz,
-                        is_admin)
+            user = User(user_id, team, name, real_name, email, is_restricted or single_channel_guest, is_bot, tz,
+                        is_admin, is_ultra_restricted=single_channel_guest)
             self.ws.users[user_id] = user
             return user
 
@@ -533,6 +554,8 @@ class SlackStandIn:
                 return {"ok": False, "error": "not_authed"}
             if token is None:
                 return {"ok": False, "error": "invalid_auth"}
+            if (token.kind == "app") != (method in APP_TOKEN_METHODS):
+                return {"ok": False, "error": "not_allowed_token_type"}
         call = Call(method, parsed.params, token, self.base_url,
                     authorization=headers.get("authorization", ""))
         try:

@@ -57,6 +57,7 @@ class User:
     tz: str = "Europe/Berlin"
     is_admin: bool = False
     deleted: bool = False
+    is_ultra_restricted: bool = False  # a single-channel guest (is_restricted is true for them too)
 
     def as_slack(self) -> dict[str, Any]:
         """users.info's `user` object (https://docs.slack.dev/reference/objects/user-object)."""
@@ -67,7 +68,7 @@ class User:
             "tz_label": "Central European Time" if berlin else self.tz,
             "tz_offset": 3600 if berlin else 0,
             "is_admin": self.is_admin, "is_owner": False, "is_primary_owner": False,
-            "is_restricted": self.is_restricted, "is_ultra_restricted": False,
+            "is_restricted": self.is_restricted, "is_ultra_restricted": self.is_ultra_restricted,
             "is_bot": self.is_bot, "is_app_user": False, "updated": 0,
             "profile": {"real_name": self.real_name, "real_name_normalized": self.real_name,
                         "display_name": self.name, "display_name_normalized": self.name,
@@ -257,6 +258,8 @@ class Workspace:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     oauth_codes: dict[str, OAuthCode] = field(default_factory=dict)
     oauth_client: tuple[str, str] | None = None
+    socket_url: str = ""  # the Socket Mode stand-in's ws:// address, once started
+    socket_tickets: dict[str, str] = field(default_factory=dict)  # ticket -> app id, used once
     _counters: dict[str, int] = field(default_factory=dict)
     _last_ts: tuple[int, int] = (0, 0)
 

@@ -244,7 +244,9 @@ class PdfSource:
     def _read_page(self, index: int) -> _Body:
         page = self._pages[index]
         # qpdf has pushed inherited /Resources, /MediaBox, /CropBox, /Rotate down to the page
-        entries = {key: page[key] for key in page if key not in DROPPED_PAGE_KEYS}
+        entries: dict[str, object] = {
+            key: value for key, value in page.items() if key not in DROPPED_PAGE_KEYS
+        }
         entries["/Type"] = pikepdf.Name.Page
         entries.setdefault("/Resources", pikepdf.Dictionary())
         entries.setdefault("/MediaBox", A4_MEDIABOX)  # required, but some producers forget it
@@ -257,7 +259,7 @@ class PdfSource:
         obj = self._pdf.get_object(ref)
         if isinstance(obj, pikepdf.Stream):
             raw = obj.read_raw_bytes()
-            entries = dict(obj.stream_dict.items())
+            entries: dict[str, object] = dict(obj.stream_dict.items())
             entries["/Length"] = len(raw)  # direct, whatever it was
             head = pikepdf.Dictionary(entries).unparse()
             return _cut_refs(head, self._page_tree, b"\nstream\n" + raw + b"\nendstream")
@@ -467,13 +469,13 @@ class _PageTree:
         """Writes every /Pages node, level by level from the leaves up; returns the root."""
         if not self._leaves:
             self._leaves.append(self._file.reserve())
-        level = [
+        level: list[tuple[int, Sequence[int], int]] = [
             (leaf, kids, len(kids))
             for i, leaf in enumerate(self._leaves)
             for kids in [self._pages[i * PAGES_PER_NODE : (i + 1) * PAGES_PER_NODE]]
         ]
         while len(level) > 1:
-            upper = []
+            upper: list[tuple[int, Sequence[int], int]] = []
             for start in range(0, len(level), PAGES_PER_NODE):
                 group = level[start : start + PAGES_PER_NODE]
                 parent = self._file.reserve()
@@ -526,16 +528,21 @@ class CombinedPdfWriter:
         title: str = "",
         catalog_extras: CatalogExtras | None = None,
     ) -> None:
-        self._owned = not hasattr(target, "write")
-        self._target = target
         # A file we open stays open across add() calls; close() or abort() closes it.
-        self._sink: BinaryIO = open(target, "wb") if self._owned else target  # noqa: SIM115
+        self._path: Path | None = None
+        self._sink: BinaryIO
+        if isinstance(target, (str, PathLike)):
+            self._path = Path(target)
+            self._sink = open(self._path, "wb")  # noqa: SIM115
+        else:
+            self._sink = target
+        self._owned = self._path is not None
         self._file = _PdfFile(self._sink)
         self._copier = _ObjectCopier(self._file)
         self._tree = _PageTree(self._file)
         self._title = title
         self._catalog_extras = catalog_extras
-        self._version = (1, 7)
+        self._version: tuple[int, ...] = (1, 7)
         self._written: WrittenPdf | None = None
         self._failed = False
 
@@ -610,9 +617,9 @@ class CombinedPdfWriter:
 
     def abort(self) -> None:
         """Gives up: closes and removes a file we opened; the PDF is incomplete."""
-        if self._owned and not self._sink.closed:
+        if self._path is not None and not self._sink.closed:
             self._sink.close()
-            Path(self._target).unlink(missing_ok=True)  # type: ignore[arg-type]
+            self._path.unlink(missing_ok=True)
 
 
 def write_pdf(

@@ -11,10 +11,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.messages import Message
 from domain.models import ApiKey, Organisation, Role, Staff, utcnow
 from domain.services import organisations
+from domain.services.lookup import get_owned, get_row
 
 PREFIX = "bw_"
 
@@ -31,10 +32,10 @@ def create_key(session: Session, actor: Actor, name: str) -> tuple[ApiKey, str]:
         raise InvalidInput("apikey.no_name")
     if len(label) > 80:
         raise InvalidInput("apikey.name_too_long", limit=80)
-    organisation = session.get(Organisation, actor.organisation_id)
+    organisation = get_row(session, Organisation, actor.organisation_id, Message("what.organisation"))
     token = PREFIX + secrets.token_urlsafe(32)
     acting = organisations.system_staff(session, organisation, f"api:{secrets.token_hex(8)}", f"API: {label}")
-    key = ApiKey(organisation_id=organisation.id, staff_id=acting.staff_id, name=label, prefix=token[:10],
+    key = ApiKey(organisation_id=actor.organisation_id, staff_id=acting.staff_id, name=label, prefix=token[:10],
                  token_sha256=_digest(token), created_by=actor.staff_id)
     session.add(key)
     session.commit()
@@ -43,9 +44,7 @@ def create_key(session: Session, actor: Actor, name: str) -> tuple[ApiKey, str]:
 
 def revoke(session: Session, actor: Actor, key_id: int) -> ApiKey:
     actor.require(Role.ADMIN)
-    key = session.get(ApiKey, key_id)
-    if key is None or key.organisation_id != actor.organisation_id:
-        raise NotFound("not_found", what=Message("what.api_key"), ref=key_id)
+    key = get_owned(session, actor, ApiKey, key_id, Message("what.api_key"))
     if key.revoked_at is None:
         key.revoked_at, key.revoked_by = utcnow(), actor.staff_id
         session.add(key)
@@ -54,7 +53,7 @@ def revoke(session: Session, actor: Actor, key_id: int) -> ApiKey:
 
 
 def keys_of(session: Session, organisation_id: int) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.id)))
+    return list(session.exec(select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(col(ApiKey.id))))
 
 
 def authenticate(session: Session, token: str, now: datetime | None = None) -> tuple[Organisation, Actor] | None:
@@ -66,5 +65,7 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> t
         return None
     session.exec(update(ApiKey).where(col(ApiKey.id) == key.id).values(last_used_at=now or utcnow()))
     session.commit()
-    staff = session.get(Staff, key.staff_id)
-    return session.get(Organisation, key.organisation_id), Actor.of(staff)
+    organisation, staff = session.get(Organisation, key.organisation_id), session.get(Staff, key.staff_id)
+    if organisation is None or staff is None:
+        return None
+    return organisation, Actor.of(staff)

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor
-from domain.errors import Conflict, NotAllowed, NotFound
+from domain.errors import Conflict, NotAllowed
 from domain.messages import Message
 from domain.models import (
     Approval,
@@ -23,6 +23,7 @@ from domain.models import (
 )
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
+from domain.services.lookup import get_owned, get_row
 
 
 def approval_needed(session: Session, actor: Actor) -> bool:
@@ -36,7 +37,7 @@ def request_approval(session: Session, actor: Actor, serial_id: int, kind: Appro
         Approval.serial_letter_id == serial.id, Approval.kind == kind, Approval.state == ApprovalState.PENDING)).first()
     if pending is not None:
         raise Conflict("approval.pending_exists", title=serial.title)
-    approval = Approval(organisation_id=serial.organisation_id, serial_letter_id=serial.id, kind=kind,
+    approval = Approval(organisation_id=serial.organisation_id, serial_letter_id=serial_id, kind=kind,
                         payload=payload, requested_by=actor.staff_id)
     session.add(approval)
     session.flush()
@@ -48,14 +49,12 @@ def request_approval(session: Session, actor: Actor, serial_id: int, kind: Appro
 def decide(session: Session, actor: Actor, approval_id: int, approve: bool) -> Approval:
     """Compare-and-set from pending: a second click, a second manager or a stale prompt gets a
     Conflict naming the decision already taken."""
-    approval = session.get(Approval, approval_id)
-    if approval is None or approval.organisation_id != actor.organisation_id:
-        raise NotFound("not_found", what=Message("what.approval"), ref=approval_id)
+    approval = get_owned(session, actor, Approval, approval_id, Message("what.approval"))
     actor.require(Role.MANAGER)
     if approval.requested_by == actor.staff_id:
         raise NotAllowed("approval.own_request")
     state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
-    result = session.execute(
+    result = session.exec(
         update(Approval).where(col(Approval.id) == approval_id, col(Approval.state) == ApprovalState.PENDING)
         .values(state=state, decided_by=actor.staff_id, decided_at=utcnow())
     )
@@ -65,7 +64,7 @@ def decide(session: Session, actor: Actor, approval_id: int, approve: bool) -> A
         raise Conflict("approval.decided", state=Message(f"approval.state.{approval.state.value}"))
     session.commit()
     session.refresh(approval)
-    serial = session.get(SerialLetter, approval.serial_letter_id)
+    serial = get_row(session, SerialLetter, approval.serial_letter_id, Message("what.serial_letter"))
     record(session, serial, "approval_decided", actor, approval=approval.id, request=approval.kind.value,
            decision=state.value)
     session.commit()
@@ -74,6 +73,7 @@ def decide(session: Session, actor: Actor, approval_id: int, approve: bool) -> A
 
 def requester_of(session: Session, approval: Approval) -> Actor:
     staff = session.get(Staff, approval.requested_by)
+    assert staff is not None
     return Actor.of(staff)
 
 

@@ -4,19 +4,15 @@ order button, order, run and resume an order, cancel, and print files for checki
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor
-from domain.addresses import PostalAddress
 from domain.dispatch import (
     ButtonState,
     CoverSheet,
@@ -36,16 +32,14 @@ from domain.models import (
     Letter,
     LetterState,
     Organisation,
-    Property,
     SerialLetter,
     Shipment,
     ShipmentState,
     Unit,
     utcnow,
 )
-from domain.pdf.assemble import BLANK, Blank, FilePages, PrintJob, write_print_files
-from domain.pdf.layout import render_cover_sheet
-from domain.ports import Capabilities, Ports, Provider, ProviderUnavailable
+from domain.pdf.assemble import write_print_files
+from domain.ports import Capabilities, Ports, PriceQuery, Provider, ProviderLetter, ProviderUnavailable
 from domain.services.documents import (
     attachment_parts,
     get_serial_letter,
@@ -53,17 +47,14 @@ from domain.services.documents import (
     unit_document_parts,
 )
 from domain.services.events import move, record
-from domain.services.storage import all_or_nothing
-from domain.services.preflight import letter_check, prepare_preflight, profile_for
-
-UNAVAILABLE = Capabilities(available=False)
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def capabilities_of(ports: Ports, organisation: Organisation) -> Capabilities:
-    provider = ports.provider(organisation.provider)
-    return provider.capabilities if provider else UNAVAILABLE
-
+from domain.services.preflight import capabilities_of, letter_check, prepare_preflight, profile_for
+from domain.services.printfiles import (
+    berlin_today,
+    order_key,
+    print_context,
+    print_job,
+)
+from domain.services.tracking import Timing, hand_over_due
 
 def options_of(serial: SerialLetter) -> DispatchOptions:
     return DispatchOptions.model_validate(serial.dispatch or {})
@@ -83,10 +74,41 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
         prices=ports.prices,
         home_country=organisation.home_country,
         already_sent=already_sent(session, serial.id),
+        quote=quotes(ports.provider(organisation.provider)),
     )
     preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
     prepare_preflight(preflight, ports, inputs)
     return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
+
+
+def cancel_until(session: Session, serial_id: int, capabilities: Capabilities) -> datetime | None:
+    """The last moment to cancel the first letter of the current order, where the provider has a
+    clock for it (none while nothing is handed over yet)."""
+    if capabilities.cancel_deadline is None:
+        return None
+    first = session.exec(select(func.min(Shipment.submitted_at)).join(DispatchOrder).where(
+        DispatchOrder.serial_letter_id == serial_id, col(DispatchOrder.cancelled_at).is_(None),
+        Shipment.state == ShipmentState.SUBMITTED)).one()
+    if first is None:
+        return None
+    return capabilities.cancel_deadline(first if first.tzinfo else first.replace(tzinfo=UTC))
+
+
+def quotes(provider: Provider | None) -> Callable[[PriceQuery], int | None] | None:
+    """The provider's quotes for one plan, each asked once; an unreachable calculator means our table."""
+    if provider is None:
+        return None
+    asked: dict[PriceQuery, int | None] = {}
+
+    def quote(query: PriceQuery) -> int | None:
+        if query not in asked:
+            try:
+                asked[query] = provider.price(query)
+            except ProviderUnavailable:
+                asked[query] = None
+        return asked[query]
+
+    return quote
 
 
 SENT_OR_GOING = (ShipmentState.PENDING, ShipmentState.SUBMITTED, ShipmentState.PRINTED, ShipmentState.POSTED)
@@ -119,7 +141,8 @@ def _summary(session: Session, ports: Ports, serial: SerialLetter) -> DispatchSu
     organisation = session.get(Organisation, serial.organisation_id)
     capabilities = capabilities_of(ports, organisation)
     plan = build_plan(session, ports, serial)
-    state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text)
+    state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text,
+                                  cancel_until(session, serial.id, capabilities), ports.clock())
     return DispatchSummary(serial, plan, state, reasons, capabilities, organisation.provider_contact_text)
 
 
@@ -203,18 +226,9 @@ def order_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int,
     return order
 
 
-def berlin_today(now: datetime) -> date:
-    """A "send on" date is a day in the company's calendar, not in UTC."""
-    return now.astimezone(BERLIN).date()
-
-
 def _later_day(send_on: date | None, ports: Ports) -> date | None:
     """Only a later day waits; today or a day already past means: hand over now."""
     return send_on if send_on is not None and send_on > berlin_today(ports.clock()) else None
-
-
-def order_key(order: DispatchOrder) -> str:
-    return f"BW{order.serial_letter_id}-{order.id}"
 
 
 def _shipment(order: DispatchOrder, serial: SerialLetter, letter: PlannedLetter, number: int) -> Shipment:
@@ -242,80 +256,6 @@ def part_recipes(letter: PlannedLetter) -> list[dict[str, Any]]:
     return recipes
 
 
-@dataclass(frozen=True)
-class PrintContext:
-    """What a cover sheet needs to know besides the recipient, and the scratch files (cover
-    sheets, print files before they are stored) this run wrote and `done` removes."""
-
-    organisation: Organisation
-    prop: Property
-    serial: SerialLetter
-    return_line: str  # empty where the provider prints the sender itself
-    scratch: list[Path] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, session: Session, ports: Ports, serial: SerialLetter) -> PrintContext:
-        organisation = session.get(Organisation, serial.organisation_id)
-        profile = profile_for(capabilities_of(ports, organisation))
-        return_line = organisation.return_line if profile.prints_return_line else ""
-        return cls(organisation, session.get(Property, serial.property_id), serial, return_line)
-
-    def scratch_file(self, ports: Ports) -> Path:
-        path = ports.files.staging_file(".pdf")
-        self.scratch.append(path)
-        return path
-
-    def done(self) -> None:
-        for path in self.scratch:
-            path.unlink(missing_ok=True)
-        self.scratch.clear()
-
-
-@contextmanager
-def print_context(session: Session, ports: Ports, serial: SerialLetter) -> Iterator[PrintContext]:
-    context = PrintContext.load(session, ports, serial)
-    try:
-        yield context
-    finally:
-        context.done()
-
-
-def print_parts_of(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress,
-                   recipes: list[dict[str, Any]]) -> list[FilePages | Blank]:
-    """A letter's recipe as parts the assembler reads: stored documents checked against their
-    hash, a cover sheet rendered to a scratch file first."""
-    parts: list[FilePages | Blank] = []
-    for recipe in recipes:
-        if recipe["kind"] == "blank":
-            parts.append(BLANK)
-        elif recipe["kind"] == "cover":
-            parts.append(FilePages(_write_cover(ports, context, recipient, recipe["units"])))
-        else:
-            parts.append(FilePages(ports.files.local(recipe["path"])))
-    return parts
-
-
-def print_job(ports: Ports, context: PrintContext, reference: str, recipient: PostalAddress, recipes: list[dict[str, Any]]) -> PrintJob:
-    parts = print_parts_of(ports, context, reference, recipient, recipes)
-    return PrintJob(tuple(parts), context.scratch_file(ports), title=context.serial.title)
-
-
-def cover_lines(context: PrintContext, unit_labels: list[str]) -> list[str]:
-    return [
-        f"Unterlagen: {context.serial.title}",
-        f"Liegenschaft: {context.prop.name}",
-        f"Einheit(en): {', '.join(unit_labels)}",
-    ]
-
-
-def _write_cover(ports: Ports, context: PrintContext, recipient: PostalAddress, unit_labels: list[str]) -> Path:
-    pdf = render_cover_sheet(context.return_line, recipient.window_lines(context.organisation.home_country),
-                             cover_lines(context, unit_labels))
-    path = context.scratch_file(ports)
-    path.write_bytes(pdf)
-    return path
-
-
 def run_order(session: Session, ports: Ports, order_id: int, owner: str | None = None,
               progress: Callable[[int, int], None] | None = None) -> OrderOutcome:
     """Hand this order's pending letters to the provider now, batch by batch, then complete it.
@@ -324,8 +264,6 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
     a worker holds is left to it) and looked up by our reference before it is sent. An order to
     be sent on a later day is left to the worker; when the provider is unavailable the letters
     wait for the worker's retry."""
-    from domain.services.tracking import Timing, hand_over_due  # tracking builds on this module
-
     order = session.get(DispatchOrder, order_id)
     if order is None:
         raise NotFound("not_found", what=Message("what.order"), ref=order_id)
@@ -347,19 +285,6 @@ def run_order(session: Session, ports: Ports, order_id: int, owner: str | None =
     return outcome
 
 
-def build_print_files(session: Session, ports: Ports, context: PrintContext, shipments: list[Shipment]) -> None:
-    """Writes and stores the print files still missing; a stored one is reused."""
-    missing = [s for s in shipments if not (s.print_path and s.sha256 and ports.files.has(s.print_path))]
-    ports.files.prefetch([recipe["path"] for s in missing for recipe in s.parts if recipe["kind"] == "document"])
-    jobs = [print_job(ports, context, s.reference, PostalAddress(**s.recipient), s.parts) for s in missing]
-    written = write_print_files(jobs, workers=ports.print_workers)
-    with all_or_nothing(session, ports.files):
-        keys = ports.files.put_files([(job.target, result.sha256) for job, result in zip(jobs, written)])
-        for shipment, key, result in zip(missing, keys, written):
-            shipment.print_path, shipment.sha256, shipment.pages = key, result.sha256, result.pages
-            session.add(shipment)
-
-
 # --- cancel -----------------------------------------------------------------------------------
 
 
@@ -367,6 +292,7 @@ def build_print_files(session: Session, ports: Ports, context: PrintContext, shi
 class CancelOutcome:
     cancelled: int
     not_cancellable: list[str]  # references the provider refused (already printing)
+    requested: int = 0  # the provider decides later; followed until completed or rejected
 
 
 def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> CancelOutcome:
@@ -384,7 +310,7 @@ def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int
     for shipment in session.exec(select(Shipment).where(Shipment.order_id == order.id)).all():
         _cancel_one(session, provider, shipment, outcome)
     record(session, serial, "cancelled", actor, order=order.id, cancelled=outcome.cancelled,
-           not_cancellable=len(outcome.not_cancellable))
+           not_cancellable=len(outcome.not_cancellable), requested=outcome.requested)
     session.commit()
     if outcome.not_cancellable:
         # letters still go out: the serial letter is with the provider, and cancel can be tried again
@@ -403,16 +329,27 @@ def _cancel_one(session: Session, provider: Provider | None, shipment: Shipment,
     if shipment.state not in HANDED_OVER_LIVE:
         return
     try:
-        letter = provider.lookup(shipment.reference) if provider and shipment.state is ShipmentState.SUBMITTED else None
+        letter = _handed_over(shipment) if provider and shipment.state is ShipmentState.SUBMITTED else None
         stopped = letter is not None and provider.cancel(letter)
     except ProviderUnavailable:
         stopped = False
-    if stopped:
+    if stopped and provider.capabilities.cancel_confirmed_later:
+        shipment.cancel_requested_at = shipment.updated_at = utcnow()  # polled until completed or rejected
+        session.add(shipment)
+        outcome.requested += 1
+    elif stopped:
         shipment.state, shipment.updated_at = ShipmentState.CANCELLED, utcnow()
         session.add(shipment)
         outcome.cancelled += 1
     else:
         outcome.not_cancellable.append(shipment.reference)
+
+
+def _handed_over(shipment: Shipment) -> ProviderLetter | None:
+    """The letter as the provider knows it, from the id stored when it was handed over."""
+    if shipment.provider_ref is None:
+        return None
+    return ProviderLetter(shipment.reference, shipment.provider_ref, shipment.provider_status, shipment.sha256)
 
 
 # Letters at the provider that may still reach their recipient.

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import case, distinct, func
 from sqlmodel import Session, col, select
 
-from domain.actors import Actor, owned
+from domain.actors import Actor
 from domain.dispatch import DocPart, Row
 from domain.errors import InvalidInput, NotFound
 from domain.messages import Message
@@ -28,15 +29,11 @@ from domain.models import (
     UnitRelease,
 )
 from domain.services.events import record
-
-
-MAX_ID = 2**63 - 1  # a number past any database's integer key is simply no serial letter
+from domain.services.lookup import get_owned, key_of
 
 
 def get_serial_letter(session: Session, actor: Actor, serial_id: int) -> SerialLetter:
-    serial = session.get(SerialLetter, serial_id) if 0 < serial_id <= MAX_ID else None
-    owned(actor, serial, Message("what.serial_letter"), serial_id)
-    return serial
+    return get_owned(session, actor, SerialLetter, serial_id, Message("what.serial_letter"))
 
 
 def create_serial_letter(
@@ -58,8 +55,7 @@ def new_draft(session: Session, actor: Actor, property_id: int, title: str, docu
               recipients: RecipientGroup = RecipientGroup.OWNERS, today: date | None = None) -> SerialLetter:
     """A draft with one letter per contact and unit of the chosen recipient groups, flushed but
     not committed."""
-    prop = session.get(Property, property_id)
-    owned(actor, prop, Message("what.property"), property_id)
+    get_owned(session, actor, Property, property_id, Message("what.property"))
     types = [t.strip() for t in document_types if t.strip()]
     if not title.strip():
         raise InvalidInput("create.no_title")
@@ -90,14 +86,15 @@ def _letters_for(session: Session, serial: SerialLetter, today: date | None) -> 
         select(Occupancy)
         .join(Unit, col(Unit.id) == Occupancy.unit_id)
         .where(Unit.property_id == serial.property_id, Occupancy.current(today or date.today()))
-        .order_by(Unit.position, Unit.id, Occupancy.relation, Occupancy.position)
+        .order_by(col(Unit.position), col(Unit.id), col(Occupancy.relation), col(Occupancy.position))
     )
     letters: dict[tuple[int, int], Letter] = {}
+    serial_id = key_of(serial)
     for occupancy in session.exec(query):
         key = (occupancy.contact_id, occupancy.unit_id)
         if serial.recipients.includes(occupancy.relation) and key not in letters:
             letters[key] = Letter(
-                serial_letter_id=serial.id, contact_id=occupancy.contact_id,
+                serial_letter_id=serial_id, contact_id=occupancy.contact_id,
                 unit_id=occupancy.unit_id, relation=occupancy.relation,
             )
     return list(letters.values())
@@ -109,13 +106,14 @@ def require_draft(serial: SerialLetter) -> None:
 
 
 def units_of(session: Session, property_id: int) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.property_id == property_id).order_by(Unit.position, Unit.id)))
+    query = select(Unit).where(Unit.property_id == property_id).order_by(col(Unit.position), col(Unit.id))
+    return list(session.exec(query))
 
 
 def attachments_of(session: Session, serial_id: int) -> list[SourceDocument]:
     return list(session.exec(select(SourceDocument).where(
         SourceDocument.serial_letter_id == serial_id, SourceDocument.kind == SourceKind.ATTACHMENT
-    ).order_by(SourceDocument.position, SourceDocument.id)))
+    ).order_by(col(SourceDocument.position), col(SourceDocument.id))))
 
 
 def attachment_parts(session: Session, serial_id: int) -> list[DocPart]:
@@ -131,16 +129,39 @@ def unit_document_parts(session: Session, serial: SerialLetter) -> dict[int, dic
     return parts
 
 
-def overview_rows(session: Session, serial: SerialLetter) -> list[Row]:
-    """The overview (seed step 1): one row per contact and unit, in the property's unit order."""
+def overview_rows(session: Session, serial: SerialLetter, offset: int = 0, limit: int | None = None) -> list[Row]:
+    """The overview (seed step 1): one row per contact and unit, in the property's unit order;
+    `offset` and `limit` load one page only."""
     query = (
         select(Letter, Contact, Unit)
         .join(Contact, col(Contact.id) == Letter.contact_id)
         .join(Unit, col(Unit.id) == Letter.unit_id)
         .where(Letter.serial_letter_id == serial.id)
-        .order_by(Unit.position, Unit.id, Letter.relation, Letter.id)
+        .order_by(col(Unit.position), col(Unit.id), col(Letter.relation), col(Letter.id))
+        .offset(offset).limit(limit)
     )
-    return [Row(letter.id, contact, unit, letter.relation, letter.downloads) for letter, contact, unit in session.exec(query)]
+    return [Row(key_of(letter), contact, unit, letter.relation, letter.downloads)
+            for letter, contact, unit in session.exec(query)]
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    rows: int
+    contacts: int
+    registered: int  # contacts registered in the portal
+    checked: int  # rows downloaded at least once
+
+
+def overview_figures(session: Session, serial_id: int) -> OverviewFigures:
+    """The counts above the overview, counted by the database: a page of a 5,000-contact letter
+    need not load every row."""
+    registered = case((col(Contact.portal_registered), Letter.contact_id))
+    rows, contacts, with_portal, checked = session.exec(
+        select(func.count(col(Letter.id)), func.count(distinct(col(Letter.contact_id))), func.count(distinct(registered)),
+               func.count(case((col(Letter.downloads) > 0, 1))))
+        .join(Contact, col(Contact.id) == Letter.contact_id)
+        .where(Letter.serial_letter_id == serial_id)).one()
+    return OverviewFigures(rows, contacts, with_portal, checked)
 
 
 @dataclass
@@ -163,18 +184,17 @@ class OverviewPage:
 
 def overview_page(session: Session, actor: Actor, serial_id: int, page: int = 0, size: int = 25) -> OverviewPage:
     serial = get_serial_letter(session, actor, serial_id)
-    rows = overview_rows(session, serial)
-    pages = max(1, -(-len(rows) // size))
+    figures = overview_figures(session, serial_id)
+    pages = max(1, -(-figures.rows // size))
     page = min(max(page, 0), pages - 1)
     prop = session.get(Property, serial.property_id)
-    released = released_units(session, serial.id)
-    with_documents = set(session.exec(select(UnitDocument.unit_id).where(UnitDocument.serial_letter_id == serial.id)))
+    released = released_units(session, serial_id)
+    with_documents = set(session.exec(select(UnitDocument.unit_id).where(UnitDocument.serial_letter_id == serial_id)))
     return OverviewPage(
-        serial=serial, property_name=prop.name if prop else "", rows=rows[page * size:(page + 1) * size],
-        page=page, pages=pages, total_rows=len(rows), contacts=len({r.contact.id for r in rows}),
-        registered=len({r.contact.id for r in rows if r.contact.portal_registered}),
-        checked=sum(1 for r in rows if r.downloads), released_units=released, units_with_documents=with_documents,
-        attachments=[a.filename for a in attachments_of(session, serial.id)],
+        serial=serial, property_name=prop.name if prop else "", rows=overview_rows(session, serial, page * size, size),
+        page=page, pages=pages, total_rows=figures.rows, contacts=figures.contacts, registered=figures.registered,
+        checked=figures.checked, released_units=released, units_with_documents=with_documents,
+        attachments=[a.filename for a in attachments_of(session, serial_id)],
     )
 
 
@@ -202,7 +222,7 @@ def search_contacts(session: Session, actor: Actor, serial_id: int, text: str, l
         if row.contact.id in seen:
             continue
         if not needle or needle in row.contact.name.casefold() or needle in row.unit.label.casefold():
-            seen.add(row.contact.id)
+            seen.add(key_of(row.contact))
             found.append(row)
             if len(found) == limit:
                 break

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 from domain.actors import Actor
 from domain.errors import Conflict
 from domain.models import Event, LetterState, SerialLetter
+from domain.services.lookup import key_of
 from domain.states import check_move
 
 
@@ -25,7 +26,7 @@ def record(
 ) -> Event:
     event = Event(
         organisation_id=serial.organisation_id,
-        serial_letter_id=serial.id,
+        serial_letter_id=key_of(serial),
         shipment_id=shipment_id,
         kind=kind,
         actor_id=actor.staff_id if actor else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -16,13 +17,15 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.actors import Actor
 from domain.addresses import PostalAddress
+from domain.messages import Message
 from domain.models import DispatchOrder, Event, Organisation, Property, SerialLetter, Shipment, Unit
 from domain.pdf.layout import FONT, FONT_BOLD, register_fonts
 from domain.services.documents import get_serial_letter
+from domain.services.lookup import get_row, key_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -80,15 +83,15 @@ def _detail(data: dict) -> str:
 
 def evidence_record(session: Session, actor: Actor, serial_id: int) -> Evidence:
     serial = get_serial_letter(session, actor, serial_id)
-    org = session.get(Organisation, serial.organisation_id)
+    org = get_row(session, Organisation, serial.organisation_id, Message("what.organisation"))
     prop = session.get(Property, serial.property_id)
-    events = list(session.exec(select(Event).where(Event.serial_letter_id == serial.id).order_by(Event.at, Event.id)))
+    events = list(session.exec(select(Event).where(Event.serial_letter_id == serial_id).order_by(col(Event.at), col(Event.id))))
     timeline = [Happening(e.at, e.kind, e.actor, _detail(e.data)) for e in events if e.shipment_id is None]
     per_shipment: dict[int, list[Happening]] = {}
     for event in events:
         if event.shipment_id is not None:
             per_shipment.setdefault(event.shipment_id, []).append(Happening(event.at, event.kind, event.actor, _detail(event.data)))
-    return Evidence(org.name, serial.id, serial.title, prop.name if prop else "", serial.state.value, serial.created_at,
+    return Evidence(org.name, serial_id, serial.title, prop.name if prop else "", serial.state.value, serial.created_at,
                     timeline, _letters(session, serial, events, per_shipment))
 
 
@@ -96,7 +99,7 @@ def _letters(session: Session, serial: SerialLetter, events: list[Event], per_sh
     orders = {o.id: o for o in session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial.id))}
     ordered_by = {e.data.get("order"): e.actor for e in events if e.kind == "ordered"}
     labels = {u.id: u.label for u in session.exec(select(Unit).where(Unit.property_id == serial.property_id))}
-    shipments = session.exec(select(Shipment).where(Shipment.serial_letter_id == serial.id).order_by(Shipment.id))
+    shipments = session.exec(select(Shipment).where(Shipment.serial_letter_id == serial.id).order_by(col(Shipment.id)))
     letters = []
     for shipment in shipments:
         order = orders.get(shipment.order_id)
@@ -110,7 +113,7 @@ def _letters(session: Session, serial: SerialLetter, events: list[Event], per_sh
             options=options, ordered_by=ordered_by.get(shipment.order_id, ""),
             ordered_at=order.ordered_at if order else None, provider=order.provider if order else "",
             provider_ref=shipment.provider_ref or "", state=shipment.state.value,
-            events=per_shipment.get(shipment.id, []),
+            events=per_shipment.get(key_of(shipment), []),
         ))
     return letters
 
@@ -147,7 +150,7 @@ class _SafeWriter:
     def __init__(self, writer: Any) -> None:
         self.writer = writer
 
-    def writerow(self, row: list[object]) -> None:
+    def writerow(self, row: Sequence[object]) -> None:
         self.writer.writerow([f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
                               for cell in row])
 
@@ -195,7 +198,7 @@ def _lines(*lines: object) -> _Markup:
     return _Markup("<br/>".join(_escape(str(line)) for line in lines))
 
 
-def _table(rows: list[list[object]], widths_mm: list[float], style: ParagraphStyle) -> Table:
+def _table(rows: Sequence[Sequence[object]], widths_mm: list[float], style: ParagraphStyle) -> Table:
     cells = [[Paragraph(cell if isinstance(cell, _Markup) else _escape(str(cell)), style) for cell in row] for row in rows]
     table = Table(cells, colWidths=[w * mm for w in widths_mm], repeatRows=1)
     table.setStyle(TableStyle([

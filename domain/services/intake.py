@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, delete, select
 
-from domain.actors import Actor, owned
+from domain.actors import Actor
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.messages import Message
 from domain.models import (
@@ -37,6 +37,7 @@ from domain.pdf.text import page_texts
 from domain.ports import FileStore
 from domain.services.documents import TITLE_LENGTH, get_serial_letter, new_draft, require_draft, units_of
 from domain.services.events import record
+from domain.services.lookup import get_owned, key_of
 from domain.services.release import require_creator_or_admin
 from domain.services.storage import all_or_nothing
 from domain.split import ByMarker, ByPageCount, ByRanges, UnitKey, match_files_to_units, split_pages
@@ -171,16 +172,15 @@ def start_serial_letter(session: Session, files: FileStore, actor: Actor, reques
                         limits: IntakeLimits, progress: Progress | None = None,
                         today: date | None = None) -> tuple[SerialLetter, list[UploadOutcome]]:
     """A new draft with every document type's documents and the general attachments, or nothing."""
-    prop = session.get(Property, request.property_id)
-    owned(actor, prop, Message("what.property"), request.property_id)
-    if not units_of(session, prop.id):
+    prop = get_owned(session, actor, Property, request.property_id, Message("what.property"))
+    if not units_of(session, request.property_id):
         raise InvalidInput("create.no_units", property=prop.name)
     for upload in request.documents:
         if not upload.files:
             raise InvalidInput("create.no_files", document_type=upload.document_type)
     with all_or_nothing(session, files):
-        serial = new_draft(session, actor, prop.id, request.title, [u.document_type for u in request.documents],
-                           request.recipients, today)
+        serial = new_draft(session, actor, request.property_id, request.title,
+                           [u.document_type for u in request.documents], request.recipients, today)
         outcomes = [_assign(session, files, actor, serial, upload, limits, Mode.REPLACE, OnConflict.ASK, progress)
                     for upload in request.documents]
         _attach(session, files, actor, serial, request.attachments, limits)
@@ -246,12 +246,12 @@ def _assign(session: Session, files: FileStore, actor: Actor, serial: SerialLett
         raise InvalidInput("upload.unknown_type", document_type=upload.document_type,
                            types=", ".join(serial.document_types))
     units = units_of(session, serial.property_id)
-    labels = {unit.id: unit.label for unit in units}
+    labels = {key_of(unit): unit.label for unit in units}
     with _Staged(files) as staged:
         if upload.rule is None:
             plan = _plan_unit_files(upload, units, limits, staged)
         else:
-            plan = _plan_batch(upload, units, limits, staged, progress)
+            plan = _plan_batch(upload, upload.rule, units, limits, staged, progress)
         if not plan.pages:
             raise InvalidInput("intake.nothing_assigned", document_type=upload.document_type,
                                reasons=[note.message() for note in plan.outcome.unmatched[:3]]
@@ -264,7 +264,7 @@ def _assign(session: Session, files: FileStore, actor: Actor, serial: SerialLett
     return plan.outcome
 
 
-def _plan_batch(upload: DocumentUpload, units: list[Unit], limits: IntakeLimits, staged: _Staged,
+def _plan_batch(upload: DocumentUpload, rule: Rule, units: list[Unit], limits: IntakeLimits, staged: _Staged,
                 progress: Progress | None) -> _Planned:
     parts = [staged.checked(file, limits) for file in upload.files]
     batch = parts[0] if len(parts) == 1 else staged.concatenated(parts)
@@ -275,11 +275,11 @@ def _plan_batch(upload: DocumentUpload, units: list[Unit], limits: IntakeLimits,
             progress(Message("intake.progress_reading", {"done": done, "total": of, "document_type": upload.document_type}))
 
     texts = page_texts(batch[0].path, reading)  # page counts and ranges are checked against the markers
-    keys = [UnitKey(u.id, u.label, u.external_id) for u in units]
-    result = split_pages(upload.rule, total, texts, keys)
+    keys = [UnitKey(key_of(u), u.label, u.external_id) for u in units]
+    result = split_pages(rule, total, texts, keys)
     outcome = UploadOutcome(upload.document_type, [file.name for file, _ in parts], warnings=result.warnings)
     outcome.unmatched = [_note(item.page, item.reason, parts) for item in result.unmatched]
-    split = {"rule": upload.rule.model_dump(), "parts": [{"name": f.name, "pages": n} for f, n in parts],
+    split = {"rule": rule.model_dump(), "parts": [{"name": f.name, "pages": n} for f, n in parts],
              "unmatched": [note.to_json() for note in outcome.unmatched]}
     return _Planned([batch], {unit_id: (0, pages) for unit_id, pages in result.assignments.items()}, outcome, {0: split})
 
@@ -300,7 +300,7 @@ def _plan_unit_files(upload: DocumentUpload, units: list[Unit], limits: IntakeLi
     checked = [staged.checked(file, limits) for file in pdfs]
     pdfs = [file for file, _ in checked]
     counts = {file.name: pages for file, pages in checked}
-    keys = [UnitKey(u.id, u.label, u.external_id) for u in units]
+    keys = [UnitKey(key_of(u), u.label, u.external_id) for u in units]
     matched, rejected = match_files_to_units([file.name for file in pdfs], keys)
     twice = [(name, reason) for name, reason in rejected if reason.key == "split.file_duplicate"]
     if twice:
@@ -360,6 +360,7 @@ def _store(session: Session, files: FileStore, actor: Actor, serial: SerialLette
     title = f"{serial.title} – {document_type}"
     position = {unit_id: index for index, unit_id in enumerate(labels)}
     order = sorted(plan.pages, key=position.__getitem__)
+    serial_id = key_of(serial)
     opened: dict[int, PdfSource] = {}
     try:
         for done, unit_id in enumerate(order, start=1):
@@ -368,8 +369,8 @@ def _store(session: Session, files: FileStore, actor: Actor, serial: SerialLette
             pdf = opened.get(index) or opened.setdefault(
                 index, PdfSource(files.local(source.path), name=source.filename, cache_bytes=BATCH_CACHE))
             key, sha, count = _write_unit_document(files, pdf, pages, title)
-            session.add(UnitDocument(serial_letter_id=serial.id, unit_id=unit_id, document_type=document_type,
-                                     source_id=source.id, source_pages=pages, path=key, sha256=sha, page_count=count))
+            session.add(UnitDocument(serial_letter_id=serial_id, unit_id=unit_id, document_type=document_type,
+                                     source_id=key_of(source), source_pages=pages, path=key, sha256=sha, page_count=count))
             plan.outcome.assigned.append(UnitPages(unit_id, labels[unit_id], count, source.filename))
             if kind is SourceKind.UNIT_FILE or done % REOPEN_EVERY == 0:
                 opened.pop(index).close()
@@ -408,7 +409,7 @@ def _store_source(session: Session, files: FileStore, actor: Actor, serial: Seri
                   position: int = 0) -> SourceDocument:
     sha = sha256_of(upload.path)
     source = SourceDocument(
-        serial_letter_id=serial.id, kind=kind, document_type=document_type, filename=upload.name,
+        serial_letter_id=key_of(serial), kind=kind, document_type=document_type, filename=upload.name,
         path=files.put_copy(upload.path, sha), sha256=sha, page_count=pages, uploaded_by=actor.staff_id,
         split=split or {}, position=position,
     )
@@ -570,7 +571,7 @@ def split_report(session: Session, actor: Actor, serial_id: int) -> SplitReport:
             [UnitPages(d.unit_id, labels[d.unit_id], d.page_count, sources[d.source_id].filename) for d in mine],
             unmatched, [labels[u] for u in labels if u not in {d.unit_id for d in mine}]))
     attachments = sorted((s for s in sources.values() if s.kind is SourceKind.ATTACHMENT), key=lambda s: (s.position, s.id))
-    return SplitReport(serial.id, serial.title, serial.property_id, prop.name if prop else "", serial.state,
+    return SplitReport(serial_id, serial.title, serial.property_id, prop.name if prop else "", serial.state,
                        len(units), types, [(a.filename, a.page_count) for a in attachments])
 
 

@@ -19,7 +19,8 @@ from domain.notifications import download_link_email
 from domain.pdf.pdfa import PdfaSources, write_pdfa
 from domain.ports import Ports
 from domain.services.approvals import managers_of
-from domain.services.dispatch import build_plan, part_recipes, print_context, print_parts_of
+from domain.services.dispatch import build_plan, part_recipes
+from domain.services.printfiles import print_context, print_parts_of
 from domain.services.documents import get_serial_letter
 from domain.services.events import record
 from domain.services.storage import all_or_nothing

@@ -12,6 +12,7 @@ from domain.errors import InvalidInput
 from domain.messages import Message
 from domain.models import Organisation, Role, Staff
 from domain.notifications import mailbox
+from domain.services.lookup import get_row, key_of
 
 DEFAULT_NAME = "Hausverwaltung"
 
@@ -19,7 +20,7 @@ DEFAULT_NAME = "Hausverwaltung"
 def organisation_list(session: Session) -> str:
     """Every organisation as a reader can name it: 'Name (T0123)' or 'Name (ohne Slack)'."""
     return ", ".join(f"{org.name} ({org.slack_team_id or '–'})"
-                     for org in session.exec(select(Organisation).order_by(Organisation.id)))
+                     for org in session.exec(select(Organisation).order_by(col(Organisation.id))))
 
 
 def find(session: Session, reference: str) -> Organisation | None:
@@ -91,10 +92,11 @@ def _adopt(session: Session, team_id: str) -> bool:
 
 def system_staff(session: Session, organisation: Organisation, key: str, name: str) -> Actor:
     """The staff member a script or an API key acts as, so every event names who did it."""
-    staff = session.exec(select(Staff).where(Staff.organisation_id == organisation.id,
+    organisation_id = key_of(organisation)
+    staff = session.exec(select(Staff).where(Staff.organisation_id == organisation_id,
                                              Staff.slack_user_id == key)).first()
     if staff is None:
-        staff = Staff(organisation_id=organisation.id, slack_user_id=key, name=name)
+        staff = Staff(organisation_id=organisation_id, slack_user_id=key, name=name)
         session.add(staff)
         session.flush()
     return Actor.of(staff)
@@ -105,7 +107,7 @@ def set_identity(session: Session, actor: Actor, *, name: str, return_line: str,
     """Admins set what contacts see: the company's name (unique), the sender line on cover sheets,
     and the email sender and reply-to address. Nothing is saved when one value is refused."""
     actor.require(Role.ADMIN)
-    organisation = session.get(Organisation, actor.organisation_id)
+    organisation = get_row(session, Organisation, actor.organisation_id, Message("what.organisation"))
     text = name.strip()
     if not text:
         raise InvalidInput("org.no_name")

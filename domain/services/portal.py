@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from domain.errors import InvalidInput, NotAllowed
+from domain.messages import Message
 from domain.models import (
     Contact,
     Letter,
@@ -38,6 +39,7 @@ from domain.models import (
 from domain.notifications import sign_in_link_email
 from domain.ports import Mailer
 from domain.services import ratelimit
+from domain.services.lookup import get_row, key_of
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +118,11 @@ def request_sign_in(session: Session, mailer: Mailer, email: str, login_url: str
     sent = 0
     for contact in contacts:
         token = new_token()
-        login = PortalLogin(contact_id=contact.id, token_sha256=token_hash(token), created_at=now,
+        login = PortalLogin(contact_id=key_of(contact), token_sha256=token_hash(token), created_at=now,
                             expires_at=now + timedelta(minutes=policy.login_minutes))
         session.add(login)
         session.commit()  # the link must work before the email can arrive
-        organisation = session.get(Organisation, contact.organisation_id)
+        organisation = get_row(session, Organisation, contact.organisation_id, Message("what.organisation"))
         url = f"{login_url.rstrip('/')}/{token}"
         try:
             mailer.send(sign_in_link_email(organisation, contact, url, login.expires_at, locale))
@@ -134,9 +136,9 @@ def purge_expired(session: Session, now: datetime, keep: timedelta = timedelta(d
     """Sign-in links, sessions and request counts a day past their end: nothing needs them, and
     a copy of the database should hold as little as possible."""
     before = now - keep
-    removed = session.execute(delete(PortalLogin).where(col(PortalLogin.expires_at) < before)).rowcount
+    removed = session.exec(delete(PortalLogin).where(col(PortalLogin.expires_at) < before)).rowcount
     ended = or_(col(PortalSession.expires_at) < before, col(PortalSession.ended_at) < before)
-    removed += session.execute(delete(PortalSession).where(ended)).rowcount
+    removed += session.exec(delete(PortalSession).where(ended)).rowcount
     session.commit()
     return removed + ratelimit.purge(session, before)
 
@@ -147,7 +149,7 @@ def contacts_with_email(session: Session, email: str) -> list[Contact]:
     wanted = normalised_email(email)
     if not wanted or "@" not in wanted:
         return []
-    query = select(Contact).where(func.lower(func.trim(col(Contact.email))) == wanted).order_by(Contact.id)
+    query = select(Contact).where(func.lower(func.trim(col(Contact.email))) == wanted).order_by(col(Contact.id))
     return list(session.exec(query))
 
 
@@ -163,12 +165,15 @@ def sign_in(session: Session, token: str, now: datetime, policy: PortalPolicy = 
     if replacing:
         sign_out(session, replacing, now, commit=False)
     contact = session.get(Contact, login.contact_id)
+    if contact is None:
+        session.rollback()
+        raise NotAllowed("portal.link_invalid")
     if not contact.portal_registered:
         contact.portal_registered = True
         session.add(contact)
     fresh = new_token()
     expires = now + timedelta(hours=policy.session_hours)
-    session.add(PortalSession(contact_id=contact.id, token_sha256=token_hash(fresh), created_at=now, expires_at=expires))
+    session.add(PortalSession(contact_id=login.contact_id, token_sha256=token_hash(fresh), created_at=now, expires_at=expires))
     session.commit()
     return SignedIn(contact, fresh, expires)
 
@@ -231,7 +236,8 @@ def visible_documents(session: Session, contact: Contact, today: date) -> list[V
         .join(Unit, col(Unit.id) == PortalDocument.unit_id)
         .join(Property, col(Property.id) == Unit.property_id)
         .where(*_may_see(contact, today))
-        .order_by(Property.name, Property.id, Unit.position, Unit.id, col(SerialLetter.id).desc(), PortalDocument.id)
+        .order_by(col(Property.name), col(Property.id), col(Unit.position), col(Unit.id), col(SerialLetter.id).desc(),
+                  col(PortalDocument.id))
     )
     return [
         VisibleDocument(doc.public_id, doc.title, doc.published_at, serial.title, unit.label, prop.name,
@@ -254,22 +260,22 @@ def document_for(session: Session, contact: Contact, public_id: str, today: date
 def _may_see(contact: Contact, today: date) -> list[ColumnElement[bool]]:
     """The rule, as SQL conditions on PortalDocument joined with its SerialLetter."""
     holds_now = exists().where(
-        Occupancy.unit_id == PortalDocument.unit_id,
-        Occupancy.contact_id == contact.id,
+        col(Occupancy.unit_id) == PortalDocument.unit_id,
+        col(Occupancy.contact_id) == contact.id,
         Occupancy.current(today),
         _relation_addressed(),
     )
     # a recipient of that serial letter for that unit: a later owner does not see letters
     # written to the one before (they carry that person's name and address)
     addressed = exists().where(
-        Letter.serial_letter_id == PortalDocument.serial_letter_id,
-        Letter.unit_id == PortalDocument.unit_id,
-        Letter.contact_id == contact.id,
+        col(Letter.serial_letter_id) == PortalDocument.serial_letter_id,
+        col(Letter.unit_id) == PortalDocument.unit_id,
+        col(Letter.contact_id) == contact.id,
     )
     return [
-        PortalDocument.organisation_id == contact.organisation_id,
-        SerialLetter.organisation_id == contact.organisation_id,
-        SerialLetter.state != LetterState.DELETED,
+        col(PortalDocument.organisation_id) == contact.organisation_id,
+        col(SerialLetter.organisation_id) == contact.organisation_id,
+        col(SerialLetter.state) != LetterState.DELETED,
         holds_now,
         addressed,
     ]
@@ -278,9 +284,9 @@ def _may_see(contact: Contact, today: date) -> list[ColumnElement[bool]]:
 def _relation_addressed() -> ColumnElement[bool]:
     """An owners' letter is for owners, a tenants' letter for tenants (RecipientGroup.includes)."""
     return or_(
-        SerialLetter.recipients == RecipientGroup.BOTH,
-        and_(SerialLetter.recipients == RecipientGroup.OWNERS, Occupancy.relation == Relation.OWNER),
-        and_(SerialLetter.recipients == RecipientGroup.TENANTS, Occupancy.relation == Relation.TENANT),
+        col(SerialLetter.recipients) == RecipientGroup.BOTH,
+        and_(col(SerialLetter.recipients) == RecipientGroup.OWNERS, col(Occupancy.relation) == Relation.OWNER),
+        and_(col(SerialLetter.recipients) == RecipientGroup.TENANTS, col(Occupancy.relation) == Relation.TENANT),
     )
 
 
@@ -306,7 +312,7 @@ def set_preference(session: Session, contact_id: int, choice: str) -> Preference
         preference = Preference(choice)
     except ValueError as error:
         raise InvalidInput("portal.preference.invalid") from error
-    contact = session.get(Contact, contact_id)
+    contact = get_row(session, Contact, contact_id, Message("what.contact"))
     contact.preference = preference
     session.add(contact)
     session.commit()

@@ -14,13 +14,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from domain.dispatch import DispatchOptions, DocPart, LetterCheck, PlanInputs, PlannedLetter
-from domain.models import PreflightFacts, utcnow
+from domain.models import Organisation, PreflightFacts, utcnow
 from domain.pdf.preflight import Preflight, PreflightReport, StoredDocument
 from domain.pdf.profiles import ProviderProfile, get_profile
 from domain.ports import Capabilities, FileStore, Ports
 from domain.storage import BlobMissing
 
 CHUNK = 500  # digests per query: well below SQLite's and PostgreSQL's parameter limits
+UNAVAILABLE = Capabilities(available=False)
+
+
+def capabilities_of(ports: Ports, organisation: Organisation) -> Capabilities:
+    """What the organisation's provider offers; without one, the yellow button."""
+    provider = ports.provider(organisation.provider)
+    return provider.capabilities if provider else UNAVAILABLE
 
 
 def profile_for(capabilities: Capabilities) -> ProviderProfile:

@@ -27,6 +27,6 @@ def allowed(session: Session, key: str, now: datetime, window: timedelta, limit:
 
 
 def purge(session: Session, before: datetime) -> int:
-    removed = session.execute(delete(RateCount).where(col(RateCount.window_start) < before)).rowcount
+    removed = session.exec(delete(RateCount).where(col(RateCount.window_start) < before)).rowcount
     session.commit()
     return removed

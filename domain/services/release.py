@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from domain.actors import Actor
 from domain.errors import Conflict, InvalidInput
+from domain.messages import Message
 from domain.models import (
     Contact,
     Letter,
@@ -25,6 +26,7 @@ from domain.notifications import new_documents_email
 from domain.ports import PortalDoc, Ports
 from domain.services.documents import attachments_of, get_serial_letter, released_units, units_of
 from domain.services.events import move, record
+from domain.services.lookup import get_row
 
 
 @dataclass
@@ -44,7 +46,7 @@ def release(session: Session, ports: Ports, actor: Actor, serial_id: int, notify
     documents = _documents_by_unit(session, serial)
     if not documents:
         raise InvalidInput("release.no_documents", title=serial.title)
-    released = released_units(session, serial.id)
+    released = released_units(session, serial_id)
     to_publish = sorted(set(documents) - released)
     if not to_publish:
         raise Conflict("release.already", title=serial.title)
@@ -53,11 +55,11 @@ def release(session: Session, ports: Ports, actor: Actor, serial_id: int, notify
         serial.released_at = ports.clock()
     elif serial.state is not LetterState.RELEASED:
         move(session, serial, LetterState.RELEASED, "release", expected_version)  # raises: explains why
-    attachments = [PortalDoc(a.filename, a.path, a.sha256) for a in attachments_of(session, serial.id)]
+    attachments = [PortalDoc(a.filename, a.path, a.sha256) for a in attachments_of(session, serial_id)]
     for unit_id in to_publish:
-        ports.portal.publish(serial.organisation_id, unit_id, serial.id, documents[unit_id] + attachments)
-        _mark_released(session, serial.id, unit_id, actor)
-    contacts = _contacts_of_units(session, serial.id, to_publish)
+        ports.portal.publish(serial.organisation_id, unit_id, serial_id, documents[unit_id] + attachments)
+        _mark_released(session, serial_id, unit_id, actor)
+    contacts = _contacts_of_units(session, serial_id, to_publish)
     result = ReleaseResult(units=len(to_publish), contacts=len(contacts))
     result.units_without_documents = _units_without_documents(session, serial, documents)
     record(session, serial, "released", actor, units=len(to_publish), contacts=len(contacts), notify=notify)
@@ -90,7 +92,7 @@ def _contacts_of_units(session: Session, serial_id: int, unit_ids: list[int]) ->
     query = (
         select(Contact).join(Letter, col(Letter.contact_id) == Contact.id)
         .where(Letter.serial_letter_id == serial_id, col(Letter.unit_id).in_(unit_ids))
-        .distinct().order_by(Contact.name, Contact.id)
+        .distinct().order_by(col(Contact.name), col(Contact.id))
     )
     return list(session.exec(query))
 
@@ -101,7 +103,7 @@ def _units_without_documents(session: Session, serial: SerialLetter, documents: 
 
 def _notify(session: Session, ports: Ports, serial: SerialLetter, contacts: list[Contact], result: ReleaseResult) -> None:
     """Only registered contacts with an email hear of it; one bad address never stops the rest."""
-    organisation = session.get(Organisation, serial.organisation_id)
+    organisation = get_row(session, Organisation, serial.organisation_id, Message("what.organisation"))
     for contact in contacts:
         if not (contact.portal_registered and contact.email):
             continue
@@ -120,13 +122,13 @@ def unrelease_unit(session: Session, ports: Ports, actor: Actor, serial_id: int,
     )).first()
     if row is None:
         raise Conflict("release.unit_not_released", title=serial.title)
-    removed = ports.portal.withdraw(unit_id, serial.id)
+    removed = ports.portal.withdraw(unit_id, serial_id)
     row.withdrawn_at, row.withdrawn_by = utcnow(), actor.staff_id
     session.add(row)
     unit = session.get(Unit, unit_id)
     record(session, serial, "unit_withdrawn", actor, unit=unit.label if unit else unit_id, documents=removed)
     session.flush()
-    if serial.state is LetterState.RELEASED and not released_units(session, serial.id):
+    if serial.state is LetterState.RELEASED and not released_units(session, serial_id):
         move(session, serial, LetterState.DRAFT, "unrelease")
     session.commit()
     return removed
@@ -146,8 +148,8 @@ def delete_serial_letter(session: Session, ports: Ports, actor: Actor, serial_id
     require_creator_or_admin(actor, serial)
     move(session, serial, LetterState.DELETED, "delete", expected_version)
     removed = 0
-    for unit_id in released_units(session, serial.id):
-        removed += ports.portal.withdraw(unit_id, serial.id)
+    for unit_id in released_units(session, serial_id):
+        removed += ports.portal.withdraw(unit_id, serial_id)
     for row in session.exec(select(UnitRelease).where(UnitRelease.serial_letter_id == serial.id, col(UnitRelease.withdrawn_at).is_(None))):
         row.withdrawn_at, row.withdrawn_by = utcnow(), actor.staff_id
         session.add(row)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from domain.errors import BriefwerkError
@@ -18,8 +19,10 @@ from domain.storage import BlobCorrupt, BlobMissing, FileStore
 
 # Every column that names a file of the store. (Print recipes fixed at order time name only
 # documents and attachments, whose rows can no longer change once a letter is released.)
-FILE_COLUMNS = (SourceDocument.path, UnitDocument.path, PortalDocument.path, Shipment.print_path, DownloadLink.path,
-                StorageMarker.key)
+FILE_COLUMNS: tuple[Mapped[str | None], ...] = (
+    col(SourceDocument.path), col(UnitDocument.path), col(PortalDocument.path), col(Shipment.print_path),
+    col(DownloadLink.path), col(StorageMarker.key),
+)
 
 
 def referenced(session: Session, keys: Iterable[str]) -> set[str]:
@@ -29,7 +32,7 @@ def referenced(session: Session, keys: Iterable[str]) -> set[str]:
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
         for column in FILE_COLUMNS:
-            found.update(session.exec(select(column).where(col(column).in_(chunk))))
+            found.update(key for key in session.exec(select(column).where(column.in_(chunk))) if key is not None)
     return found
 
 
@@ -111,6 +114,7 @@ def check_marker(session: Session, files: FileStore) -> None:
         except IntegrityError:  # another instance stored its marker at the same moment
             session.rollback()
         marker = session.get(StorageMarker, 1)
+        assert marker is not None
     try:
         files.read(marker.key)
     except (BlobMissing, BlobCorrupt):

@@ -10,7 +10,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ from domain.models import (
     SerialLetter,
     Shipment,
     ShipmentState,
+    utcnow,
 )
 from domain.ports import (
     LetterStatus,
@@ -43,13 +44,12 @@ from domain.ports import (
     ProviderUnavailable,
     ShipmentRequest,
 )
-from domain.services.dispatch import PrintContext, berlin_today, build_print_files, order_key, print_context
+from domain.services.printfiles import PrintContext, berlin_today, build_print_files, order_key, print_context
 from domain.services.events import move, record
 from domain.states import can_move
 
 log = logging.getLogger(__name__)
 
-SILENT_PROVIDERS = frozenset({"outbox"})  # report nothing after hand-over: never polled
 Model = TypeVar("Model", bound=SQLModel)
 
 
@@ -62,6 +62,8 @@ class Timing:
     poll_every: timedelta = timedelta(minutes=5)
     backoff_first: timedelta = timedelta(minutes=1)
     backoff_cap: timedelta = timedelta(hours=1)
+    follow_posted: timedelta = timedelta(days=21)  # asked for "delivered" / "undeliverable" after posting
+    credit_reminder: timedelta = timedelta(hours=24)  # letters still held for credit are reminded of this often
     hand_over_batch: int = 50
     poll_batch: int = 200
     housekeeping_batch: int = 200
@@ -318,14 +320,18 @@ def _still_ours(session: Session, shipment_id: int, owner: str) -> bool:
 
 def _submit_one(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, order: DispatchOrder,
                 shipment: Shipment, options: PrintOptions, lease: Lease, timing: Timing, tally: HandOverTally) -> None:
-    """Looks the reference up first and submits only when the provider does not have it."""
-    letter = provider.lookup(shipment.reference)
+    """Submits a letter the provider cannot have yet. One an earlier attempt may have created
+    is looked up first, back to when that attempt began (never the provider's whole history)."""
+    started = _aware(shipment.submit_started_at)
+    letter = provider.lookup(shipment.reference, since=started - CLOCK_MARGIN) if started is not None else None
     if letter is not None:
         tally.already_there += 1
     else:
+        started = started or _start_submitting(session, shipment, ports.clock())
         request = ShipmentRequest(
             reference=shipment.reference, order_key=order_key(order), recipient=PostalAddress(**shipment.recipient),
-            pdf_path=ports.files.local(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options)
+            pdf_path=ports.files.local(shipment.print_path), sha256=shipment.sha256, pages=shipment.pages, options=options,
+            since=started - CLOCK_MARGIN)
         try:
             letter = provider.submit(request)
         except InvalidInput as error:
@@ -335,12 +341,26 @@ def _submit_one(session: Session, ports: Ports, provider: Provider, serial: Seri
     _mark_submitted(session, ports, provider, serial, shipment, letter, lease, timing)
 
 
+# Our clock and the provider's may disagree a little: a lookup reads this much further back.
+CLOCK_MARGIN = timedelta(minutes=10)
+
+
+def _start_submitting(session: Session, shipment: Shipment, now: datetime) -> datetime:
+    """Committed before the first create request: from here on the provider may have the letter."""
+    session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, col(Shipment.submit_started_at).is_(None))
+                 .values(submit_started_at=now).execution_options(synchronize_session=False))
+    session.commit()
+    return now
+
+
 def _mark_submitted(session: Session, ports: Ports, provider: Provider, serial: SerialLetter, shipment: Shipment,
                     letter: ProviderLetter, lease: Lease, timing: Timing) -> None:
     now = ports.clock()
+    # held for credit from the start: left unsaid here, so the first poll tells the thread once for all
+    status = "" if letter.state is LetterStatus.WAITING_FOR_CREDIT else letter.status
     result = session.exec(update(Shipment).where(
         col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.PENDING, held_by(Shipment, lease.owner))
-        .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status,
+        .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=status,
                 submitted_at=now, updated_at=now, next_poll_at=now + timing.poll_every, reason=None,
                 lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False))
@@ -360,14 +380,18 @@ def _submitted_too_late(session: Session, provider: Provider, serial: SerialLett
     current = session.get(Shipment, shipment.id, populate_existing=True)
     if current.state is not ShipmentState.CANCELLED:
         return  # someone else handed it over (our lease had run out): the lookup found the same letter
-    if provider.cancel(letter):
+    withdrawn = provider.cancel(letter)
+    if withdrawn and not provider.capabilities.cancel_confirmed_later:
         log.info("letter %s was cancelled during hand-over and withdrawn at the provider", shipment.reference)
         return
+    # refused, or only requested: the letter is with the provider and followed like any other
+    requested = utcnow() if withdrawn else None
     session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.CANCELLED)
-                 .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status)
+                 .values(state=ShipmentState.SUBMITTED, provider_ref=letter.provider_ref, provider_status=letter.status,
+                         cancel_requested_at=requested)
                  .execution_options(synchronize_session=False))
     record(session, serial, "shipment_submitted", who="system", shipment_id=shipment.id, reference=shipment.reference,
-           provider_ref=letter.provider_ref, sha256=shipment.sha256, too_late_to_cancel=True)
+           provider_ref=letter.provider_ref, sha256=shipment.sha256, too_late_to_cancel=not withdrawn)
     session.commit()
 
 
@@ -492,6 +516,9 @@ STATUS_TO_STATE: dict[LetterStatus, ShipmentState] = {
     LetterStatus.PRINTED: ShipmentState.PRINTED,
     LetterStatus.POSTED: ShipmentState.POSTED,
     LetterStatus.FAILED: ShipmentState.FAILED,
+    LetterStatus.CANCELLING: ShipmentState.SUBMITTED,
+    LetterStatus.WAITING_FOR_CREDIT: ShipmentState.SUBMITTED,
+    LetterStatus.DELIVERED: ShipmentState.POSTED,
     LetterStatus.CANCELLED: ShipmentState.CANCELLED,
 }
 PROGRESS: dict[ShipmentState, int] = {
@@ -517,6 +544,9 @@ class Change:
     new: ShipmentState
     status: str
     reason: str = ""
+    cancel_rejected: bool = False  # a cancel we asked for was refused: the letter goes out after all
+    note: str = ""  # news without a new state: "waiting_for_credit", "delivered"
+    tracking_code: str | None = None
 
 
 @dataclass
@@ -528,7 +558,8 @@ class PollTally:
 
 
 def pollable(ports: Ports) -> list[str]:
-    return [key for key in ports.providers if key not in SILENT_PROVIDERS]
+    """Providers that report a letter's status after hand-over; the others are never polled."""
+    return [key for key, provider in ports.providers.items() if provider.capabilities.reports_status]
 
 
 def poll_due(session: Session, ports: Ports, owner: str, timing: Timing, *, max_batches: int | None = None) -> PollTally:
@@ -540,7 +571,7 @@ def poll_due(session: Session, ports: Ports, owner: str, timing: Timing, *, max_
     while max_batches is None or batches < max_batches:
         lease = Lease(owner, ports.clock(), timing.lease)
         providers = [key for key in pollable(ports) if key not in away]
-        where = and_(col(Shipment.state).in_(POLLED),
+        where = and_(followed(lease.now, timing),
                      col(Shipment.order_id).in_(select(DispatchOrder.id).where(col(DispatchOrder.provider).in_(providers))),
                      or_(col(Shipment.next_poll_at).is_(None), col(Shipment.next_poll_at) <= lease.now))
         ids = claim_leased(session, Shipment, where, lease, limit=timing.poll_batch)
@@ -567,7 +598,7 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
         if provider is None or key in away:
             continue
         try:
-            change = _ask(provider, shipment)
+            change = _ask(provider, shipment, remind_before=lease.now - timing.credit_reminder)
         except ProviderUnavailable as error:
             log.warning("%s unavailable while polling %s: %s", key, shipment.reference, error)
             away.add(key)
@@ -585,13 +616,21 @@ def poll_batch(session: Session, ports: Ports, ids: list[int], lease: Lease, tim
     return away
 
 
+def followed(now: datetime, timing: Timing) -> ColumnElement[bool]:
+    """Letters the provider is asked about: not yet posted, or posted within `follow_posted`
+    and not yet delivered (so a late "undeliverable" still reaches the thread)."""
+    return or_(col(Shipment.state).in_(POLLED),
+               and_(Shipment.state == ShipmentState.POSTED, col(Shipment.posted_at) >= now - timing.follow_posted))
+
+
 def poll_soon(session: Session, provider_refs: Collection[str]) -> int:
     """A provider's webhook says these letters moved on: ask about them in the next poll run,
     which applies the change with its usual claims (so a webhook never records anything twice)."""
     if not provider_refs:
         return 0
     result = session.exec(update(Shipment).where(
-        col(Shipment.provider_ref).in_(list(provider_refs)), col(Shipment.state).in_(POLLED))
+        col(Shipment.provider_ref).in_(list(provider_refs)),
+        or_(col(Shipment.state).in_(POLLED), col(Shipment.posted_at).is_not(None)))
         .values(next_poll_at=None).execution_options(synchronize_session=False))
     session.commit()
     return result.rowcount
@@ -603,17 +642,53 @@ def _providers_of(session: Session, ports: Ports, shipments: list[Shipment]) -> 
     return {s.id: (keys[s.order_id], ports.provider(keys[s.order_id])) for s in shipments}
 
 
-def _ask(provider: Provider, shipment: Shipment) -> Change | None:
+def _ask(provider: Provider, shipment: Shipment, remind_before: datetime | None = None) -> Change | None:
     """The letter's state at the provider if it moved on; a failure brings the provider's reason."""
-    letter = provider.lookup(shipment.reference)
+    if shipment.provider_ref is None:
+        return None
+    letter = provider.status(ProviderLetter(shipment.reference, shipment.provider_ref, shipment.provider_status,
+                                            shipment.sha256))
     if letter is None:
         log.warning("provider has no letter %s any more", shipment.reference)
         return None
     new = STATUS_TO_STATE[letter.state]
-    if PROGRESS[new] <= PROGRESS[shipment.state]:
+    change = Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status,
+                    tracking_code=letter.tracking_code)
+    rejected = shipment.cancel_requested_at is not None and letter.state not in (
+        LetterStatus.CANCELLING, LetterStatus.CANCELLED)
+    if rejected:
+        return replace(change, new=max(new, shipment.state, key=PROGRESS.__getitem__), cancel_rejected=True)
+    if _news_without_progress(shipment, letter):
+        return replace(change, new=shipment.state, note=letter.state.value)
+    if _still_waiting_for_credit(shipment, letter, remind_before):
+        return replace(change, new=shipment.state, note=CREDIT_REMINDER)
+    if not _moves_on(shipment.state, new):
         return None  # no news, or an older state reported late: never go back
     reason = _failure_reason(provider, letter) if new is ShipmentState.FAILED else ""
-    return Change(shipment.id, shipment.serial_letter_id, shipment.reference, shipment.state, new, letter.status, reason)
+    return replace(change, reason=reason)
+
+
+CREDIT_REMINDER = "waiting_for_credit_reminder"
+
+
+def _still_waiting_for_credit(shipment: Shipment, letter: ProviderLetter, remind_before: datetime | None) -> bool:
+    """Told before and nothing happened since `remind_before`: the thread is reminded (and the
+    reminder's own record restarts the clock)."""
+    updated = _aware(shipment.updated_at)
+    return (letter.state is LetterStatus.WAITING_FOR_CREDIT and shipment.provider_status == letter.status
+            and remind_before is not None and updated is not None and updated <= remind_before)
+
+
+def _moves_on(old: ShipmentState, new: ShipmentState) -> bool:
+    """Forward only; the one step back from "posted" is the postal service's "undeliverable"."""
+    return PROGRESS[new] > PROGRESS[old] or (old is ShipmentState.POSTED and new is ShipmentState.FAILED)
+
+
+def _news_without_progress(shipment: Shipment, letter: ProviderLetter) -> bool:
+    """Held for lack of credit (told once, when it starts), or delivered (ends the following)."""
+    if letter.state is LetterStatus.WAITING_FOR_CREDIT:
+        return shipment.provider_status != letter.status
+    return letter.state is LetterStatus.DELIVERED and shipment.state is ShipmentState.POSTED
 
 
 def _failure_reason(provider: Provider, letter: ProviderLetter) -> str:
@@ -633,6 +708,12 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         values: dict[str, Any] = {"state": change.new, "provider_status": change.status, "updated_at": lease.now}
         if change.reason:
             values["reason"] = change.reason[:1000]
+        if change.cancel_rejected or change.new is ShipmentState.CANCELLED:
+            values["cancel_requested_at"] = None
+        if change.new is ShipmentState.POSTED and change.old is not ShipmentState.POSTED:
+            values["posted_at"] = lease.now  # followed from here on
+        elif change.old is ShipmentState.POSTED and (change.new is not ShipmentState.POSTED or change.note):
+            values["posted_at"] = None  # delivered or undeliverable: nothing more to wait for
         result = session.exec(update(Shipment).where(
             col(Shipment.id) == change.shipment_id, Shipment.state == change.old, held_by(Shipment, lease.owner))
             .values(**values).execution_options(synchronize_session=False))
@@ -643,22 +724,59 @@ def _store_changes(session: Session, changes: list[Change], lease: Lease) -> int
         facts = {"reference": change.reference, "status": change.status}
         if change.reason:
             facts["reason"] = change.reason
-        quiet(record(session, serial, LETTER_KIND[change.new], who="provider", shipment_id=change.shipment_id, **facts), lease.now)
+        if change.tracking_code:
+            facts["tracking_code"] = change.tracking_code  # registered mail: the evidence keeps the Sendungsnummer
+        if change.note:
+            quiet(record(session, serial, f"shipment_{change.note}", who="provider", shipment_id=change.shipment_id,
+                         **facts), lease.now)
+        if change.cancel_rejected:
+            quiet(record(session, serial, "shipment_cancel_rejected", who="provider", shipment_id=change.shipment_id,
+                         note="wird doch versendet", **facts), lease.now)
+        if change.new is not change.old:
+            quiet(record(session, serial, LETTER_KIND[change.new], who="provider", shipment_id=change.shipment_id, **facts),
+                  lease.now)
         applied.append(change)
-    for (serial_id, state), group in _grouped(applied).items():
+    _cancels_rejected(session, serials, [change for change in applied if change.cancel_rejected])
+    for (serial_id, kind), group in _grouped(applied).items():
         facts: dict[str, Any] = {"count": len(group)}
-        if state is ShipmentState.FAILED:
+        if group[0].new is ShipmentState.FAILED:
             facts["letters"] = [f"{c.reference}: {c.reason}" for c in group[:20]]
-        record(session, serials[serial_id], SERIAL_KIND[state], who="provider", **facts)
+        record(session, serials[serial_id], kind, who="provider", **facts)
     session.commit()
     return len(applied)
 
 
-def _grouped(changes: list[Change]) -> dict[tuple[int, ShipmentState], list[Change]]:
-    groups: dict[tuple[int, ShipmentState], list[Change]] = defaultdict(list)
+def _cancels_rejected(session: Session, serials: dict[int, SerialLetter], changes: list[Change]) -> None:
+    """The thread hears it, and a serial letter shown as cancelled is with the provider again."""
+    for serial_id in {change.serial_id for change in changes}:
+        serial = serials[serial_id]
+        references = [change.reference for change in changes if change.serial_id == serial_id]
+        record(session, serial, "cancel_rejected", who="provider", count=len(references), letters=references[:20])
+        if serial.state is LetterState.CANCELLED:
+            session.refresh(serial)
+            if serial.state is LetterState.CANCELLED and can_move(serial.state, LetterState.WITH_PROVIDER):
+                try:
+                    move(session, serial, LetterState.WITH_PROVIDER, "provider_update")
+                except (Conflict, IllegalTransition):
+                    pass  # someone moved it meanwhile; the letter's own state is what counts
+
+
+def _grouped(changes: list[Change]) -> dict[tuple[int, str], list[Change]]:
+    """The thread's summary lines: per serial letter and kind of news."""
+    groups: dict[tuple[int, str], list[Change]] = defaultdict(list)
     for change in changes:
-        groups[(change.serial_id, change.new)].append(change)
+        kind = _serial_kind(change)
+        if kind is not None:
+            groups[(change.serial_id, kind)].append(change)
     return groups
+
+
+def _serial_kind(change: Change) -> str | None:
+    if change.old is ShipmentState.POSTED and change.new is ShipmentState.FAILED:
+        return "undeliverable"
+    if change.note in (LetterStatus.WAITING_FOR_CREDIT.value, CREDIT_REMINDER):
+        return change.note
+    return SERIAL_KIND.get(change.new) if change.new is not change.old else None
 
 
 def quiet(event: Event, now: datetime) -> Event:
@@ -692,7 +810,7 @@ def settled_state(states: Iterable[ShipmentState]) -> LetterState | None:
 def settle_serial_letters(session: Session, ports: Ports) -> int:
     """Moves serial letters with the provider whose letters reached a new stage; several workers
     may try at once, the compare-and-set lets one win and the others skip. Only letters whose
-    current order has no letter still waiting are looked at (not every outbox order ever sent)."""
+    current order has no letter still waiting are looked at (not every order ever sent)."""
     current_order = (select(func.max(DispatchOrder.id)).where(DispatchOrder.serial_letter_id == SerialLetter.id)
                      .correlate(SerialLetter).scalar_subquery())
     waiting = exists().where(Shipment.order_id == current_order,

@@ -14,7 +14,8 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from domain.ports import Capabilities, ProviderEvent, ProviderLetter, ShipmentRequest
+from bot.providers.outbox.capabilities import capabilities
+from domain.ports import PriceQuery, ProviderEvent, ProviderLetter, ShipmentRequest
 from domain.storage import Backend, LocalBackend
 
 MANIFEST = "manifest.json"
@@ -25,10 +26,7 @@ class OutboxProvider:
 
     def __init__(self, storage: Backend | Path, *, registered: bool = True) -> None:
         self.storage = LocalBackend(storage) if isinstance(storage, Path) else storage
-        self.capabilities = Capabilities(
-            available=True, registered=registered, colour=True, duplex=True, countries=None,
-            cancel_window="bis die Dateien abgeholt sind", profile="din5008b",
-        )
+        self.capabilities = capabilities(registered)
 
     @property
     def where(self) -> str:
@@ -38,12 +36,16 @@ class OutboxProvider:
         order_key = reference.rsplit("-", 1)[0]
         return f"{order_key}/{reference}.json"
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        """One named object per letter: found directly, whatever `since` says."""
         data = self.storage.get_named(self._sidecar(reference))
         if data is None:
             return None
         entry = json.loads(data)
         return ProviderLetter(reference, entry["provider_ref"], entry["status"], entry["sha256"])
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        return self.lookup(letter.reference)
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
         existing = self.lookup(request.reference)
@@ -86,6 +88,10 @@ class OutboxProvider:
     def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
         """The outbox knows nothing after hand-over: the own provider takes it from there."""
         return []
+
+    def price(self, query: PriceQuery) -> int | None:
+        """The own provider's prices are the company's business: our table estimates."""
+        return None
 
     def finish_order(self, order_key: str) -> None:
         sidecars = [name for name in self.storage.names(order_key)

@@ -10,12 +10,15 @@ here; its content was taken from Pingen's own SDKs, which implement it):
   (https://api.pingen.com/documentation#section/Basics/Environments; pingen2-sdk-python __init__.py).
 - File upload: `GET /file-upload` → `url` + `url_signature`, then PUT the bytes to `url`
   (#tag/File-Upload; pingen2-sdk-python api_resources/file_upload.py).
-- Letters: `POST/GET /organisations/{id}/letters`, `GET …/letters/{id}`, `PATCH …/{id}/cancel`,
-  `GET …/{id}/events`; attributes file_original_name, file_url, file_url_signature,
-  address_position, auto_send, delivery_product, print_mode, print_spectrum, meta_data
-  (#tag/Letters; pingen2-sdk-python api_resources/letters.py, pingen2-sdk-go letters/letters.go).
-  The newest JS SDK uses `/organisations/{id}/deliveries/letters`; `LETTERS` below is the one
-  place to change should Pingen retire the older path.
+- Letters: `POST/GET /organisations/{id}/deliveries/letters`, `GET …/letters/{id}`,
+  `PATCH …/{id}/cancel`, `GET …/{id}/events` (pingen2-sdk-js src/resources/letters/letters.ts and
+  events/letter-events.ts, read 2026-11-30; the stored Python and PHP SDK versions still use the
+  older `/organisations/{id}/letters`, which "can be withdrawn without notice"); attributes
+  file_original_name, file_url, file_url_signature, address_position, auto_send, delivery_product,
+  print_mode, print_spectrum, meta_data (pingen2-sdk-python letters.py, pingen2-sdk-go letters.go).
+  Every source with its date: bot/providers/pingen/sources.py.
+- Cancelling is a request: the letter becomes `cancelling`, then cancellation_completed or
+  cancellation_rejected (issue 13's reading of the API; `Capabilities.cancel_confirmed_later`).
 - Idempotency: `Idempotency-Key` request header, `Idempotent-Replayed` in the answer
   (#section/Advanced; AMANDA-Technology/PingenApiNet ApiHeaderNames.cs, pingen2-sdk-js requestor.ts).
 - Collections: `filter` is a JSON document such as {"and": [{"field": "value"}]}, paging with
@@ -28,11 +31,13 @@ here; its content was taken from Pingen's own SDKs, which implement it):
   authors copied from Pingen's web app (not in the API reference); the lifecycle in
   shared/FIELD-NOTES.md (help.pingen.com).
 
-Finding a letter by our reference: Pingen has no free reference field on letters, so the
-reference is the letter's `file_original_name` ("BW12-3-00007.pdf") and `lookup` filters the
-letter collection on it, checking every hit itself. If Pingen ignored the filter the check still
-holds, and a lookup that cannot see the whole answer raises `ProviderUnavailable` instead of
-guessing "not there".
+Never twice: every create carries an `Idempotency-Key` derived from our reference and the print
+file, so a repeated create (our retry after a lost answer) gets Pingen's first answer back.
+Finding a letter by our reference, after a lost answer: Pingen has no free reference field, so
+the reference is the letter's `file_original_name` ("BW12-3-00007.pdf"). No filter on that field
+is documented (unknown filter keys are silently ignored), so `lookup` reads the collection newest
+first (`sort=-created_at`) and stops at the first letter created before `since`, the moment our
+first attempt began: a few letters, however long the account's history.
 """
 
 from __future__ import annotations
@@ -46,14 +51,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bot.providers.pingen.capabilities import capabilities
+from bot.providers.pingen.settings import DeliveryProduct, PingenConfig
 from bot.integrations.http import (
     CredentialsRefused,
-    RetryPolicy,
     Sleep,
     Transient,
     exchange,
@@ -61,12 +66,13 @@ from bot.integrations.http import (
     read_print_file,
     refuse_registered_abroad,
     with_retries,
+    require_newest_first,
 )
-from domain.addresses import HOME_COUNTRY, PostalAddress
+from domain.addresses import PostalAddress
 from domain.errors import InvalidInput
 from domain.ports import (
-    Capabilities,
     LetterStatus,
+    PriceQuery,
     ProviderEvent,
     ProviderLetter,
     ProviderUnavailable,
@@ -75,63 +81,25 @@ from domain.ports import (
 
 NAME = "Pingen"
 JSON_API = "application/vnd.api+json"
-LETTERS = "/organisations/{organisation}/letters"
-ENVIRONMENTS: dict[str, tuple[str, str]] = {
-    "production": ("https://api.pingen.com", "https://identity.pingen.com"),
-    "staging": ("https://api-staging.pingen.com", "https://identity-staging.pingen.com"),
-}
+# The SDKs moved letters under "deliveries" (pingen2-sdk-js src/resources/letters/letters.ts,
+# checked 2026-11-30); the older /organisations/{id}/letters "can be withdrawn without notice".
+LETTERS = "/organisations/{organisation}/deliveries/letters"
 MAX_FILE_BYTES = 8_000_000  # "8 MB per file" (help.pingen.com letter standards)
 TOKEN_MARGIN_SECONDS = 60.0  # renew a little before Pingen would refuse the token
-
-DeliveryProduct = Literal["cheap", "fast", "bulk", "premium", "registered"]
-
-
-class PingenConfig(BaseModel):
-    """One organisation's Pingen account. Secrets stay `SecretStr`; the URL overrides exist so
-    tests (and a proxy, if ever needed) can point the client elsewhere."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    client_id: str
-    client_secret: SecretStr
-    organisation_id: str
-    environment: Literal["staging", "production"] = "staging"
-    api_url: str | None = None
-    identity_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    scope: str = "letter"
-    timeout: float = Field(default=30.0, gt=0)
-    upload_timeout: float = Field(default=120.0, gt=0)
-    registered: bool = True  # the contract includes registered mail
-    national_product: DeliveryProduct = "cheap"
-    international_product: DeliveryProduct = "cheap"
-    registered_product: DeliveryProduct = "registered"
-    home_country: str = HOME_COUNTRY
-    address_position: Literal["left", "right"] = "left"
-    sender: PostalAddress | None = None  # goes into meta_data for registered letters
-    lookup_pages: int = Field(default=5, ge=1)  # × 100 letters a lookup may read before giving up
-    retry: RetryPolicy = RetryPolicy()
-
-    @property
-    def base_api_url(self) -> str:
-        return (self.api_url or ENVIRONMENTS[self.environment][0]).rstrip("/")
-
-    @property
-    def base_identity_url(self) -> str:
-        return (self.identity_url or ENVIRONMENTS[self.environment][1]).rstrip("/")
-
 
 # Pingen's letter status → our lifecycle. Cancellable "until printing starts", so everything
 # before `printing` is still ACCEPTED.
 STATUS_STATES: dict[str, LetterStatus] = {
     **dict.fromkeys(
-        ("validating", "valid", "submitted", "accepted", "awaiting_credits", "processing",
-         "transferring", "inspection", "fixing", "cancelling"),
+        ("validating", "valid", "submitted", "accepted", "processing",
+         "transferring", "inspection", "fixing"),
         LetterStatus.ACCEPTED,
     ),
+    "cancelling": LetterStatus.CANCELLING,
+    "awaiting_credits": LetterStatus.WAITING_FOR_CREDIT,
     "printing": LetterStatus.PRINTED,
     "sent": LetterStatus.POSTED,
-    "delivered": LetterStatus.POSTED,
+    "delivered": LetterStatus.DELIVERED,
     **dict.fromkeys(
         ("invalid", "action_required", "unprintable", "undeliverable", "expired", "rejected"),
         LetterStatus.FAILED,
@@ -206,14 +174,12 @@ class PingenProvider:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self.capabilities = Capabilities(
-            available=True, registered=config.registered, colour=True, duplex=True, countries=None,
-            cancel_window="bis der Druck beginnt", profile="pingen",
-        )
+        self.capabilities = capabilities(config)
         self._http = http or httpx.Client(timeout=config.timeout)
         self._sleep = sleep
         self._monotonic = monotonic
         self._token: _Token | None = None
+        self._quotes: dict[PriceQuery, tuple[int | None, float]] = {}  # query -> (cents, good until)
         self._token_lock = threading.Lock()
 
     def close(self) -> None:
@@ -227,24 +193,27 @@ class PingenProvider:
 
     # --- the Provider port -----------------------------------------------------------------
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
-        return self._retrying(lambda: self._find(reference), f"lookup {reference}")
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        start = since or datetime.now(UTC) - self.config.lookup_window
+        return self._retrying(lambda: self._find(reference, start), f"lookup {reference}")
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        item = self._retrying(lambda: self._show(letter.provider_ref), f"show {letter.reference}")
+        return provider_letter(letter.reference, item, letter.sha256) if item is not None else None
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
-        """Create the letter unless Pingen already has one for this reference. A create whose
-        answer got lost is looked up before it is sent again; the Idempotency-Key covers the
-        window in which Pingen may not list the letter yet."""
+        """Upload the file and create the letter under its idempotency key. After a lost answer
+        the collection is read back to `request.since`; if the letter is not listed yet, the
+        repeated create (same key) gets Pingen's first answer rather than a second letter."""
         refuse_registered_abroad(request, self.config.home_country)
-        existing = self.lookup(request.reference)
-        if existing is not None:
-            return existing
         pdf = read_print_file(request, NAME, MAX_FILE_BYTES)
         upload = self._retrying(lambda: self._upload(pdf), f"upload {request.reference}")
         document = letter_document(request, upload, self.config)
         key = idempotency_key(request)
+        since = request.since or datetime.now(UTC) - self.config.lookup_window
         return with_retries(
             lambda: self._create(request, document, key), self.config.retry, self._sleep,
-            what=f"create {request.reference}", recover=lambda: self._find(request.reference),
+            what=f"create {request.reference}", recover=lambda: self._find(request.reference, since),
         )
 
     def cancel(self, letter: ProviderLetter) -> bool:
@@ -269,6 +238,21 @@ class PingenProvider:
 
     def finish_order(self, order_key: str) -> None:
         """Letters go out one by one (auto_send); there is no batch to close."""
+
+    def price(self, query: PriceQuery) -> int | None:
+        """Pingen's price calculator (`POST …/deliveries/letters/price-calculator`, pingen2-sdk-js
+        letters.ts calculatePrice; answer `currency` and `price`, pingen2-sdk-php
+        LetterPriceAttributes.php), when switched on; a quote is kept for `price_cache`."""
+        if not self.config.price_calculator:
+            return None
+        with self._token_lock:
+            cached = self._quotes.get(query)
+        if cached is not None and self._monotonic() < cached[1]:
+            return cached[0]
+        cents = self._retrying(lambda: self._quote(query), f"price for {query.pages} pages to {query.country}")
+        with self._token_lock:
+            self._quotes[query] = (cents, self._monotonic() + self.config.price_cache.total_seconds())
+        return cents
 
     def parse_webhook(self, body: bytes, signature_header: str) -> list[ProviderEvent]:
         if self.config.webhook_secret is None:
@@ -323,32 +307,40 @@ class PingenProvider:
         lifetime = float(body.get("expires_in", 0))
         return _Token(body["access_token"], self._monotonic() + max(0.0, lifetime - TOKEN_MARGIN_SECONDS))
 
-    def _find(self, reference: str) -> ProviderLetter | None:
-        """The letter whose file name carries `reference`, reading at most `lookup_pages` pages."""
+    def _find(self, reference: str, since: datetime) -> ProviderLetter | None:
+        """The letter named after `reference` among those created since `since`, newest first."""
         name = file_name(reference)
-        params = {"filter": json.dumps({"and": [{"file_original_name": name}]}),
-                  "sort": "-created_at", "page[limit]": "100"}
+        params = {"sort": "-created_at", "page[limit]": "100"}
+        oldest: datetime | None = None
         for number in range(1, self.config.lookup_pages + 1):
             response = self._api("GET", self._letters(), params={**params, "page[number]": str(number)})
             if not response.is_success:
                 raise ProviderUnavailable(f"{NAME} refused the lookup of {reference}: {provider_reason(response)}")
             document = response.json()
-            matches = [item for item in document.get("data", [])
-                       if item.get("attributes", {}).get("file_original_name") == name]
+            items = document.get("data", [])
+            times = [created_at(item) for item in items]
+            require_newest_first(times, oldest, f"{NAME} lookup of {reference}")
+            oldest = times[-1] if times else oldest
+            recent = [item for item, moment in zip(items, times) if moment >= since]
+            matches = [item for item in recent if item.get("attributes", {}).get("file_original_name") == name]
             if matches:
                 return provider_letter(reference, best_match(matches))
-            if not has_next_page(document):
+            if len(recent) < len(items) or not has_next_page(document):
                 return None
         raise ProviderUnavailable(
-            f"{NAME} lookup of {reference} inconclusive: more than {self.config.lookup_pages} pages to read")
+            f"{NAME} lookup of {reference} inconclusive: more than {self.config.lookup_pages} pages since {since:%Y-%m-%d %H:%M}")
 
-    def _status(self, letter_id: str) -> str | None:
+    def _show(self, letter_id: str) -> dict[str, Any] | None:
         response = self._api("GET", f"{self._letters()}/{letter_id}")
         if response.status_code == 404:
             return None
         if not response.is_success:
             raise ProviderUnavailable(f"{NAME} refused to show letter {letter_id}: {provider_reason(response)}")
-        return response.json()["data"]["attributes"].get("status")
+        return response.json()["data"]
+
+    def _status(self, letter_id: str) -> str | None:
+        item = self._show(letter_id)
+        return item["attributes"].get("status") if item is not None else None
 
     def _upload(self, pdf: bytes) -> Upload:
         """Ask for a signed upload URL and PUT the file there (no bearer token: the URL is the
@@ -374,6 +366,27 @@ class PingenProvider:
             raise InvalidInput("provider.rejected", provider=NAME, reference=request.reference,
                                reason=provider_reason(response))
         return provider_letter(request.reference, response.json()["data"], sha256=request.sha256)
+
+    def _quote(self, query: PriceQuery) -> int | None:
+        # paper_types names each page's paper, so its length carries the page count (our reading
+        # of the SDKs: the calculator takes no other page figure)
+        attributes = {
+            "country": query.country, "paper_types": ["normal"] * query.pages,
+            "print_mode": "duplex" if query.options.duplex else "simplex",
+            "print_spectrum": "color" if query.options.colour else "grayscale",
+            "delivery_product": self._product(query),
+        }
+        response = self._api("POST", f"{self._letters()}/price-calculator", headers={"Content-Type": JSON_API},
+                             content=json.dumps({"data": {"type": "letter_price_calculator", "attributes": attributes}}))
+        if not response.is_success:
+            return None
+        answer = response.json()["data"]["attributes"]
+        return round(float(answer["price"]) * 100) if answer.get("currency") == "EUR" else None
+
+    def _product(self, query: PriceQuery) -> DeliveryProduct:
+        if query.options.registered:
+            return self.config.registered_product
+        return self.config.national_product if query.country == self.config.home_country else self.config.international_product
 
     def _events(self, letter_id: str) -> list[ProviderEvent]:
         events: list[ProviderEvent] = []
@@ -453,8 +466,16 @@ def state_of(status: str) -> LetterStatus:
 
 
 def provider_letter(reference: str, item: dict[str, Any], sha256: str | None = None) -> ProviderLetter:
-    status = item.get("attributes", {}).get("status", "")
-    return ProviderLetter(reference, str(item["id"]), status, sha256, state_of(status))
+    attributes = item.get("attributes", {})
+    status = attributes.get("status", "")
+    return ProviderLetter(reference, str(item["id"]), status, sha256, state_of(status),
+                          tracking_code=attributes.get("tracking_number") or None)
+
+
+def created_at(item: dict[str, Any]) -> datetime:
+    """When Pingen created the letter; unknown counts as long ago (it ends a lookup, never extends it)."""
+    value = item.get("attributes", {}).get("created_at")
+    return parse_time(value) if value else datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def best_match(items: list[dict[str, Any]]) -> dict[str, Any]:

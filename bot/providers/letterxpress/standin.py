@@ -28,17 +28,18 @@ import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from tests.standins import Fault, FaultPlan, LoopbackServer, Reply, Request
+from bot.providers.loopback import Fault, FaultPlan, LoopbackServer, Reply, Request
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PER_PAGE = 15
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
 LISTS = {"queue", "hold", "done", "canceled", "draft"}
 OPEN = {"queue", "hold", "draft"}
+HISTORY_START = 1000  # ids of the history's jobs; the test's own come after
 
 
 def _berlin_now() -> datetime:
@@ -58,6 +59,10 @@ class LetterXpressStandIn:
         self.files: dict[int, bytes] = {}
         self.locked: set[int] = set()  # jobs already in production: LXP refuses to delete them
         self.calls: list[tuple[str, str]] = []
+        self.history: list[str] = []  # Berlin times of older, posted jobs from other software, oldest first
+        self.pdf_bytes_served = 0  # showing a job sends its rendered PDF along
+        self.no_credit = False  # new live jobs wait in `hold` until the account is topped up
+        self.newest_first = True  # False: the lists come oldest first (the client must notice)
         self.base_url = ""
         self._ids = itertools.count(6035143)
         self._lock = threading.RLock()
@@ -98,6 +103,14 @@ class LetterXpressStandIn:
             for item in job["items"]:
                 item["status"] = "sent" if status == "done" else status
                 item["tracking_code"] = tracking_code
+
+    def add_history(self, count: int, before: datetime) -> None:
+        """`count` posted jobs from before `before`, one a minute, ids below every job of the
+        test's own; kept as times only, so 100,000 cost little memory."""
+        with self._lock:
+            assert not self.jobs, "history comes before the test's own jobs"
+            self.history = [_stamp(before - timedelta(minutes=count - n)) for n in range(count)]
+            self._ids = itertools.count(HISTORY_START + count)
 
     def add_jobs(self, count: int, status: str = "done") -> None:
         """Old jobs from other software (no notice), to make the lists long."""
@@ -149,7 +162,8 @@ class LetterXpressStandIn:
         if problem:
             return _answer(400, problem)
         job_id = next(self._ids)
-        job = _job(job_id, letter, self.now(), "draft" if mode == "test" else "queue", letter.get("notice"))
+        status = "draft" if mode == "test" else "hold" if self.no_credit else "queue"
+        job = _job(job_id, letter, self.now(), status, letter.get("notice"))
         self.jobs[job_id] = job
         self.files[job_id] = base64.b64decode(letter["base64_file"])
         return _answer(200, "OK", dict(job))
@@ -158,23 +172,34 @@ class LetterXpressStandIn:
         wanted = request.param("filter")
         if wanted is not None and wanted not in LISTS:
             return _answer(400, f"Unknown filter {wanted}")
-        jobs = sorted((job for job in self.jobs.values() if wanted is None or job["status"] == wanted),
-                      key=lambda job: job["id"], reverse=True)
+        own = sorted((job for job in self.jobs.values() if wanted is None or job["status"] == wanted),
+                     key=lambda job: job["id"], reverse=self.newest_first)
+        history = len(self.history) if wanted in (None, "done") else 0
         page = int(request.param("page") or 1)
-        last_page = max(1, -(-len(jobs) // PER_PAGE))
-        chunk = jobs[(page - 1) * PER_PAGE: page * PER_PAGE]
+        total = len(own) + history
+        last_page = max(1, -(-total // PER_PAGE))
+        start, end = (page - 1) * PER_PAGE, page * PER_PAGE
+        chunk = own[start:end] + [self._historic(len(self.history) - 1 - n)
+                                  for n in range(max(0, start - len(own)), min(history, end - len(own)))]
         next_url = f"{self.base_url}/printjobs?filter={wanted}&page={page + 1}" if page < last_page else None
         return _answer(200, "OK", {
-            "printjobs": [{key: value for key, value in job.items()} for job in chunk],
-            "pagination": {"total": len(jobs), "count": len(chunk), "current_page": page, "last_page": last_page,
+            "printjobs": [dict(job) for job in chunk],
+            "pagination": {"total": total, "count": len(chunk), "current_page": page, "last_page": last_page,
                            "per_page": PER_PAGE, "next_page_url": next_url},
         })
+
+    def _historic(self, index: int) -> dict[str, Any]:
+        job = _job(HISTORY_START + index, {"specification": {}}, self.now(), "done", notice=None)
+        job["created_at"] = job["updated_at"] = self.history[index]
+        return job
 
     def _show(self, job_id: int | None) -> Reply:
         job = self.jobs.get(job_id or -1)
         if job is None:
             return _answer(404, "Print job not found")
-        return _answer(200, "OK", dict(job))
+        pdf = base64.b64encode(self.files.get(job["id"], b"")).decode("ascii")
+        self.pdf_bytes_served += len(pdf)
+        return _answer(200, "OK", {**job, "pdf": pdf})
 
     def _cancel(self, job_id: int | None) -> Reply:
         job = self.jobs.get(job_id or -1)

@@ -15,7 +15,11 @@ https://api.pingen.com/documentation, was not retrievable; Pingen's SDKs impleme
   sort) — AMANDA-Technology/PingenApiNet README and ApiPagingRequest.cs.
 - Idempotency-Key / Idempotent-Replayed headers — PingenApiNet ApiHeaderNames.cs.
 - Webhooks: https://api.pingen.com/documentation#tag/Webhooks (header `Signature`, HMAC-SHA256
-  of the body) — pingen2-sdk-python incoming_webhook.py, PingenApiNet WebhookEvent*.cs.
+  of the body) — pingen2-sdk-python incoming_webhook.py, PingenApiNet WebhookEvent*.cs; the
+  2026-07 shape (`relationships.deliverable`, `deliverables_events`) as issue 13 describes it:
+  no stored SDK file shows it yet (pingen2-sdk-js webhook-event.ts still names `letter`, 2026-11-30).
+- Paths under /organisations/{org}/deliveries/letters — pingen2-sdk-js letters.ts (2026-11-30).
+- Cancelling is a request: `cancelling`, then cancellation_completed or cancellation_rejected.
 Error answers are JSON:API `errors` lists, as the SDKs parse them. Letter statuses and event codes
 follow PingenApiNet's LetterStates.cs and LetterEventCodes.cs.
 
@@ -32,12 +36,13 @@ import re
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 from urllib.parse import parse_qs
 
-from tests.standins import Fault, FaultPlan, LoopbackServer, Reply, Request
+from bot.providers.loopback import Fault, FaultPlan, LoopbackServer, Reply, Request
 
 JSON_API = "application/vnd.api+json"
 DELIVERY_PRODUCTS = {"cheap", "fast", "bulk", "premium", "registered"}
@@ -80,10 +85,15 @@ class PingenStandIn:
         self.replays: dict[str, Reply] = {}
         self.calls: list[tuple[str, str]] = []  # (route, method path)
         self.list_lags = False  # newly created letters stay out of the list, as a lagging search index would
-        self.ignore_filter = False  # answer the list as if `filter` were unknown
+        # No source documents a filter on file_original_name, and Pingen ignores filter keys it does
+        # not know: the stand-in does the same unless a test says otherwise.
+        self.ignore_filter = True
+        self.currency = "EUR"
+        self.ignore_sort = False  # answer oldest first whatever `sort` asks, as an API ignoring the parameter would
         self.base_url = ""
         self._sequence = itertools.count(1)
         self._by_name: dict[str, list[str]] = {}  # file_original_name -> letter ids, for `_candidates`
+        self.history: list[str] = []  # creation times of older letters from other software, oldest first
         self._lock = threading.RLock()
         self._server: LoopbackServer | None = None
 
@@ -115,6 +125,22 @@ class PingenStandIn:
         return next(letter for letter in self.letters.values()
                     if letter.attributes["file_original_name"] == f"{reference}.pdf")
 
+    def add_history(self, count: int, before: datetime) -> None:
+        """`count` letters sent before `before` by other software, one a minute: the long
+        history a lookup must not read. Kept as times only, so 100,000 cost little memory."""
+        with self._lock:
+            assert not self.letters, "history comes before the test's own letters"
+            self.history = [_iso(before - timedelta(minutes=count - n)) for n in range(count)]
+
+    def settle_cancel(self, letter_id: str, completed: bool = True) -> None:
+        """Pingen decides a requested cancel: cancellation_completed, or cancellation_rejected
+        and the letter carries on where it was."""
+        with self._lock:
+            letter = self.letters[letter_id]
+            before = letter.attributes.pop("status_before_cancel", "submitted")
+            letter.attributes["status"] = "cancelled" if completed else before
+            letter.events.append(self._event("cancellation_completed" if completed else "cancellation_rejected", _now()))
+
     def expire_tokens(self) -> None:
         with self._lock:
             self.tokens.clear()
@@ -130,17 +156,21 @@ class PingenStandIn:
                     moment = max(moment, datetime.fromisoformat(letter.events[-1]["attributes"]["emitted_at"]) + timedelta(seconds=1))
                 letter.events.append(self._event(code, moment))
 
-    def webhook(self, letter_id: str, category: str, event_code: str, reason: str = "") -> bytes:
-        """A webhook body as Pingen sends it (JSON:API with the event included)."""
+    def webhook(self, letter_id: str, category: str, event_code: str, reason: str = "", *, legacy: bool = False) -> bytes:
+        """A webhook body as Pingen sends it (JSON:API with the event included): since 2026-07 the
+        letter is the `deliverable` and its event a `deliverables_events`; `legacy` gives the
+        earlier `letter` / `letters_events` shape."""
         event = self._event(event_code, _now())
+        subject, event_type = ("letter", "letters_events") if legacy else ("deliverable", "deliverables_events")
+        event["type"] = event_type
         body = {
             "data": {
                 "id": str(uuid.uuid4()), "type": f"webhook_{category}",
                 "attributes": {"reason": reason, "url": "https://example.invalid/hook", "created_at": _iso(_now())},
                 "relationships": {
                     "organisation": {"data": {"id": self.organisation_id, "type": "organisations"}},
-                    "letter": {"data": {"id": letter_id, "type": "letters"}},
-                    "event": {"data": {"id": event["id"], "type": "letters_events"}},
+                    subject: {"data": {"id": letter_id, "type": "letters"}},
+                    "event": {"data": {"id": event["id"], "type": event_type}},
                 },
             },
             "included": [
@@ -161,12 +191,13 @@ class PingenStandIn:
         ("POST", r"/auth/access-tokens", "token"),
         ("GET", r"/file-upload", "file_upload"),
         ("PUT", r"/uploads/(?P<upload_id>[^/]+)", "upload_put"),
-        ("GET", r"/organisations/(?P<org>[^/]+)/letters", "list"),
-        ("POST", r"/organisations/(?P<org>[^/]+)/letters", "create"),
-        ("GET", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)", "show"),
-        ("PATCH", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)/cancel", "cancel"),
-        ("PATCH", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)/send", "send"),
-        ("GET", r"/organisations/(?P<org>[^/]+)/letters/(?P<letter_id>[^/]+)/events", "events"),
+        ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters", "list"),
+        ("POST", r"/organisations/(?P<org>[^/]+)/deliveries/letters", "create"),
+        ("POST", r"/organisations/(?P<org>[^/]+)/deliveries/letters/price-calculator", "price"),
+        ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)", "show"),
+        ("PATCH", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/cancel", "cancel"),
+        ("PATCH", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/send", "send"),
+        ("GET", r"/organisations/(?P<org>[^/]+)/deliveries/letters/(?P<letter_id>[^/]+)/events", "events"),
     )
 
     def handle(self, request: Request) -> Reply:
@@ -316,19 +347,38 @@ class PingenStandIn:
             return _errors(400, "Bad Request", "The filter parameter is not valid JSON.")
         if self.ignore_filter:
             condition = {}
-        letters = [letter for letter in self._candidates(condition)
-                   if letter.listed and _matches(letter.attributes, condition)]
-        letters.sort(key=lambda letter: letter.sequence, reverse=(request.param("sort") or "").startswith("-"))
+        newest_first = (request.param("sort") or "").startswith("-") and not self.ignore_sort
         limit = min(100, int(request.param("page[limit]") or 20))
         number = int(request.param("page[number]") or 1)
-        last_page = max(1, -(-len(letters) // limit))
-        page = letters[(number - 1) * limit: number * limit]
+        if condition:
+            letters = [self._resource(letter) for letter in self._candidates(condition)
+                       if letter.listed and _matches(letter.attributes, condition)]
+            total, page = len(letters), (letters[::-1] if newest_first else letters)[(number - 1) * limit: number * limit]
+        else:
+            total = sum(letter.listed for letter in self.letters.values()) + len(self.history)
+            page = list(itertools.islice(self._listing(newest_first), (number - 1) * limit, number * limit))
+        last_page = max(1, -(-total // limit))
         next_link = f"{self.base_url}{request.path}?page[number]={number + 1}" if number < last_page else None
         return Reply(200, {
-            "data": [self._resource(letter) for letter in page],
+            "data": page,
             "links": {"self": f"{self.base_url}{request.path}", "next": next_link},
-            "meta": {"current_page": number, "last_page": last_page, "per_page": limit, "total": len(letters)},
+            "meta": {"current_page": number, "last_page": last_page, "per_page": limit, "total": total},
         }, content_type=JSON_API)
+
+    def _listing(self, newest_first: bool) -> Iterator[dict[str, Any]]:
+        """Every listed letter in creation order (the history first), built only when read."""
+        own = [letter for letter in self.letters.values() if letter.listed]
+        if newest_first:
+            yield from (self._resource(letter) for letter in reversed(own))
+            yield from (self._historic(index) for index in range(len(self.history) - 1, -1, -1))
+        else:
+            yield from (self._historic(index) for index in range(len(self.history)))
+            yield from (self._resource(letter) for letter in own)
+
+    def _historic(self, index: int) -> dict[str, Any]:
+        created = self.history[index]
+        return {"id": f"history-{index}", "type": "letters", "attributes": {
+            "status": "sent", "file_original_name": f"Rechnung-{index}.pdf", "created_at": created, "updated_at": created}}
 
     def _candidates(self, condition: Any) -> list[StoredLetter]:
         """The letters a filter can match. A filter on the file name alone (what the client's
@@ -338,6 +388,17 @@ class PingenStandIn:
         if name is None:
             return list(self.letters.values())
         return [self.letters[letter_id] for letter_id in self._by_name.get(name, ()) if letter_id in self.letters]
+
+    def _price(self, request: Request) -> Reply:
+        """A made-up tariff in the calculator's shape: 0.60 EUR a letter, 0.09 a page, colour and
+        registered extra."""
+        attributes = request.json()["data"]["attributes"]
+        pages = len(attributes["paper_types"])
+        price = 0.60 + 0.09 * pages * (3 if attributes["print_spectrum"] == "color" else 1)
+        price += 3.20 if attributes["delivery_product"] == "registered" else 0.0
+        return Reply(200, {"data": {"id": str(uuid.uuid4()), "type": "letter_price_calculator",
+                                    "attributes": {"currency": self.currency, "price": round(price, 2)}}},
+                     content_type=JSON_API)
 
     def _show(self, request: Request, letter_id: str) -> Reply:
         letter = self.letters.get(letter_id)
@@ -352,8 +413,10 @@ class PingenStandIn:
         status = letter.attributes["status"]
         if status in NOT_CANCELLABLE:
             return _errors(422, "Unprocessable Entity", f"The letter cannot be cancelled any more (status: {status}).")
-        letter.attributes["status"] = "cancelled"
-        letter.events += [self._event("cancellation_requested", _now()), self._event("cancellation_completed", _now())]
+        # a cancel is a request: Pingen completes or rejects it later (`settle_cancel`)
+        letter.attributes["status_before_cancel"] = status
+        letter.attributes["status"] = "cancelling"
+        letter.events.append(self._event("cancellation_requested", _now()))
         return Reply(204)
 
     def _send(self, request: Request, letter_id: str) -> Reply:
@@ -378,7 +441,7 @@ class PingenStandIn:
         return {
             "id": letter.id, "type": "letters", "attributes": dict(letter.attributes),
             "relationships": {"organisation": {"data": {"id": self.organisation_id, "type": "organisations"}}},
-            "links": {"self": f"{self.base_url}/organisations/{self.organisation_id}/letters/{letter.id}"},
+            "links": {"self": f"{self.base_url}/organisations/{self.organisation_id}/deliveries/letters/{letter.id}"},
             "meta": {"abilities": {"self": {"cancel": cancel}}},
         }
 

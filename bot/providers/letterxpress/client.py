@@ -20,11 +20,12 @@ Sources followed:
 
 Finding a job by our reference: the job's `notice` (a documented free text returned with every
 job) carries the reference, and `filename_original` repeats it. LXP cannot search by notice, so
-`lookup` reads the job lists (queue, hold, draft, done, canceled) page by page into an index kept
-for `lookup_cache_seconds`; jobs this client creates are added at once, and after an ambiguous
-create the open lists are read again before anything is resent. A history longer than
-`lookup_max_pages` pages per list makes `lookup` raise `ProviderUnavailable` rather than guess
-"not there".
+`lookup` reads each job list newest first and stops at the first job created before `since` (the
+moment our first attempt began): its cost follows the letters of the last hours, not the account's
+history. It reads the lists only, never a single job (whose answer carries the rendered PDF).
+A window longer than `lookup_max_pages` pages per list raises `ProviderUnavailable` rather than
+guessing "not there". That LXP lists newest first is what the stand-in and Parcel.NET show; the
+client still checks each job's time, so an older order only costs pages, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -32,34 +33,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal, Self
+from datetime import UTC, datetime
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bot.providers.letterxpress.capabilities import cancel_deadline, capabilities
+from bot.providers.letterxpress.settings import LetterXpressConfig
 from bot.integrations.http import (
     Clock,
     CredentialsRefused,
-    RetryPolicy,
     Sleep,
     Throttle,
     Transient,
     exchange,
     read_print_file,
+    require_newest_first,
     refuse_registered_abroad,
     with_retries,
 )
-from domain.addresses import HOME_COUNTRY
 from domain.errors import InvalidInput
 from domain.ports import (
-    Capabilities,
     LetterStatus,
+    PriceQuery,
     ProviderEvent,
     ProviderLetter,
     ProviderUnavailable,
@@ -68,7 +68,6 @@ from domain.ports import (
 )
 
 NAME = "LetterXpress"
-API_URL = "https://api.letterxpress.de/v3"
 BERLIN = ZoneInfo("Europe/Berlin")
 # 50 MB per request and base64 adds a third: the profile's 36 MB leaves room for the JSON around it.
 MAX_FILE_BYTES = 36_000_000
@@ -77,39 +76,13 @@ ALL_LISTS = (*OPEN_LISTS, "done", "canceled")
 
 STATUS_STATES: dict[str, LetterStatus] = {
     "queue": LetterStatus.ACCEPTED,
-    "hold": LetterStatus.ACCEPTED,  # waiting for credit
+    "hold": LetterStatus.WAITING_FOR_CREDIT,  # held until the account has credit again
     "draft": LetterStatus.ACCEPTED,  # test mode: parked in the Postbox
     "done": LetterStatus.POSTED,
     "sent": LetterStatus.POSTED,
     "canceled": LetterStatus.CANCELLED,
     "cancelled": LetterStatus.CANCELLED,
 }
-
-
-class LetterXpressConfig(BaseModel):
-    """One organisation's LetterXpress account. `mode` "test" parks jobs in the Postbox instead
-    of printing them; the cancel window is kept as settings because LXP has moved it before."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    username: str
-    api_key: SecretStr
-    mode: Literal["test", "live"] = "test"
-    api_url: str = API_URL
-    timeout: float = Field(default=60.0, gt=0)
-    registered: bool = True  # the contract includes registered mail
-    registered_kind: Literal["r1", "r2"] = "r1"  # r1 Einwurfeinschreiben, r2 Übergabeeinschreiben
-    home_country: str = HOME_COUNTRY
-    cancel_grace: timedelta = timedelta(hours=2)
-    handover_cutoff: time = time(14, 0)  # Berlin local time; 16:00 with LXP premium
-    min_interval: float = Field(default=0.5, ge=0)  # 120 requests a minute
-    lookup_max_pages: int = Field(default=200, ge=1)  # per job list, 15 jobs a page
-    lookup_cache_seconds: float = Field(default=300.0, ge=0)
-    retry: RetryPolicy = RetryPolicy()
-
-    @property
-    def base_url(self) -> str:
-        return self.api_url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -127,7 +100,7 @@ class Answer:
 
 
 class LetterXpressProvider:
-    """The `Provider` port over LXP API v3. Thread-safe: the lookup index sits behind a lock."""
+    """The `Provider` port over LXP API v3. Thread-safe: it keeps no state between requests but the throttle."""
 
     key = "letterxpress"
 
@@ -141,18 +114,12 @@ class LetterXpressProvider:
         monotonic: Callable[[], float] = clock_time.monotonic,
     ) -> None:
         self.config = config
-        self.capabilities = Capabilities(
-            available=True, registered=config.registered, colour=True, duplex=True, countries=None,
-            cancel_window=cancel_window_text(config), profile="letterxpress",
-        )
+        self.capabilities = capabilities(config)
         self._http = http or httpx.Client(timeout=config.timeout)
         self._sleep = sleep
         self._clock = clock
         self._monotonic = monotonic
         self._throttle = Throttle(config.min_interval, sleep, monotonic)
-        self._index: dict[str, ProviderLetter] = {}
-        self._indexed_at: float | None = None
-        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._http.close()
@@ -165,38 +132,25 @@ class LetterXpressProvider:
 
     # --- the Provider port -----------------------------------------------------------------
 
-    def lookup(self, reference: str) -> ProviderLetter | None:
-        """The job carrying `reference`, with its current status (the index may be minutes old)."""
-        found = self._retrying(lambda: self._find(reference), f"lookup {reference}")
-        if found is None:
-            return None
-        job = self._retrying(lambda: self._job(found.provider_ref), f"show {reference}")
-        if job is None:  # gone from LXP's lists: still sent once, so keep saying "there"
-            return found
-        fresh = job_letter(job, reference, found.sha256)
-        self._remember(fresh)
-        return fresh
+    def lookup(self, reference: str, since: datetime | None = None) -> ProviderLetter | None:
+        """The job carrying `reference` among the jobs created since `since`, from the lists alone."""
+        start = since or self._clock() - self.config.lookup_window
+        return self._retrying(lambda: self._find(reference, start), f"lookup {reference}")
+
+    def status(self, letter: ProviderLetter) -> ProviderLetter | None:
+        job = self._retrying(lambda: self._job(letter.provider_ref), f"show {letter.reference}")
+        return job_letter(job, letter.reference, letter.sha256) if job is not None else None
 
     def submit(self, request: ShipmentRequest) -> ProviderLetter:
-        """Create the print job unless one carries this reference. LXP takes no idempotency key,
-        so after a lost answer the open job lists are read again before anything is resent."""
+        """Create the print job. LXP takes no idempotency key, so after a lost answer the lists
+        are read back to `request.since` before anything is sent again."""
         refuse_registered_abroad(request, self.config.home_country)
-        existing = self.lookup(request.reference)
-        if existing is not None:
-            return existing
         letter = printjob_letter(request, read_print_file(request, NAME, MAX_FILE_BYTES), self.config)
-        try:
-            created = with_retries(
-                lambda: self._create(request, letter), self.config.retry, self._sleep,
-                what=f"create {request.reference}", recover=lambda: self._find_recent(request.reference),
-            )
-        except InvalidInput:
-            raise  # a clear refusal: nothing was created
-        except Exception:
-            self._forget_index()  # the job may exist after all: the next lookup reads LXP again
-            raise
-        self._remember(created)
-        return created
+        since = request.since or self._clock() - self.config.lookup_window
+        return with_retries(
+            lambda: self._create(request, letter), self.config.retry, self._sleep,
+            what=f"create {request.reference}", recover=lambda: self._find(request.reference, since),
+        )
 
     def cancel(self, letter: ProviderLetter) -> bool:
         """True once the job is cancelled; False when LXP has it in production, the window has
@@ -219,12 +173,8 @@ class LetterXpressProvider:
             found = self._job(letter.provider_ref)
             return True if found and STATUS_STATES.get(found.get("status", "")) is LetterStatus.CANCELLED else None
 
-        cancelled = with_retries(attempt, self.config.retry, self._sleep,
-                                 what=f"cancel {letter.reference}", recover=cancelled_meanwhile)
-        if cancelled:
-            self._remember(ProviderLetter(letter.reference, letter.provider_ref, "canceled", letter.sha256,
-                                          LetterStatus.CANCELLED))
-        return cancelled
+        return with_retries(attempt, self.config.retry, self._sleep,
+                            what=f"cancel {letter.reference}", recover=cancelled_meanwhile)
 
     def events(self, letter: ProviderLetter) -> list[ProviderEvent]:
         """LXP keeps no event history: the job's current status, as one event (repeat-safe)."""
@@ -232,6 +182,10 @@ class LetterXpressProvider:
         if job is None:
             return []
         return [job_event(job)]
+
+    def price(self, query: PriceQuery) -> int | None:
+        """No price endpoint of LXP API v3 could be confirmed from here: our table estimates."""
+        return None
 
     def finish_order(self, order_key: str) -> None:
         """Every letter is its own print job; there is no batch to close."""
@@ -276,41 +230,19 @@ class LetterXpressProvider:
             raise ProviderUnavailable(f"{NAME} refused to show job {job_id}: {answer.message}")
         return answer.data
 
-    def _find(self, reference: str) -> ProviderLetter | None:
-        with self._lock:
-            if self._index_is_stale():
-                self._index = self._read_lists(ALL_LISTS)
-                self._indexed_at = self._monotonic()
-            return self._index.get(reference)
+    def _find(self, reference: str, since: datetime) -> ProviderLetter | None:
+        found = [job for name in ALL_LISTS for job in self._jobs_since(name, since)
+                 if (job.get("notice") or "").strip() == reference]
+        if not found:
+            return None
+        live = [job for job in found if state_of(str(job.get("status") or "")) is not LetterStatus.CANCELLED]
+        return job_letter((live or found)[0], reference)
 
-    def _find_recent(self, reference: str) -> ProviderLetter | None:
-        """After a lost answer: a job created moments ago is in an open list, read them again."""
-        with self._lock:
-            self._index.update(self._read_lists(OPEN_LISTS))
-            return self._index.get(reference)
-
-    def _remember(self, letter: ProviderLetter) -> None:
-        with self._lock:
-            self._index[letter.reference] = letter
-
-    def _forget_index(self) -> None:
-        with self._lock:
-            self._indexed_at = None
-
-    def _index_is_stale(self) -> bool:
-        return self._indexed_at is None or self._monotonic() - self._indexed_at > self.config.lookup_cache_seconds
-
-    def _read_lists(self, lists: tuple[str, ...]) -> dict[str, ProviderLetter]:
-        found: dict[str, ProviderLetter] = {}
-        for name in lists:
-            for job in self._jobs_in(name):
-                reference = (job.get("notice") or "").strip()
-                if reference and (reference not in found or found[reference].state is LetterStatus.CANCELLED):
-                    found[reference] = job_letter(job, reference)
-        return found
-
-    def _jobs_in(self, list_name: str) -> list[dict[str, Any]]:
+    def _jobs_since(self, list_name: str, since: datetime) -> list[dict[str, Any]]:
+        """The list's jobs created at or after `since`, reading newest first and stopping at the
+        first older one."""
         jobs: list[dict[str, Any]] = []
+        oldest: datetime | None = None
         for page in range(1, self.config.lookup_max_pages + 1):
             answer = self._call("GET", "/printjobs", params={"filter": list_name, "page": str(page)})
             if answer.status == 404 and answer.from_lxp:  # LXP's "no data" for an empty list
@@ -318,11 +250,16 @@ class LetterXpressProvider:
             if not answer.ok:
                 raise ProviderUnavailable(f"{NAME} refused to list {list_name} jobs: {answer.message}")
             data = answer.data if isinstance(answer.data, dict) else {}
-            jobs += data.get("printjobs") or []
-            if not has_next_page(data.get("pagination") or {}):
+            page_jobs = data.get("printjobs") or []
+            times = [job_created_at(job) for job in page_jobs]
+            require_newest_first(times, oldest, f"{NAME} lookup in {list_name}")
+            oldest = times[-1] if times else oldest
+            recent = [job for job, moment in zip(page_jobs, times) if moment >= since]
+            jobs += recent
+            if len(recent) < len(page_jobs) or not has_next_page(data.get("pagination") or {}):
                 return jobs
         raise ProviderUnavailable(
-            f"{NAME} lookup inconclusive: more than {self.config.lookup_max_pages} pages of {list_name} jobs")
+            f"{NAME} lookup inconclusive: more than {self.config.lookup_max_pages} pages of {list_name} jobs since {since:%Y-%m-%d %H:%M}")
 
 
 # --- mapping ---------------------------------------------------------------------------------
@@ -370,7 +307,9 @@ def state_of(status: str) -> LetterStatus:
 
 def job_letter(job: dict[str, Any], reference: str, sha256: str | None = None) -> ProviderLetter:
     status = str(job.get("status") or "")
-    return ProviderLetter(reference, str(job["id"]), status, sha256, state_of(status))
+    codes = [item["tracking_code"] for item in job.get("items") or [] if item.get("tracking_code")]
+    return ProviderLetter(reference, str(job["id"]), status, sha256, state_of(status),
+                          tracking_code=", ".join(codes) or None)
 
 
 def job_event(job: dict[str, Any]) -> ProviderEvent:
@@ -403,20 +342,3 @@ def job_created_at(job: dict[str, Any]) -> datetime:
     if created is None:  # unknown age: assume the worst, the window has passed
         return datetime(1970, 1, 1, tzinfo=UTC)
     return created
-
-
-def cancel_deadline(created_at: datetime, config: LetterXpressConfig) -> datetime:
-    """The last moment a job can be cancelled: `cancel_grace` after it was created, and never
-    past the next daily hand-over (Berlin time) after its creation."""
-    local = created_at.astimezone(BERLIN)
-    handover = datetime.combine(local.date(), config.handover_cutoff, tzinfo=BERLIN)
-    if local >= handover:
-        handover = datetime.combine(local.date() + timedelta(days=1), config.handover_cutoff, tzinfo=BERLIN)
-    return min(local + config.cancel_grace, handover)
-
-
-def cancel_window_text(config: LetterXpressConfig) -> str:
-    hours = config.cancel_grace.total_seconds() / 3600
-    amount = f"{hours:g}".replace(".", ",")
-    return (f"bis {amount} Stunden nach der Beauftragung, längstens bis zur Übergabe an die Post "
-            f"um {config.handover_cutoff:%H:%M} Uhr")

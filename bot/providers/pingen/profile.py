@@ -1,0 +1,5 @@
+"""Pingen's postal rules live with the other profiles in domain/pdf/profiles.py."""
+
+from domain.pdf.profiles import PINGEN as PROFILE
+
+__all__ = ["PROFILE"]
