@@ -154,7 +154,7 @@ class Preflight:
 
     def check_document(self, pdf: Document, *, first_in_letter: bool) -> list[Finding]:
         """Readability, encryption, page format and blank zones of one document; the first-page
-        zones (e.g. Pingen's postage area) only when it opens a letter. Page numbers are the
+        zones (e.g. a provider's postage area) only when it opens a letter. Page numbers are the
         document's own. The address is a letter's matter: see `check_letter`."""
         return document_findings(self.inspect(pdf), Place(first_in_letter), self.profile)
 
