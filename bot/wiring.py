@@ -18,6 +18,7 @@ from bot.providers.registry import PLUGINS
 from bot.settings import Settings
 from domain.pdf.preflight import PreflightCache
 from domain.ports import FileStore, Mailer, PortalStore, Ports, Provider
+from domain.services.preflight import DatabaseFacts
 from domain.services.storage import check_marker, discard_uncommitted, recover
 from domain.storage import Backend, LocalBackend
 
@@ -34,7 +35,8 @@ class Wiring:
 
     @cached_property
     def checks(self) -> PreflightCache:
-        """Inspected documents stay known for the process's lifetime."""
+        """Measured documents stay known for the process's lifetime, and (`Ports.facts`) in the
+        database across restarts and instances."""
         return PreflightCache()
 
     @cached_property
@@ -100,6 +102,7 @@ class Wiring:
             portal_url=home.portal_url or home.public_url.rstrip("/") + "/portal/",
             print_workers=home.print_workers,
             checks=self.checks,
+            facts=DatabaseFacts(session),
             pdfa_thorough=home.pdfa_thorough,
         )
 

@@ -92,14 +92,19 @@ def _countries_by_name() -> dict[str, object]:
 
 
 _FOLD = str.maketrans({"ß": "ss", "ä": "ae", "ö": "oe", "ü": "ue"})
+# Accents and other combining marks of the Basic Multilingual Plane, dropped in one translate.
+_COMBINING = dict.fromkeys(code for code in range(0x10000) if unicodedata.combining(chr(code)))
 _STREET = re.compile(r"(str)\.?(?=\s|\d|$)")
 
 
+@lru_cache(maxsize=16_384)  # a recipient's parts are compared several times per letter
 def normalise(text: str) -> str:
     """Fold case, umlauts and punctuation so 'Müllerstr. 5' and 'MUELLERSTRASSE 5' compare equal."""
     text = unicodedata.normalize("NFC", text).casefold().translate(_FOLD)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no accents to strip: the common case, and much faster
+        text = unicodedata.normalize("NFKD", text).translate(_COMBINING)
+        if max(text, default="") > "\uffff":
+            text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _STREET.sub("strasse", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return " ".join(text.split())
@@ -109,15 +114,17 @@ def _squeezed(text: str) -> str:
     return normalise(text).replace(" ", "")
 
 
-def address_mismatches(window_text: str, address: PostalAddress, home_country: str = HOME_COUNTRY) -> list[str]:
+def address_mismatches(window_text: str, address: PostalAddress, home_country: str = HOME_COUNTRY,
+                       *, window_norm: str | None = None) -> list[str]:
     """The parts of `address` missing from the text found in the envelope window.
 
     An empty list means the letter reaches this recipient. Names are compared word by word
     (a window reading "Eheleute Anna und Max Müller" reaches Anna Müller), street, postcode and
     city as whole strings, and the country by name when the address is abroad.
     """
-    words = set(normalise(window_text).split())
-    squeezed = _squeezed(window_text)
+    norm = normalise(window_text) if window_norm is None else window_norm  # given: computed once
+    words = set(norm.split())
+    squeezed = norm.replace(" ", "")
     missing = []
     if not set(normalise(address.name).split()) <= words:
         missing.append("name")

@@ -136,6 +136,10 @@ class PlannedLetter:
         return any(problem.blocking for problem in self.problems)
 
     @property
+    def advisories(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.blocking]
+
+    @property
     def first_document(self) -> DocPart | None:
         return self.documents[0] if self.documents else None
 
@@ -162,6 +166,11 @@ class DispatchPlan:
     @property
     def failing(self) -> list[PlannedLetter]:
         return [letter for letter in self.letters if letter.fails]
+
+    @property
+    def advised(self) -> list[PlannedLetter]:
+        """Letters that can go, with notes on DIN 5008 deviations the window still shows."""
+        return [letter for letter in self.letters if letter.advisories and not letter.fails]
 
     @property
     def sheets(self) -> int:
@@ -199,7 +208,8 @@ class PlanInputs:
 
 
 class LetterReport(Protocol):
-    """What preflight says of one letter (domain.pdf.preflight.PreflightReport)."""
+    """What preflight says of one letter (domain.pdf.preflight.PreflightReport); each finding
+    says whether it `blocks` dispatch or is advisory."""
 
     @property
     def findings(self) -> Sequence[Any]: ...
@@ -271,14 +281,15 @@ def _quoted(cost: LetterCost, country: str, options: DispatchOptions,
 
 
 def _preflight(letter: PlannedLetter, options: DispatchOptions, check: LetterCheck) -> list[Problem]:
-    """A window showing someone else's address (or none readable) gets our cover sheet, when
-    switched on; everything else preflight finds holds the letter."""
+    """A window showing someone else's address (or none readable, or cutting it off) gets our
+    cover sheet, when switched on; whatever else blocks holds the letter. Advisories are shown
+    and change nothing: no cover sheet, no page, no cent."""
     report = check(letter, options)
     if report.needs_cover_sheet and options.cover_sheet:
         letter.cover = True
         letter.parts = print_parts(letter, options)
         report = check(letter, options)
-    return [Problem(finding.message) for finding in report.findings]
+    return [Problem(finding.message, blocking=finding.blocks) for finding in report.findings]
 
 
 def _documents_for(rows: list[Row], inputs: PlanInputs) -> tuple[list[DocPart], list[Problem]]:
@@ -351,12 +362,13 @@ def cancel_window_line(capabilities: Capabilities, cancel_until: datetime | None
     return Message("button.red_countdown", {"minutes": max(1, int(left.total_seconds() // 60)), "time": at})
 
 
-def letter_problem_line(letter: PlannedLetter) -> Message:
-    """'Müller (WE 03): address starts 8 mm too low; …' for one failing letter."""
+def letter_problem_line(letter: PlannedLetter, blocking: bool = True) -> Message:
+    """'Müller (WE 03): address starts 8 mm too low; …' for one failing letter (or, with
+    `blocking` False, its advisories)."""
     return Message("plan.letter_problems", {
         "name": letter.contact.name,
         "units": ", ".join(letter.unit_labels),
-        "problems": _joined([problem.message for problem in letter.problems if problem.blocking]),
+        "problems": _joined([problem.message for problem in letter.problems if problem.blocking == blocking]),
     })
 
 

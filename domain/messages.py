@@ -911,28 +911,44 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{left}–{right} mm from the left, {top}–{bottom} mm from the top",
     },
     "preflight.address_missing": {
-        "de": "Im Adressfeld auf Seite 1 ({zone}) steht kein maschinenlesbarer Text.",
-        "en": "The address area on page 1 ({zone}) holds no machine-readable text.",
+        "de": "Im Sichtbereich des Fensters auf Seite 1 ({zone}) steht kein maschinenlesbarer Text.",
+        "en": "The part of page 1 the envelope window shows ({zone}) holds no machine-readable text.",
     },
     "preflight.address_image": {
-        "de": "Die Anschrift ist ein Bild oder Scan, kein maschinenlesbarer Text: im Adressfeld ({zone}) liegt nur ein Bild ({width} × {height} mm).",
-        "en": "The address is an image or scan, not machine-readable text: the address area ({zone}) holds only an image ({width} × {height} mm).",
+        "de": "Die Anschrift ist ein Bild oder Scan, kein maschinenlesbarer Text: im Sichtbereich des Fensters ({zone}) liegt nur ein Bild ({width} × {height} mm).",
+        "en": "The address is an image or scan, not machine-readable text: the part the envelope window shows ({zone}) holds only an image ({width} × {height} mm).",
     },
     "preflight.address_outside.top": {
-        "de": "Der Anschriftblock beginnt {measured} mm von oben, das Adressfeld erst bei {limit} mm.",
-        "en": "The address block starts at {measured} mm from the top, the address window starts at {limit} mm.",
+        "de": "Der Anschriftblock beginnt {measured} mm von oben; das Fenster zeigt, wie auch immer der Brief im Umschlag liegt, erst ab {limit} mm.",
+        "en": "The address block starts at {measured} mm from the top; wherever the letter sits in the envelope, the window shows only from {limit} mm.",
     },
     "preflight.address_outside.bottom": {
-        "de": "Der Anschriftblock endet {measured} mm von oben, das Adressfeld schon bei {limit} mm.",
-        "en": "The address block ends at {measured} mm from the top, the address window ends at {limit} mm.",
+        "de": "Der Anschriftblock endet {measured} mm von oben; das Fenster zeigt, wie auch immer der Brief im Umschlag liegt, nur bis {limit} mm.",
+        "en": "The address block ends at {measured} mm from the top; wherever the letter sits in the envelope, the window shows only up to {limit} mm.",
     },
     "preflight.address_outside.left": {
-        "de": "Der Anschriftblock beginnt {measured} mm vom linken Rand, das Adressfeld erst bei {limit} mm.",
-        "en": "The address block starts {measured} mm from the left edge, the address window starts at {limit} mm.",
+        "de": "Der Anschriftblock beginnt {measured} mm vom linken Rand; das Fenster zeigt, wie auch immer der Brief im Umschlag liegt, erst ab {limit} mm.",
+        "en": "The address block starts {measured} mm from the left edge; wherever the letter sits in the envelope, the window shows only from {limit} mm.",
     },
     "preflight.address_outside.right": {
-        "de": "Der Anschriftblock reicht bis {measured} mm vom linken Rand, das Adressfeld nur bis {limit} mm.",
-        "en": "The address block reaches {measured} mm from the left edge, the address window ends at {limit} mm.",
+        "de": "Der Anschriftblock reicht bis {measured} mm vom linken Rand; das Fenster zeigt, wie auch immer der Brief im Umschlag liegt, nur bis {limit} mm.",
+        "en": "The address block reaches {measured} mm from the left edge; wherever the letter sits in the envelope, the window shows only up to {limit} mm.",
+    },
+    "preflight.address_field.top": {
+        "de": "Hinweis: Der Anschriftblock beginnt {measured} mm von oben, die Anschriftzone nach DIN 5008 erst bei {limit} mm; im Fenster bleibt er lesbar.",
+        "en": "Note: the address block starts at {measured} mm from the top, the DIN 5008 address zone at {limit} mm; it stays readable in the window.",
+    },
+    "preflight.address_field.bottom": {
+        "de": "Hinweis: Der Anschriftblock endet {measured} mm von oben, die Anschriftzone nach DIN 5008 schon bei {limit} mm; im Fenster bleibt er lesbar.",
+        "en": "Note: the address block ends at {measured} mm from the top, the DIN 5008 address zone at {limit} mm; it stays readable in the window.",
+    },
+    "preflight.address_field.left": {
+        "de": "Hinweis: Der Anschriftblock beginnt {measured} mm vom linken Rand, die Anschriftzone nach DIN 5008 erst bei {limit} mm; im Fenster bleibt er lesbar.",
+        "en": "Note: the address block starts {measured} mm from the left edge, the DIN 5008 address zone at {limit} mm; it stays readable in the window.",
+    },
+    "preflight.address_field.right": {
+        "de": "Hinweis: Der Anschriftblock reicht bis {measured} mm vom linken Rand, die Anschriftzone nach DIN 5008 nur bis {limit} mm; im Fenster bleibt er lesbar.",
+        "en": "Note: the address block reaches {measured} mm from the left edge, the DIN 5008 address zone only {limit} mm; it stays readable in the window.",
     },
     "preflight.address_mismatch": {
         "de": "Die Anschrift im Fenster passt nicht zum Empfänger {recipient} (abweichend: {parts}). Im Fenster steht: „{window}“.",

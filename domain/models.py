@@ -500,3 +500,15 @@ class StorageMarker(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     key: str
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PreflightFacts(SQLModel, table=True):
+    """What preflight measured in one document for one postal profile (domain.pdf.preflight.facts
+    as JSON). A document is known by its sha256, so the same bytes are never measured twice; a
+    changed profile has a new version and measures again."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    profile: str = Field(primary_key=True, max_length=40)
+    profile_version: str = Field(primary_key=True, max_length=40)
+    facts: str  # JSON text, parsed only when the facts are needed
+    created_at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from domain.addresses import PostalAddress
 from domain.costs import PriceTable
 from domain.messages import Message
-from domain.pdf.preflight import PreflightCache
+from domain.pdf.preflight import FactsStore, PreflightCache
 from domain.storage import FileStore, blob_key  # noqa: F401 - the file store is a port as well
 
 
@@ -174,6 +174,7 @@ class Ports:
     portal_url: str = "http://localhost:3000/portal/"  # where contacts see their documents
     print_workers: int = 1
     checks: PreflightCache = field(default_factory=PreflightCache)  # share it for the app's lifetime
+    facts: FactsStore | None = None  # measured documents in the database (this unit of work's)
     pdfa_thorough: bool = False  # validate every source for PDF/A, not only fonts and version
 
     def provider(self, key: str) -> Provider | None:

@@ -138,9 +138,12 @@ def post_previews(deps: SlackDeps, client: WebClient, actor: Actor, locale: str,
     with deps.wiring.unit_of_work() as (session, ports):
         serial = documents.get_serial_letter(session, actor, serial_id)
         plan = dispatch.build_plan(session, ports, serial)
-        profile = profile_for(dispatch.capabilities_of(ports, session.get(Organisation, serial.organisation_id)))
+        organisation = session.get(Organisation, serial.organisation_id)
+        profile = profile_for(dispatch.capabilities_of(ports, organisation))
+        home_country = organisation.home_country
         letters = [letter for letter in plan.letters if letter.documents]
-        chosen = (letters[:SAMPLES] + [letter for letter in plan.failing if letter not in letters[:SAMPLES]])[:MOST_PREVIEWS]
+        worth_a_look = plan.failing + plan.advised  # held back, or going with a note
+        chosen = (letters[:SAMPLES] + [letter for letter in worth_a_look if letter not in letters[:SAMPLES]])[:MOST_PREVIEWS]
         if not chosen:
             dm(client, user_id, views.ephemeral(t("preview.none", locale)))
             return
@@ -149,8 +152,12 @@ def post_previews(deps: SlackDeps, client: WebClient, actor: Actor, locale: str,
                 problems = " ".join(p.message.render(locale) for p in letter.problems)
                 dm(client, user_id, views.ephemeral(f"⚠️ {letter.contact.name}: {problems}"))
                 continue
-            png = render_window_preview(ports.files.local(letter.first_document.path), profile)
+            png = render_window_preview(ports.files.local(letter.first_document.path), profile,
+                                        recipient=letter.contact.address, home_country=home_country)
             result = (t("preview.cover", locale) if letter.cover else "") + (
                 " ".join(p.message.render(locale) for p in letter.problems) if letter.fails else t("preview.ok", locale))
+            if letter.advisories and not letter.fails:
+                result += " " + " ".join(p.message.render(locale) for p in letter.advisories)
             caption = t("preview.caption", locale, name=letter.contact.name, units=", ".join(letter.unit_labels), result=result)
+            caption += "\n" + t("preview.legend", locale)
             _send_file(client, user_id, f"Fenster-{letter.contact.name}.png", png, caption)

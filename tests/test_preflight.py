@@ -18,7 +18,8 @@ from domain.errors import InvalidInput, NotFound
 from domain.messages import CATALOG
 from domain.pdf.geometry import A4_MM, Rect, mm_to_pt
 from domain.pdf.preflight import (
-    PREVIEW_ADDRESS_COLOUR,
+    ADVISORY_COLOUR,
+    OK_COLOUR,
     PageFrame,
     Preflight,
     Rule,
@@ -179,10 +180,10 @@ def test_tolerance_allows_a_millimetre():
 def test_address_as_an_image_is_not_machine_readable(din):
     report = din.check_letter([samples.address_as_image()], recipient=ANNA)
     finding = only(report, Rule.ADDRESS_IMAGE)
-    assert report.needs_cover_sheet and not report.blocking
+    assert report.needs_cover_sheet and not report.cover_cannot_fix
     assert finding.render("en") == (
-        "The address is an image or scan, not machine-readable text: the address area "
-        "(20.0–105.0 mm from the left, 62.7–90.0 mm from the top) holds only an image (60.0 × 20.0 mm)."
+        "The address is an image or scan, not machine-readable text: the part the envelope window "
+        "shows (21.0–99.0 mm from the left, 51.0–89.0 mm from the top) holds only an image (60.0 × 20.0 mm)."
     )
     assert "ist ein Bild oder Scan" in finding.render("de")
 
@@ -192,7 +193,7 @@ def test_a_first_page_without_any_address(din):
     finding = only(report, Rule.ADDRESS_MISSING)
     assert report.needs_cover_sheet
     assert (
-        "(20.0–105.0 mm from the left, 62.7–90.0 mm from the top) holds no machine-readable text"
+        "(21.0–99.0 mm from the left, 51.0–89.0 mm from the top) holds no machine-readable text"
         in finding.render("en")
     )
 
@@ -200,26 +201,28 @@ def test_a_first_page_without_any_address(din):
 def test_address_below_the_window(din):
     pdf = samples.address_at(ANNA.window_lines(), top_mm=83.0)  # last baseline at 91.5 mm
     report = din.check_letter([pdf], recipient=ANNA)
-    finding = only(report, Rule.ADDRESS_OUTSIDE_ZONE)
-    assert report.needs_cover_sheet
+    finding = only(report, Rule.ADDRESS_OUTSIDE_WINDOW)
+    assert report.needs_cover_sheet and finding.blocks
     text = finding.render("en")
-    assert text.endswith("the address window ends at 90.0 mm.")
+    assert text.endswith("the window shows only up to 89.0 mm.")
     ends_at = number(text, "The address block ends at")
     assert 91.0 < ends_at < 93.0  # the last baseline, give or take descenders
     assert finding.message.facts["measured"] == pytest.approx(ends_at, abs=0.05)
     german = f"{ends_at:.1f}".replace(".", ",")
     assert (
         finding.render("de")
-        == f"Der Anschriftblock endet {german} mm von oben, das Adressfeld schon bei 90,0 mm."
+        == f"Der Anschriftblock endet {german} mm von oben; das Fenster zeigt, wie auch immer der "
+        "Brief im Umschlag liegt, nur bis 89,0 mm."
     )
 
 
 def test_address_starting_in_pingens_postage_area(pingen):
     pdf = samples.address_at(ANNA.window_lines(), top_mm=60.0)  # capitals reach 2.7 mm higher
     report = pingen.check_letter([pdf], recipient=ANNA)
-    outside = [f for f in report.findings if f.rule is Rule.ADDRESS_OUTSIDE_ZONE]
+    outside = [f for f in report.findings if f.rule is Rule.ADDRESS_OUTSIDE_WINDOW]
     assert [f.message.key for f in outside] == ["preflight.address_outside.top"]
-    assert outside[0].render("en").endswith("the address window starts at 60.0 mm.")
+    assert outside[0].blocks  # Pingen's own area binds for Pingen
+    assert outside[0].render("en").endswith("the window shows only from 60.0 mm.")
     assert 57.0 < outside[0].message.facts["measured"] < 58.0
     # ... and the tops of the letters are ink in the postage area.
     assert Rule.BLANK_ZONE in report.rules
@@ -227,25 +230,27 @@ def test_address_starting_in_pingens_postage_area(pingen):
 
 def test_address_running_out_of_the_window_to_the_right(pingen):
     pdf = samples.address_at(ANNA.window_lines(), top_mm=66.0, left_mm=90.0)
-    finding = only(pingen.check_letter([pdf], recipient=ANNA), Rule.ADDRESS_OUTSIDE_ZONE)
+    finding = only(pingen.check_letter([pdf], recipient=ANNA), Rule.ADDRESS_OUTSIDE_WINDOW)
     assert finding.message.key == "preflight.address_outside.right"
-    assert finding.render("en").endswith("the address window ends at 107.5 mm.")
+    assert finding.render("en").endswith("the window shows only up to 107.5 mm.")
     assert 115 < finding.message.facts["measured"] < 125
 
 
 def test_letter_to_someone_else_at_another_address(din):
     report = din.check_letter([samples.letter(MAX)], recipient=ANNA)
     finding = only(report, Rule.ADDRESS_MISMATCH)
-    assert report.needs_cover_sheet and not report.blocking
+    assert report.needs_cover_sheet and not report.cover_cannot_fix
     assert finding.render("en") == (
         "The address in the window does not match the recipient Anna Müller, Musterstraße 5, 12345 Musterstadt "
         "(differs: name, street, postcode, city). "
-        "The window reads: “Max Mustermann / Andere Straße 9 / 54321 Anderswo”."
+        "The window reads: “Hausverwaltung Beispiel GmbH · Hauptstr. 1 · 10115 Berlin / "
+        "Max Mustermann / Andere Straße 9 / 54321 Anderswo”."
     )
     assert finding.render("de") == (
         "Die Anschrift im Fenster passt nicht zum Empfänger Anna Müller, Musterstraße 5, 12345 Musterstadt "
         "(abweichend: Name, Straße, PLZ, Ort). "
-        "Im Fenster steht: „Max Mustermann / Andere Straße 9 / 54321 Anderswo“."
+        "Im Fenster steht: „Hausverwaltung Beispiel GmbH · Hauptstr. 1 · 10115 Berlin / "
+        "Max Mustermann / Andere Straße 9 / 54321 Anderswo“."
     )
 
 
@@ -266,7 +271,7 @@ def test_the_country_must_show_abroad(din):
 def test_missing_postal_address(din):
     report = din.check_letter([samples.cached("letter")], recipient=None)
     finding = only(report, Rule.RECIPIENT_MISSING)
-    assert not report.needs_cover_sheet and report.blocking == (finding,)
+    assert not report.needs_cover_sheet and report.cover_cannot_fix == (finding,)
     assert finding.render("de") == "Für diesen Empfänger ist keine Postanschrift hinterlegt."
 
 
@@ -427,7 +432,7 @@ def test_report_renders_every_finding_in_both_languages(pingen):
         [samples.letter(MAX), samples.landscape_attachment()], recipient=ANNA, registered=False
     )
     assert report.rules == {Rule.BLANK_ZONE, Rule.ADDRESS_MISMATCH, Rule.PAGE_FORMAT}
-    assert report.needs_cover_sheet and {f.rule for f in report.blocking} == {
+    assert report.needs_cover_sheet and {f.rule for f in report.cover_cannot_fix} == {
         Rule.BLANK_ZONE,
         Rule.PAGE_FORMAT,
     }
@@ -481,7 +486,7 @@ def test_window_preview_shows_zones_on_page_one():
     assert red > 200 and green < 200 and blue < 200
     red, green, blue = at(100, 2.5)  # the top border
     assert red > 200 and green < 200
-    assert at(PINGEN.address_zone.left + 0.2, 80) == PREVIEW_ADDRESS_COLOUR[:3]
+    assert at(PINGEN.address_zone.left + 0.2, 80) == OK_COLOUR[:3]
     assert at(150, 150) == (255, 255, 255)
 
 
@@ -496,7 +501,8 @@ def test_preview_and_window_text_refuse_broken_files():
 def test_window_preview_of_a_later_page_has_no_address_zone():
     png = render_window_preview(samples.cached("attachment"), DIN_5008_B, page_index=1, scale=0.5)
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    assert PREVIEW_ADDRESS_COLOUR[:3] not in {colour for _, colour in image.getcolors(1 << 16)}
+    colours = {colour for _, colour in image.getcolors(1 << 16)}
+    assert OK_COLOUR[:3] not in colours and ADVISORY_COLOUR[:3] not in colours
 
 
 # --- geometry ----------------------------------------------------------------------------------
@@ -562,7 +568,9 @@ def test_frame_matches_what_pdfium_renders(rotation):
 @given(
     top=st.floats(min_value=50.0, max_value=100.0), left=st.floats(min_value=10.0, max_value=40.0)
 )
-def test_the_address_is_outside_exactly_when_its_block_leaves_the_window(din, top, left):
+def test_measured_blocks_follow_the_window_band_and_the_din_field(din, top, left):
+    """On real PDFs: outside the band blocks (and gets a cover sheet), inside the band but off
+    the DIN field is only advisory."""
     pdf = samples.address_at(ANNA.window_lines(), top_mm=top, left_mm=left)
     report = din.check_letter([pdf], recipient=ANNA)
     block = locate_address(din.inspect(pdf).first_page.lines, ANNA)
@@ -570,9 +578,12 @@ def test_the_address_is_outside_exactly_when_its_block_leaves_the_window(din, to
     assert block.top == pytest.approx(top - 2.8, abs=0.5) and block.left == pytest.approx(
         left, abs=0.5
     )
-    inside = DIN_5008_B.address_zone.contains(block, tolerance=0.05)
-    assert (Rule.ADDRESS_OUTSIDE_ZONE in report.rules) == (not inside)
-    assert report.needs_cover_sheet == (not inside)
+    visible = DIN_5008_B.visible_band.contains(block, tolerance=0.05)
+    in_field = DIN_5008_B.address_zone.contains(block, tolerance=0.05)
+    assert (Rule.ADDRESS_OUTSIDE_WINDOW in report.rules) == (not visible)
+    assert report.needs_cover_sheet == (not visible)
+    assert (Rule.ADDRESS_OFF_FIELD in report.rules) == (visible and not in_field)
+    assert all(not finding.blocks for finding in report.findings) == visible
 
 
 # --- profiles ----------------------------------------------------------------------------------
@@ -642,3 +653,20 @@ def test_a_giant_page_is_drawn_small_enough() -> None:
     png = render_window_preview(buffer.getvalue(), PROFILES["din5008b"])
     width, height = Image.open(_io.BytesIO(png)).size
     assert width * height <= MAX_PIXELS * 1.01
+
+
+def test_the_senders_postcode_above_the_address_is_not_part_of_the_block(din):
+    """A company writing to a neighbour: the return line's "12345 Musterstadt" is not a second
+    city line of the recipient's block (it pulled the block up into the endorsement zone)."""
+    letter = samples.letter(ANNA, return_line="Hausverwaltung Beispiel GmbH · Hauptstr. 1 · 12345 Musterstadt")
+    block = locate_address(din.inspect(letter).first_page.lines, ANNA)
+    assert block is not None and block.top > DIN_5008_B.address_zone.top
+    assert din.check_letter([letter], recipient=ANNA).findings == ()
+
+
+def test_an_address_far_below_the_window_blocks_too(din):
+    """Beyond where the address is looked for, the window shows no recipient: that blocks."""
+    pdf = samples.address_at(ANNA.window_lines(), top_mm=140.0)
+    report = din.check_letter([pdf], recipient=ANNA)
+    assert not report.ok and report.needs_cover_sheet
+    assert report.rules <= {Rule.ADDRESS_MISSING, Rule.ADDRESS_MISMATCH, Rule.ADDRESS_OUTSIDE_WINDOW}

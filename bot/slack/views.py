@@ -330,6 +330,13 @@ def _dispatch_figures(summary: DispatchSummary, locale: str) -> list[Block]:
         if len(failing) > FAILING_SHOWN:
             lines.append(t("dispatch.more_failing", locale, count=len(failing) - FAILING_SHOWN))
         blocks.append(section(t("dispatch.failing", locale, count=len(failing)) + "\n" + "\n".join(lines)))
+    advised = plan.advised
+    if advised:  # shown, but they cost nothing and hold nothing back
+        lines = [f"• {escape(letter_problem_line(letter, blocking=False).render(locale))}"
+                 for letter in advised[:FAILING_SHOWN]]
+        if len(advised) > FAILING_SHOWN:
+            lines.append(t("dispatch.more_failing", locale, count=len(advised) - FAILING_SHOWN))
+        blocks.append(section(t("dispatch.advised", locale, count=len(advised)) + "\n" + "\n".join(lines)))
     return blocks
 
 

@@ -47,7 +47,7 @@ from domain.services.documents import (
     unit_document_parts,
 )
 from domain.services.events import move, record
-from domain.services.preflight import capabilities_of, letter_check, profile_for
+from domain.services.preflight import capabilities_of, letter_check, prepare_preflight, profile_for
 from domain.services.printfiles import (
     berlin_today,
     order_key,
@@ -77,6 +77,7 @@ def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: Di
         quote=quotes(ports.provider(organisation.provider)),
     )
     preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
+    prepare_preflight(preflight, ports, inputs)
     return plan_dispatch(inputs, options or options_of(serial), letter_check(preflight, ports.files), only_contacts)
 
 
