@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from enum import StrEnum
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,7 +18,6 @@ from domain.messages import Message
 from domain.models import Contact, LetterState, Relation, Unit
 from domain.ports import Capabilities, PriceQuery, PrintOptions
 from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
-
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the companies' and the providers' clock
 

@@ -4,7 +4,7 @@ letters with their documents, releases, dispatch orders, shipments and the event
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,7 +16,7 @@ from domain.addresses import PostalAddress
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Role(StrEnum):

@@ -23,14 +23,14 @@ from domain.ports import Ports
 from domain.services import dispatch, documents, release
 from domain.services.preflight import profile_for
 from handlers.common import (
-    dm_failed,
-    view_failed,
     action_value,
     actor_of,
     contact_options,
+    dm_failed,
     locale_of,
     meta,
     update_view,
+    view_failed,
     view_of,
 )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,8 +16,8 @@ from domain.messages import Message
 from domain.pdf.geometry import Rect
 from domain.pdf.preflight import (
     DocumentFacts,
-    FirstPage,
     Finding,
+    FirstPage,
     Preflight,
     PreflightReport,
     Rule,
@@ -253,8 +253,8 @@ def test_the_dispatch_plan_keeps_facts_in_its_unit_of_work_and_names_a_lost_file
     from domain.models import PreflightFacts
     from domain.services import documents
     from domain.storage import BlobMissing
-    from tests.test_preflight_scenario import serial_with_address_at
     from tests.factories import estate
+    from tests.test_preflight_scenario import serial_with_address_at
 
     ports.facts = DatabaseFacts(session)
     serial = serial_with_address_at(session, ports, clerk, estate(session, organisation), 65.8)

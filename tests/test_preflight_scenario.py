@@ -4,6 +4,7 @@ use cases: split, release, dispatch plan, order and the print files the provider
 from __future__ import annotations
 
 import io
+
 import pytest
 from pypdf import PdfReader
 

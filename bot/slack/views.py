@@ -29,10 +29,10 @@ from bot.slack.blocks import (
 from bot.slack.ids import Action, Callback
 from bot.slack.ids import Block as B
 from bot.slack.texts import t
+from domain.actors import Actor
 from domain.costs import format_euro
 from domain.dispatch import ButtonState, Row, letter_problem_line
 from domain.messages import Message
-from domain.actors import Actor
 from domain.models import (
     Approval,
     ApprovalKind,

@@ -56,6 +56,7 @@ from domain.services.printfiles import (
 )
 from domain.services.tracking import Timing, hand_over_due
 
+
 def options_of(serial: SerialLetter) -> DispatchOptions:
     return DispatchOptions.model_validate(serial.dispatch or {})
 

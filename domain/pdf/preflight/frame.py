@@ -33,28 +33,28 @@ class PageFrame:
         x0, y0, x1, y1 = self.box
         width, height = x1 - x0, y1 - y0
         # Unrotated, from the top-left, in points.
-        l, r, t, b = left - x0, right - x0, y1 - top, y1 - bottom
+        lft, rgt, tp, btm = left - x0, right - x0, y1 - top, y1 - bottom
         if self.rotation == 90:
-            l, r, t, b = height - b, height - t, l, r
+            lft, rgt, tp, btm = height - btm, height - tp, lft, rgt
         elif self.rotation == 180:
-            l, r, t, b = width - r, width - l, height - b, height - t
+            lft, rgt, tp, btm = width - rgt, width - lft, height - btm, height - tp
         elif self.rotation == 270:
-            l, r, t, b = t, b, width - r, width - l
-        return Rect(l / PT_PER_MM, t / PT_PER_MM, (r - l) / PT_PER_MM, (b - t) / PT_PER_MM)
+            lft, rgt, tp, btm = tp, btm, width - rgt, width - lft
+        return Rect(lft / PT_PER_MM, tp / PT_PER_MM, (rgt - lft) / PT_PER_MM, (btm - tp) / PT_PER_MM)
 
     def to_user(self, rect: Rect) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in the page's PDF coordinates."""
         x0, y0, x1, y1 = self.box
         width, height = x1 - x0, y1 - y0
-        l, r = rect.left * PT_PER_MM, rect.right * PT_PER_MM
-        t, b = rect.top * PT_PER_MM, rect.bottom * PT_PER_MM
+        lft, rgt = rect.left * PT_PER_MM, rect.right * PT_PER_MM
+        tp, btm = rect.top * PT_PER_MM, rect.bottom * PT_PER_MM
         if self.rotation == 90:
-            l, r, t, b = t, b, height - r, height - l
+            lft, rgt, tp, btm = tp, btm, height - rgt, height - lft
         elif self.rotation == 180:
-            l, r, t, b = width - r, width - l, height - b, height - t
+            lft, rgt, tp, btm = width - rgt, width - lft, height - btm, height - tp
         elif self.rotation == 270:
-            l, r, t, b = width - b, width - t, l, r
-        return (x0 + l, y1 - b, x0 + r, y1 - t)
+            lft, rgt, tp, btm = width - btm, width - tp, lft, rgt
+        return (x0 + lft, y1 - btm, x0 + rgt, y1 - tp)
 
 
 def overlap(a: Rect, b: Rect) -> Rect | None:

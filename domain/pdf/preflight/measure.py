@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium_c
 
 from domain.errors import InvalidInput
 from domain.messages import Message
-from domain.pdf.geometry import A4_MM, PT_PER_MM
+from domain.pdf.geometry import A4_MM, PT_PER_MM, Rect
 from domain.pdf.preflight.facts import DocumentFacts, FirstPage, TextLine, ZoneHit
 from domain.pdf.preflight.findings import Rule
 from domain.pdf.preflight.frame import PageFrame
