@@ -7,6 +7,7 @@ import gettext
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -81,7 +82,7 @@ def _translation(language: str) -> gettext.NullTranslations:
 
 
 @lru_cache(maxsize=1)
-def _countries_by_name() -> dict[str, object]:
+def _countries_by_name() -> dict[str, Any]:  # pycountry's Country records
     german = _translation("de")
     names: dict[str, object] = {}
     for country in pycountry.countries:

@@ -18,6 +18,7 @@ from domain.messages import Message
 from domain.models import Contact, LetterState, Relation, Unit
 from domain.ports import Capabilities, PriceQuery, PrintOptions
 from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
+from domain.services.lookup import key_of
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the companies' and the providers' clock
 
@@ -64,6 +65,14 @@ class Row:
     unit: Unit
     relation: Relation
     downloads: int = 0  # how often someone downloaded it to check
+
+    @property
+    def contact_id(self) -> int:
+        return key_of(self.contact)
+
+    @property
+    def unit_id(self) -> int:
+        return key_of(self.unit)
 
 
 @dataclass(frozen=True)
@@ -227,12 +236,12 @@ def plan_dispatch(inputs: PlanInputs, options: DispatchOptions, check: LetterChe
     decisions = recipients_for_post(
         options.filter, (row.contact for row in inputs.rows), options.ticked, options.unticked
     )
-    paper_rows = [row for row in inputs.rows if decisions[row.contact.id].gets_paper
-                  and (only_contacts is None or row.contact.id in only_contacts)]
-    sent = [row for row in paper_rows if (row.contact.id, row.unit.id) in inputs.already_sent]
-    paper_rows = [row for row in paper_rows if (row.contact.id, row.unit.id) not in inputs.already_sent]
+    paper_rows = [row for row in inputs.rows if decisions[row.contact_id].gets_paper
+                  and (only_contacts is None or row.contact_id in only_contacts)]
+    sent = [row for row in paper_rows if (row.contact_id, row.unit_id) in inputs.already_sent]
+    paper_rows = [row for row in paper_rows if (row.contact_id, row.unit_id) not in inputs.already_sent]
     letters = [_build_letter(group, inputs, options, check) for group in _group(paper_rows, options.merge)]
-    contacts = {row.contact.id: row.contact for row in inputs.rows}
+    contacts = {row.contact_id: row.contact for row in inputs.rows}
     return DispatchPlan(options=options, decisions=decisions, letters=letters, contacts=contacts, already_sent=len(sent))
 
 
@@ -242,7 +251,7 @@ def _group(rows: Sequence[Row], merge: bool) -> list[list[Row]]:
         return [[row] for row in rows]
     groups: dict[int, list[Row]] = {}
     for row in rows:
-        groups.setdefault(row.contact.id, []).append(row)
+        groups.setdefault(row.contact_id, []).append(row)
     return list(groups.values())
 
 
@@ -251,7 +260,7 @@ def _build_letter(rows: list[Row], inputs: PlanInputs, options: DispatchOptions,
     documents, problems = _documents_for(rows, inputs)
     letter = PlannedLetter(
         contact=contact,
-        unit_ids=tuple(row.unit.id for row in rows),
+        unit_ids=tuple(row.unit_id for row in rows),
         unit_labels=tuple(row.unit.label for row in rows),
         documents=tuple(documents),
         attachments=tuple(inputs.attachments),
@@ -295,7 +304,7 @@ def _documents_for(rows: list[Row], inputs: PlanInputs) -> tuple[list[DocPart], 
     documents: list[DocPart] = []
     problems: list[Problem] = []
     for row in rows:
-        by_type = inputs.unit_documents.get(row.unit.id, {})
+        by_type = inputs.unit_documents.get(row.unit_id, {})
         missing = [kind for kind in inputs.document_types if kind not in by_type]
         if missing:
             problems.append(Problem(Message("plan.unit_missing_documents", {"unit": row.unit.label, "types": ", ".join(missing)})))

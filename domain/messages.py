@@ -501,6 +501,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "what.order": {"de": "Auftrag", "en": "Order"},
     "what.letter": {"de": "Brief", "en": "Letter"},
     "what.contact": {"de": "Kontakt", "en": "Contact"},
+    "what.unit": {"de": "Einheit", "en": "Unit"},
     "what.download_link": {"de": "Download-Link", "en": "Download link"},
     "what.approval": {"de": "Anfrage", "en": "Request"},
     "what.api_key": {"de": "API-Schlüssel", "en": "API key"},

@@ -47,6 +47,7 @@ from domain.services.documents import (
     unit_document_parts,
 )
 from domain.services.events import move, record
+from domain.services.lookup import get_row, key_of
 from domain.services.preflight import capabilities_of, letter_check, prepare_preflight, profile_for
 from domain.services.printfiles import (
     berlin_today,
@@ -57,6 +58,10 @@ from domain.services.printfiles import (
 from domain.services.tracking import Timing, hand_over_due
 
 
+def _organisation_of(session: Session, serial: SerialLetter) -> Organisation:
+    return get_row(session, Organisation, serial.organisation_id, Message("what.organisation"))
+
+
 def options_of(serial: SerialLetter) -> DispatchOptions:
     return DispatchOptions.model_validate(serial.dispatch or {})
 
@@ -64,17 +69,17 @@ def options_of(serial: SerialLetter) -> DispatchOptions:
 def build_plan(session: Session, ports: Ports, serial: SerialLetter, options: DispatchOptions | None = None,
                only_contacts: set[int] | None = None) -> DispatchPlan:
     """The dispatch plan with preflight against the organisation's provider profile."""
-    organisation = session.get(Organisation, serial.organisation_id)
+    organisation = _organisation_of(session, serial)
     capabilities = capabilities_of(ports, organisation)
     inputs = PlanInputs(
         rows=overview_rows(session, serial),
         document_types=serial.document_types,
         unit_documents=unit_document_parts(session, serial),
-        attachments=attachment_parts(session, serial.id),
+        attachments=attachment_parts(session, key_of(serial)),
         capabilities=capabilities,
         prices=ports.prices,
         home_country=organisation.home_country,
-        already_sent=already_sent(session, serial.id),
+        already_sent=already_sent(session, key_of(serial)),
         quote=quotes(ports.provider(organisation.provider)),
     )
     preflight = ports.checks.get(profile_for(capabilities), organisation.home_country)
@@ -139,11 +144,11 @@ def dispatch_summary(session: Session, ports: Ports, actor: Actor, serial_id: in
 
 
 def _summary(session: Session, ports: Ports, serial: SerialLetter) -> DispatchSummary:
-    organisation = session.get(Organisation, serial.organisation_id)
+    organisation = _organisation_of(session, serial)
     capabilities = capabilities_of(ports, organisation)
     plan = build_plan(session, ports, serial)
     state, reasons = button_state(serial.state, plan, capabilities, organisation.provider_contact_text,
-                                  cancel_until(session, serial.id, capabilities), ports.clock())
+                                  cancel_until(session, key_of(serial), capabilities), ports.clock())
     return DispatchSummary(serial, plan, state, reasons, capabilities, organisation.provider_contact_text)
 
 
@@ -155,7 +160,7 @@ def configure_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: 
         raise InvalidInput("dispatch.locked", state=Message(f"state.{serial.state.value}"))
     version = serial.version if expected_version is None else expected_version
     options = DispatchOptions.model_validate({**options_of(serial).model_dump(), **changes})
-    organisation = session.get(Organisation, serial.organisation_id)
+    organisation = _organisation_of(session, serial)
     _check_capabilities(options, capabilities_of(ports, organisation), organisation.provider_contact_text)
     stored = options.model_dump(mode="json")
     result = session.exec(update(SerialLetter).where(col(SerialLetter.id) == serial.id, col(SerialLetter.version) == version)
@@ -210,10 +215,10 @@ def order_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int,
         if summary.button is ButtonState.RED:
             raise Conflict("order.already", title=serial.title)
         raise InvalidInput("order.not_possible", reasons=tuple(summary.reasons))
-    organisation = session.get(Organisation, serial.organisation_id)
+    organisation = _organisation_of(session, serial)
     later = _later_day(send_on or summary.plan.options.send_on, ports)
     move(session, serial, LetterState.DISPATCH_ORDERED, "order", expected_version)
-    order = DispatchOrder(serial_letter_id=serial.id, provider=organisation.provider,
+    order = DispatchOrder(serial_letter_id=key_of(serial), provider=organisation.provider,
                           options=summary.plan.options.model_dump(mode="json"), ordered_by=actor.staff_id, send_on=later)
     session.add(order)
     session.flush()
@@ -236,7 +241,7 @@ def _shipment(order: DispatchOrder, serial: SerialLetter, letter: PlannedLetter,
     address = letter.contact.address
     assert address is not None  # the plan only holds contacts with an address
     return Shipment(
-        order_id=order.id, serial_letter_id=serial.id, contact_id=letter.contact.id,
+        order_id=key_of(order), serial_letter_id=key_of(serial), contact_id=key_of(letter.contact),
         unit_ids=list(letter.unit_ids), reference=f"{order_key(order)}-{number:05d}",
         recipient=address.model_dump(), parts=part_recipes(letter),
         pages=letter.pages, sheets=letter.cost.sheets if letter.cost else 0,
@@ -299,7 +304,7 @@ class CancelOutcome:
 def cancel_dispatch(session: Session, ports: Ports, actor: Actor, serial_id: int, expected_version: int | None = None) -> CancelOutcome:
     serial = get_serial_letter(session, actor, serial_id)
     order = session.exec(select(DispatchOrder).where(DispatchOrder.serial_letter_id == serial.id)
-                         .order_by(DispatchOrder.id.desc())).first()
+                         .order_by(col(DispatchOrder.id).desc())).first()
     if order is None:
         raise Conflict("cancel.nothing", title=serial.title)
     move(session, serial, LetterState.CANCELLED, "cancel", expected_version)
@@ -331,10 +336,10 @@ def _cancel_one(session: Session, provider: Provider | None, shipment: Shipment,
         return
     try:
         letter = _handed_over(shipment) if provider and shipment.state is ShipmentState.SUBMITTED else None
-        stopped = letter is not None and provider.cancel(letter)
+        stopped = provider is not None and letter is not None and provider.cancel(letter)
     except ProviderUnavailable:
         stopped = False
-    if stopped and provider.capabilities.cancel_confirmed_later:
+    if stopped and provider is not None and provider.capabilities.cancel_confirmed_later:
         shipment.cancel_requested_at = shipment.updated_at = utcnow()  # polled until completed or rejected
         session.add(shipment)
         outcome.requested += 1
@@ -360,7 +365,7 @@ HANDED_OVER_LIVE = frozenset({ShipmentState.SUBMITTED, ShipmentState.PRINTED})
 def _withdraw_pending(session: Session, shipment: Shipment) -> bool:
     """Compare-and-set from pending, committed at once: a letter a worker records as handed over
     at this moment is not overwritten (it is then cancelled at the provider like any other)."""
-    result = session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, Shipment.state == ShipmentState.PENDING)
+    result = session.exec(update(Shipment).where(col(Shipment.id) == shipment.id, col(Shipment.state) == ShipmentState.PENDING)
                           .values(state=ShipmentState.CANCELLED, updated_at=utcnow())
                           .execution_options(synchronize_session=False))
     session.commit()
@@ -382,7 +387,7 @@ def download_print_file(session: Session, ports: Ports, actor: Actor, letter_id:
     """The print file this row's contact would receive under the current dispatch options
     (merged, with cover sheet and blank pages), even if the filter sends them none."""
     serial, row = _row(session, actor, letter_id)
-    contact = session.get(Contact, row.contact_id)
+    contact = get_row(session, Contact, row.contact_id, Message("what.contact"))
     if contact.address is None:
         raise InvalidInput("download.no_address", name=contact.name)
     options = options_of(serial).model_copy(update={"ticked": [row.contact_id], "unticked": []})
@@ -391,7 +396,7 @@ def download_print_file(session: Session, ports: Ports, actor: Actor, letter_id:
     if letter is None or not letter.documents:
         raise InvalidInput("download.no_documents")
     with print_context(session, ports, serial) as context:  # scratch only: it holds a name and address
-        job = print_job(ports, context, f"check-{row.id}", letter.contact.address, part_recipes(letter))
+        job = print_job(ports, context, f"check-{row.id}", contact.address, part_recipes(letter))
         write_print_files([job], workers=1)
         data = job.target.read_bytes()
     _count_download(session, row)
@@ -405,7 +410,7 @@ def download_document(session: Session, ports: Ports, actor: Actor, letter_id: i
     if document_type not in parts:
         raise InvalidInput("download.no_document_of_type", document_type=document_type)
     _count_download(session, row)
-    unit = session.get(Unit, row.unit_id)
+    unit = get_row(session, Unit, row.unit_id, Message("what.unit"))
     return f"{serial.title} - {document_type} - {unit.label}.pdf", ports.files.read(parts[document_type].path)
 
 

@@ -47,7 +47,7 @@ class DatabaseFacts:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(digests), CHUNK):
             rows = self.session.execute(
-                select(PreflightFacts.sha256, PreflightFacts.facts).where(
+                select(col(PreflightFacts.sha256), col(PreflightFacts.facts)).where(
                     col(PreflightFacts.profile) == profile,
                     col(PreflightFacts.profile_version) == version,
                     col(PreflightFacts.sha256).in_(digests[start : start + CHUNK]),

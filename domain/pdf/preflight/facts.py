@@ -35,6 +35,8 @@ class TextLine:
     text that no address test ever places."""
 
     __slots__ = ("_rect", "_row", "norm", "spaced", "squeezed")
+    _rect: Rect | None
+    _row: list | None
 
     def __init__(self, rect: Rect, text: str) -> None:
         self._rect, self._row = rect, None
@@ -56,6 +58,7 @@ class TextLine:
     @property
     def rect(self) -> Rect:
         if self._rect is None:
+            assert self._row is not None  # made by __init__ (with a rect) or by stored (with a row)
             self._rect = Rect(*self._row[:4])
         return self._rect
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import math
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -191,7 +192,8 @@ class _Ink:
         )
         if box[2] <= box[0] or box[3] <= box[1]:
             return False
-        return self.image.crop(box).getextrema()[0] < _INK_THRESHOLD
+        darkest, _ = cast(tuple[int, int], self.image.crop(box).getextrema())  # a greyscale picture
+        return darkest < _INK_THRESHOLD
 
     def close(self) -> None:
         self.image = None

@@ -102,7 +102,7 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (page_format, blank_zones)
 def document_findings(facts: DocumentFacts, place: Place, profile: ProviderProfile) -> list[Finding]:
     """An unreadable or encrypted document says only that: nothing else was measured."""
     if facts.problem is not None:
-        return [Finding(facts.problem_rule, facts.problem, None, place.index)]
+        return [Finding(facts.problem_rule or Rule.UNREADABLE, facts.problem, None, place.index)]
     return [finding for rule in DOCUMENT_RULES for finding in rule(facts, place, profile)]
 
 
