@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.slack import views
 from bot.slack.app import SlackDeps
@@ -56,7 +56,8 @@ def register(app: App, deps: SlackDeps) -> None:
 
 
 def recent(deps: SlackDeps, context: BoltContext, limit: int = 100) -> list[SerialLetter]:
-    with deps.wiring.unit_of_work() as (session, _):
+    """A plain read (no unit of work to commit): it runs on every `/serienbrief`."""
+    with Session(deps.wiring.engine, expire_on_commit=False) as session:
         return list(session.exec(select(SerialLetter).where(
             SerialLetter.organisation_id == actor_of(context).organisation_id,
             SerialLetter.state != LetterState.DELETED).order_by(SerialLetter.id.desc()).limit(limit)))
