@@ -184,3 +184,31 @@ class LoopbackServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class StandIn:
+    """What every provider stand-in shares: served by `LoopbackServer` from `start()` until
+    `stop()` (or a `with`); `base_url` is where its API answers, below `API_PATH`."""
+
+    API_PATH = ""
+
+    base_url: str = ""
+    _server: LoopbackServer | None = None
+
+    def handle(self, request: Request) -> Reply:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._server = LoopbackServer(self).start()
+        self.base_url = f"{self._server.url}{self.API_PATH}"
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

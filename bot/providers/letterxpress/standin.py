@@ -29,10 +29,10 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.providers.loopback import Fault, FaultPlan, LoopbackServer, Reply, Request
+from bot.providers.loopback import Fault, FaultPlan, Reply, Request, StandIn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PER_PAGE = 15
@@ -46,8 +46,10 @@ def _berlin_now() -> datetime:
     return datetime.now(BERLIN)
 
 
-class LetterXpressStandIn:
+class LetterXpressStandIn(StandIn):
     """LetterXpress as the client sees it, with its print jobs open to inspection."""
+
+    API_PATH = "/v3"
 
     def __init__(self, username: str = "hv-sonnenschein", api_key: str = "key-1", *,
                  slow_seconds: float = 1.0, now: Callable[[], datetime] = _berlin_now) -> None:
@@ -63,27 +65,8 @@ class LetterXpressStandIn:
         self.pdf_bytes_served = 0  # showing a job sends its rendered PDF along
         self.no_credit = False  # new live jobs wait in `hold` until the account is topped up
         self.newest_first = True  # False: the lists come oldest first (the client must notice)
-        self.base_url = ""
         self._ids = itertools.count(6035143)
         self._lock = threading.RLock()
-        self._server: LoopbackServer | None = None
-
-    # --- running -------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        self._server = LoopbackServer(self).start()
-        self.base_url = f"{self._server.url}/v3"
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # --- inspection and scripting for tests ----------------------------------------------------
 

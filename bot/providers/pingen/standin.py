@@ -39,10 +39,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs
 
-from bot.providers.loopback import Fault, FaultPlan, LoopbackServer, Reply, Request
+from bot.providers.loopback import Fault, FaultPlan, Reply, Request, StandIn
 
 JSON_API = "application/vnd.api+json"
 DELIVERY_PRODUCTS = {"cheap", "fast", "bulk", "premium", "registered"}
@@ -69,7 +69,7 @@ class StoredLetter:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-class PingenStandIn:
+class PingenStandIn(StandIn):
     """Pingen as the client sees it, with the letters it holds open to inspection."""
 
     def __init__(self, client_id: str = "client-1", client_secret: str = "secret-1",
@@ -90,29 +90,10 @@ class PingenStandIn:
         self.ignore_filter = True
         self.currency = "EUR"
         self.ignore_sort = False  # answer oldest first whatever `sort` asks, as an API ignoring the parameter would
-        self.base_url = ""
         self._sequence = itertools.count(1)
         self._by_name: dict[str, list[str]] = {}  # file_original_name -> letter ids, for `_candidates`
         self.history: list[str] = []  # creation times of older letters from other software, oldest first
         self._lock = threading.RLock()
-        self._server: LoopbackServer | None = None
-
-    # --- running -------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        self._server = LoopbackServer(self).start()
-        self.base_url = self._server.url
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # --- inspection and scripting for tests ----------------------------------------------------
 
