@@ -17,7 +17,7 @@ from domain.costs import LetterCost, PriceTable, letter_cost
 from domain.messages import Message
 from domain.models import Contact, LetterState, Relation, Unit
 from domain.ports import Capabilities, PriceQuery, PrintOptions
-from domain.recipients import PaperDecision, RecipientFilter, recipients_for_post
+from domain.recipients import PaperDecision, PaperReason, RecipientFilter, recipients_for_post
 from domain.services.lookup import key_of
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the companies' and the providers' clock
@@ -166,6 +166,14 @@ class DispatchPlan:
     letters: list[PlannedLetter]
     contacts: dict[int, Contact] = field(default_factory=dict)  # everyone in the overview
     already_sent: int = 0  # rows left out because an earlier order already sent them
+
+    @property
+    def unreached(self) -> list[Contact]:
+        """Contacts this serial letter reaches neither by post (no complete postal address) nor in
+        the portal (not registered): nobody will tell them unless someone acts."""
+        return [contact for key, contact in self.contacts.items() if not contact.portal_registered
+                and (decision := self.decisions.get(key)) is not None
+                and decision.reason is PaperReason.NO_POSTAL_ADDRESS]
 
     @property
     def sendable(self) -> list[PlannedLetter]:

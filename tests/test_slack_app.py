@@ -310,6 +310,7 @@ def test_dispatch_summary_follows_the_filter_and_an_order_happens_once(slack: Lo
     serial, _ = letter
     modal = released_dispatch(slack, serial.id)
     assert "*Briefe:* 2" in texts_of(modal)  # by preference: Bernd (prefers letter) and Clara (unregistered)
+    assert "Nicht erreicht (1) – weder per Post" in texts_of(modal) and "Dora Weiß" in texts_of(modal)
     slack.sim.click(Action.FILTER, user_id=SABINE.user_id, view_id=modal["id"], choice="all")
     slack.settle()
     modal = slack.top_view(SABINE.user_id)

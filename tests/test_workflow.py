@@ -495,3 +495,13 @@ def test_cancel_counts_printed_letters_and_a_provider_outage_as_not_stopped(sess
     assert session.get(SerialLetter, serial.id).state is LetterState.WITH_PROVIDER
     kinds = [e.kind for e in session.exec(select(Event).where(Event.serial_letter_id == serial.id))]
     assert "cancelled" in kinds
+
+
+def test_a_contact_without_address_or_portal_is_named_as_not_reached(session, ports, clerk, found, serial) -> None:
+    plan = dispatch.build_plan(session, ports, serial)
+    assert [contact.name for contact in plan.unreached] == ["Dora Weiß"]  # no address, not registered
+    dora = found.contacts["dora"]
+    dora.portal_registered = True  # the portal reaches her now
+    session.add(dora)
+    session.commit()
+    assert dispatch.build_plan(session, ports, serial).unreached == []

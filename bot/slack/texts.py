@@ -199,6 +199,14 @@ UI: dict[str, dict[str, str]] = {
         "en": "*❌ {count} letters fail the postal requirements:*",
     },
     "dispatch.more_failing": {"de": "… und {count} weitere", "en": "… and {count} more"},
+    "dispatch.unreached": {
+        "de": "*⚠️ Nicht erreicht ({count}) – weder per Post (keine vollständige Postanschrift) noch im Portal (nicht "
+              "registriert):* {names}. Anschrift in der Hausverwaltungssoftware ergänzen und die Stammdaten neu "
+              "importieren, oder auf anderem Weg zustellen.",
+        "en": "*⚠️ Not reached ({count}) – neither by post (no complete postal address) nor in the portal (not "
+              "registered):* {names}. Complete the address in the property-management software and import the master "
+              "data again, or deliver another way.",
+    },
     "dispatch.advised": {
         "de": "*ℹ️ {count} Briefe weichen leicht von DIN 5008 ab, bleiben im Fenster aber lesbar (kein Adressblatt, keine Kosten):*",
         "en": "*ℹ️ {count} letters deviate slightly from DIN 5008 but stay readable in the window (no cover sheet, no cost):*",

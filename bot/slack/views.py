@@ -324,6 +324,12 @@ def _dispatch_figures(summary: DispatchSummary, locale: str) -> list[Block]:
     if plan.letters and all(letter.cost and letter.cost.quoted for letter in plan.letters):
         fields[-1] += " " + t("figure.cost_quoted", locale)
     blocks = [divider(), section(t("dispatch.summary", locale), fields=fields)]
+    unreached = plan.unreached
+    if unreached:  # no letter, no portal: only the user can still reach them
+        names = ", ".join(escape(contact.name) for contact in unreached[:FAILING_SHOWN])
+        if len(unreached) > FAILING_SHOWN:
+            names += " " + t("dispatch.more_failing", locale, count=len(unreached) - FAILING_SHOWN)
+        blocks.append(section(t("dispatch.unreached", locale, count=len(unreached), names=names)))
     failing = plan.failing
     if failing:
         lines = [f"• {escape(letter_problem_line(letter).render(locale))}" for letter in failing[:FAILING_SHOWN]]
