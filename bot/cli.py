@@ -64,12 +64,12 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "{file}: nothing imported, rows rejected: {count}",
     },
     "counts": {
-        "de": "{properties} Liegenschaften, {units} Einheiten, {contacts} Kontakte, {links} Zuordnungen",
-        "en": "{properties} properties, {units} units, {contacts} contacts, {links} links",
+        "de": "{properties:Liegenschaft|Liegenschaften}, {units:Einheit|Einheiten}, {contacts:Kontakt|Kontakte}, {links:Zuordnung|Zuordnungen}",
+        "en": "{properties:property|properties}, {units:unit|units}, {contacts:contact|contacts}, {links:link|links}",
     },
     "created": {
-        "de": "Serienbrief Nr. {id} „{title}“ angelegt ({property}, {units} Einheiten).",
-        "en": "Serial letter no. {id} “{title}” created ({property}, {units} units).",
+        "de": "Serienbrief Nr. {id} „{title}“ angelegt ({property}, {units:Einheit|Einheiten}).",
+        "en": "Serial letter no. {id} “{title}” created ({property}, {units:unit|units}).",
     },
     "warning": {"de": "Hinweis: {text}", "en": "Note: {text}"},
     "one_rule": {
@@ -94,16 +94,16 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The document type “{type}” has no file (NAME=FILE or --unit-files NAME=FOLDER).",
     },
     "ignored_files": {
-        "de": "{folder}: {count} Dateien ohne .pdf werden übergangen ({names})",
-        "en": "{folder}: {count} files without .pdf are skipped ({names})",
+        "de": "{folder}: {count:Datei|Dateien} ohne .pdf werden übergangen ({names})",
+        "en": "{folder}: {count:file|files} without .pdf are skipped ({names})",
     },
     "empty_folder": {"de": "{folder} enthält keine PDF-Datei.", "en": "{folder} holds no PDF file."},
     "none": {"de": "Keine Einträge.", "en": "Nothing yet."},
     "serial_row": {"de": "Nr. {id}  {title}  ·  {property}  ·  {state}  ·  {at}",
                    "en": "no. {id}  {title}  ·  {property}  ·  {state}  ·  {at}"},
-    "property_row": {"de": "{ref}  {name}  ·  {units} Einheiten", "en": "{ref}  {name}  ·  {units} units"},
-    "org_row": {"de": "{name}  ·  Slack-Team {team}  ·  {properties} Liegenschaften",
-                "en": "{name}  ·  Slack team {team}  ·  {properties} properties"},
+    "property_row": {"de": "{ref}  {name}  ·  {units:Einheit|Einheiten}", "en": "{ref}  {name}  ·  {units:unit|units}"},
+    "org_row": {"de": "{name}  ·  Slack-Team {team}  ·  {properties:Liegenschaft|Liegenschaften}",
+                "en": "{name}  ·  Slack team {team}  ·  {properties:property|properties}"},
     "not_bound": {"de": "noch nicht verbunden", "en": "not bound yet"},
     "cli_actor": {"de": "Kommandozeile", "en": "Command line"},
     "key_created": {
@@ -186,8 +186,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "resume_waiting_for_lease": {"de": "Warte {seconds} s, bis die Sperren ablaufen …", "en": "Waiting {seconds} s for the leases to run out …"},
     "resume_open": {
-        "de": "{count} Briefe sind noch nicht übergeben (Exit-Code 3).",
-        "en": "{count} letters are not handed over yet (exit code 3).",
+        "de": "{count:Brief|Briefe} {count:~ist|sind} noch nicht übergeben (Exit-Code 3).",
+        "en": "{count:letter|letters} {count:~is|are} not handed over yet (exit code 3).",
     },
     "resume": {
         "de": "Auftrag {order}: {submitted} übergeben, {already} waren schon da, {failed} fehlgeschlagen",

@@ -6,6 +6,7 @@ Errors and findings carry a key and their facts; the text is rendered only at th
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,12 +100,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "unit {unit} appears a second time from page {page}; the pages were appended",
     },
     "split.short_chunk": {
-        "de": "der letzte Abschnitt für {unit} hat nur {pages} statt {expected} Seiten",
-        "en": "the last chunk for {unit} has only {pages} of {expected} pages",
+        "de": "der letzte Abschnitt für {unit} hat nur {pages} statt {expected:Seite|Seiten}",
+        "en": "the last chunk for {unit} has only {pages} of {expected:page|pages}",
     },
     "split.more_pages_than_units": {
-        "de": "mehr Seiten als {units} Einheiten × {per_unit} Seiten",
-        "en": "more pages than {units} units × {per_unit} pages",
+        "de": "mehr Seiten als {units:Einheit|Einheiten} × {per_unit:Seite|Seiten}",
+        "en": "more pages than {units:unit|units} × {per_unit:page|pages}",
     },
     "split.not_in_ranges": {
         "de": "in keinem Seitenbereich enthalten",
@@ -115,8 +116,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "“{text}” is not a page range (example: 1-3, 5)",
     },
     "split.range_outside": {
-        "de": "Seitenbereich „{text}“ liegt außerhalb des Dokuments ({pages} Seiten)",
-        "en": "page range “{text}” lies outside the document ({pages} pages)",
+        "de": "Seitenbereich „{text}“ liegt außerhalb des Dokuments ({pages:Seite|Seiten})",
+        "en": "page range “{text}” lies outside the document ({pages:page|pages})",
     },
     "split.unknown_unit_in_ranges": {
         "de": "„{unit}“ ist keine Einheit dieser Liegenschaft",
@@ -169,8 +170,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{name} ({units}): {problems}",
     },
     "button.green": {
-        "de": "{count} Briefe können beauftragt werden.",
-        "en": "{count} letters can be ordered.",
+        "de": "{count:Brief|Briefe} {count:~kann|können} beauftragt werden.",
+        "en": "{count:letter|letters} can be ordered.",
     },
     "button.red": {
         "de": "Versand ist beauftragt und kann noch storniert werden ({window}).",
@@ -185,16 +186,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Dispatch is possible only after the release to the portal (state: {state}).",
     },
     "button.all_sent": {
-        "de": "Alle {count} Briefe dieser Auswahl sind bereits beim Dienstleister oder versendet.",
-        "en": "All {count} letters of this selection are already with the provider or posted.",
+        "de": "Alle {count:Brief|Briefe} dieser Auswahl sind bereits beim Dienstleister oder versendet.",
+        "en": "All {count:letter|letters} of this selection are already with the provider or posted.",
     },
     "button.no_letters": {
         "de": "Die gesetzten Filter lassen keinen Brief für den Versand übrig.",
         "en": "The filters leave no letter to post.",
     },
     "button.letters_fail": {
-        "de": "{count} Briefe erfüllen die Versandanforderungen nicht:",
-        "en": "{count} letters fail the postal requirements:",
+        "de": "{count:Brief|Briefe} {count:~erfüllt|erfüllen} die Versandanforderungen nicht:",
+        "en": "{count:letter|letters} {count:~fails|fail} the postal requirements:",
     },
     # --- import, upload, release -------------------------------------------------------
     "import.rejected_row": {"de": "Zeile {line}: {reason}", "en": "line {line}: {reason}"},
@@ -378,13 +379,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "pages {first}–{last} ({filename}) belong to no unit: {reason}",
     },
     "report.type": {
-        "de": "{document_type}: {units} von {of} Einheiten haben ein Dokument ({pages} Seiten).",
-        "en": "{document_type}: {units} of {of} units have a document ({pages} pages).",
+        "de": "{document_type}: {units} von {of:Einheit|Einheiten} {units:~hat|haben} ein Dokument ({pages:Seite|Seiten}).",
+        "en": "{document_type}: {units} of {of:unit|units} {units:~has|have} a document ({pages:page|pages}).",
     },
     "report.pages_per_unit": {"de": "Seiten je Einheit: {units}", "en": "pages per unit: {units}"},
     "report.missing": {
-        "de": "{count} Einheiten ohne Dokument: {units}",
-        "en": "{count} units without a document: {units}",
+        "de": "{count:Einheit|Einheiten} ohne Dokument: {units}",
+        "en": "{count:unit|units} without a document: {units}",
     },
     "report.attachments": {"de": "Allgemeine Anhänge (Seiten): {files}", "en": "General attachments (pages): {files}"},
     "slack.file_host": {
@@ -418,8 +419,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "pdf.cyclic": {"de": "{filename} hat einen Seitenbaum, der im Kreis läuft.", "en": "{filename} has a page tree that runs in a circle."},
     "pdf.too_many_pages": {
-        "de": "{filename} hat {pages} Seiten; höchstens {limit} werden angenommen.",
-        "en": "{filename} has {pages} pages; at most {limit} are accepted.",
+        "de": "{filename} hat {pages:Seite|Seiten}; höchstens {limit} werden angenommen.",
+        "en": "{filename} has {pages:page|pages}; at most {limit} are accepted.",
     },
     "pdf.bad_page_size": {"de": "{filename}: Seite {page} hat keine gültige Größe.", "en": "{filename}: page {page} has no valid size."},
     "pdf.page_too_large": {
@@ -439,8 +440,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{filename} unpacks to more than {limit} MB and is not accepted.",
     },
     "pdf.disagree": {
-        "de": "{filename} wird von den Druck- und Lese-Bibliotheken verschieden gelesen ({qpdf} bzw. {pdfium} Seiten) und wird nicht angenommen.",
-        "en": "{filename} reads differently in the print and reading libraries ({qpdf} and {pdfium} pages) and is not accepted.",
+        "de": "{filename} wird von den Druck- und Lese-Bibliotheken verschieden gelesen ({qpdf} bzw. {pdfium:Seite|Seiten}) und wird nicht angenommen.",
+        "en": "{filename} reads differently in the print and reading libraries ({qpdf} and {pdfium:page|pages}) and is not accepted.",
     },
     "pdf.sizes_disagree": {
         "de": "{filename}: Seite {page} hat in den Druck- und Lese-Bibliotheken verschiedene Größen und wird nicht angenommen.",
@@ -530,16 +531,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "There is already a serial letter “{title}” for this property (no. {ids}).",
     },
     "intake.conflict": {
-        "de": "{count} Einheiten haben schon ein Dokument „{document_type}“ (aus {files}): {units}. Bitte wählen Sie, ob die neuen Dateien diese ersetzen oder die bisherigen bleiben.",
-        "en": "{count} units already have a “{document_type}” document (from {files}): {units}. Please choose whether the new files replace them or the earlier ones stay.",
+        "de": "{count:Einheit|Einheiten} {count:~hat|haben} schon ein Dokument „{document_type}“ (aus {files}): {units}. Bitte wählen Sie, ob die neuen Dateien diese ersetzen oder die bisherigen bleiben.",
+        "en": "{count:unit|units} already have a “{document_type}” document (from {files}): {units}. Please choose whether the new files replace them or the earlier ones stay.",
     },
     "intake.kept": {
-        "de": "{count} Einheiten behalten ihr bisheriges Dokument: {units}",
-        "en": "{count} units keep their earlier document: {units}",
+        "de": "{count:Einheit|Einheiten} behalten ihr bisheriges Dokument: {units}",
+        "en": "{count:unit|units} keep their earlier document: {units}",
     },
     "intake.replaced": {
-        "de": "{count} Einheiten haben ein neues Dokument statt des bisherigen: {units}",
-        "en": "{count} units got a new document instead of the earlier one: {units}",
+        "de": "{count:Einheit|Einheiten} {count:~hat|haben} ein neues Dokument statt des bisherigen: {units}",
+        "en": "{count:unit|units} got a new document instead of the earlier one: {units}",
     },
     "intake.nothing_assigned": {
         "de": "„{document_type}“: keine Seite ließ sich einer Einheit zuordnen, es wurde nichts gespeichert. {reasons}",
@@ -567,8 +568,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{filename} unpacks to more than {limit} MB and is not accepted.",
     },
     "zip.too_many": {
-        "de": "{filename} enthält {count} Dateien; höchstens {limit} werden angenommen.",
-        "en": "{filename} holds {count} files; at most {limit} are accepted.",
+        "de": "{filename} enthält {count:Datei|Dateien}; höchstens {limit} werden angenommen.",
+        "en": "{filename} holds {count:file|files}; at most {limit} are accepted.",
     },
     "zip.unsafe_names": {
         "de": "{filename} enthält Dateinamen, die aus dem Archiv hinausführen: {entries}",
@@ -983,8 +984,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "preflight.zone.border_right": {"de": "rechter Rand", "en": "right border"},
     "preflight.zone.other": {"de": "{name}", "en": "{name}"},
     "preflight.page_limit": {
-        "de": "Der Brief hat {pages} Seiten; {provider} nimmt nach {country} höchstens {limit} Seiten je Brief.",
-        "en": "The letter has {pages} pages; {provider} takes at most {limit} pages per letter to {country}.",
+        "de": "Der Brief hat {pages:Seite|Seiten}; {provider} nimmt nach {country} höchstens {limit:Seite|Seiten} je Brief.",
+        "en": "The letter has {pages:page|pages}; {provider} takes at most {limit:page|pages} per letter to {country}.",
     },
     "preflight.file_size": {
         "de": "Die Druckdatei ist {size} MB groß; {provider} nimmt höchstens {limit} MB je Datei.",
@@ -1034,7 +1035,23 @@ def _fact_from_json(value: Any) -> Any:
 def render(key: str, locale: str = DEFAULT_LOCALE, /, **facts: Any) -> str:
     texts = CATALOG[key]
     template = texts.get(locale) or texts[DEFAULT_LOCALE]
-    return template.format(**{name: _fact(value, locale) for name, value in facts.items()})
+    return _COUNTING.vformat(template, (), {name: _fact(value, locale) for name, value in facts.items()})
+
+
+class _Counting(string.Formatter):
+    """`{count:Brief|Briefe}` says "1 Brief", "3 Briefe": the noun agrees with the number;
+    `{count:~erfüllt|erfüllen}` gives the agreeing word alone (a verb later in the sentence)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        word_only = format_spec.startswith("~")
+        one, many = format_spec.removeprefix("~").split("|", 1)
+        word = one if value == 1 else many
+        return word if word_only else f"{value} {word}"
+
+
+_COUNTING = _Counting()
 
 
 def _fact(value: Any, locale: str) -> Any:

@@ -69,3 +69,12 @@ def test_numbers_read_the_german_way_in_german() -> None:
     message = Message("plan.too_thick", {"sheets": 95})
     assert message.render("de") == "95 Blatt passen in keinen Umschlag der Preistabelle"
     assert Message("import.rejected_row", {"line": 3, "reason": "x"}).render("en") == "line 3: x"
+
+
+def test_nouns_and_verbs_agree_with_the_number() -> None:
+    import bot.cli  # noqa: F401 - registers the command line's texts
+    assert render("ui.dispatch.failing", "de", count=1) == "*❌ 1 Brief erfüllt die Versandanforderungen nicht:*"
+    assert render("ui.dispatch.failing", "de", count=3) == "*❌ 3 Briefe erfüllen die Versandanforderungen nicht:*"
+    assert render("ui.dispatch.failing", "en", count=1) == "*❌ 1 letter fails the postal requirements:*"
+    assert render("cli.counts", "de", properties=1, units=0, contacts=2, links=1) == \
+        "1 Liegenschaft, 0 Einheiten, 2 Kontakte, 1 Zuordnung"

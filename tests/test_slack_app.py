@@ -174,7 +174,7 @@ def test_downloading_a_print_file_sends_it_to_the_dm_and_counts_as_checked(slack
     first_page = PdfReader(io.BytesIO(upload.content)).pages[0].extract_text()
     assert "Clara Groß" in first_page and "ÖSTERREICH" in first_page  # her address sheet
     assert slack.standin.channel(upload.channel_id).is_im
-    assert "1 Briefe geprüft" in texts_of(slack.top_view(SABINE.user_id))
+    assert "1 Brief geprüft" in texts_of(slack.top_view(SABINE.user_id))
 
 
 def test_window_previews_are_posted_as_pictures(slack: LocalSlack, letter) -> None:
@@ -491,11 +491,11 @@ def test_edit_documents_asks_before_replacing_a_units_document(slack: LocalSlack
         Block.FILE: [upload], Block.DOCUMENT_TYPE: "0", Block.SPLIT_METHOD: "marker", Block.SPLIT_VALUE: "Einheit: {unit}"})
     slack.settle()
     asked = slack.top_view(SABINE.user_id)
-    assert "1 Einheiten haben schon ein Dokument „Hausgeldabrechnung“ (aus b.pdf): WE 01" in texts_of(asked)
+    assert "1 Einheit hat schon ein Dokument „Hausgeldabrechnung“ (aus b.pdf): WE 01" in texts_of(asked)
     slack.sim.click(Action.TAKE_NEW, user_id=SABINE.user_id, view_id=asked["id"])
     slack.settle()
     text = texts_of(slack.top_view(SABINE.user_id))
-    assert "Hausgeldabrechnung: 1 Einheiten gespeichert" in text and "„WE 99“" in text
+    assert "Hausgeldabrechnung: 1 Einheit gespeichert" in text and "„WE 99“" in text
     assert "ein neues Dokument statt des bisherigen: WE 01" in text
     session.expire_all()
     we01 = session.exec(select(UnitDocument).where(UnitDocument.serial_letter_id == serial.id,

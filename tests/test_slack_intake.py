@@ -257,7 +257,7 @@ def test_master_data_preview_then_import(slack: LocalSlack, org, session: Sessio
         Block.IMPORT_FILE: [upload(slack, "kontakte.csv", EXAMPLE.read_bytes(), user=ANNA)]})
     slack.settle()
     preview = slack.top_view(ANNA.user_id)
-    assert "neu: 1 Liegenschaften, 4 Einheiten, 6 Kontakte, 7 Zuordnungen" in texts_of(preview)
+    assert "neu: 1 Liegenschaft, 4 Einheiten, 6 Kontakte, 7 Zuordnungen" in texts_of(preview)
     session.expire_all()
     assert session.exec(select(Property)).all() == []  # a preview stores nothing
     slack.sim.submit(preview["id"], user_id=ANNA.user_id)

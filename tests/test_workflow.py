@@ -248,7 +248,7 @@ def test_registered_mail_abroad_disables_the_button_naming_the_letter(session, p
     summary = configure(session, ports, clerk, serial, registered=True)
     assert summary.button is ButtonState.DISABLED
     reasons = [reason.render("de") for reason in summary.reasons]
-    assert reasons[0].startswith("1 Briefe erfüllen")
+    assert reasons[0].startswith("1 Brief erfüllt")
     assert reasons[1].startswith("Clara Groß (WE 03)") and "Österreich" in reasons[1]
     with pytest.raises(InvalidInput):
         dispatch.order_dispatch(session, ports, clerk, serial.id)

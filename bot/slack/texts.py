@@ -71,8 +71,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "*{property}* · {state}\nDocument types: {types} · general attachments: {attachments}",
     },
     "serial.counts": {
-        "de": "{rows} Briefe · {contacts} Kontakte · {registered} registriert · {checked} Briefe geprüft",
-        "en": "{rows} letters · {contacts} contacts · {registered} registered · {checked} letters checked",
+        "de": "{rows:Brief|Briefe} · {contacts:Kontakt|Kontakte} · {registered} registriert · {checked:Brief|Briefe} geprüft",
+        "en": "{rows:letter|letters} · {contacts:contact|contacts} · {registered} registered · {checked:letter|letters} checked",
     },
     "serial.check_first": {
         "de": "⚠️ Bitte laden Sie vor der Freigabe mindestens zwei Briefe herunter und prüfen Sie sie (bisher {checked}).",
@@ -115,14 +115,14 @@ UI: dict[str, dict[str, str]] = {
         "en": "📥 {name} – downloaded for checking ({what}).",
     },
     "release.summary": {
-        "de": "Sie geben *{title}* im Kundenportal frei: *{units} Einheiten*; die Dokumente sehen "
-              "*{contacts} Kontakte*, davon {registered} mit Portal-Zugang.",
-        "en": "You release *{title}* to the customer portal: *{units} units*; *{contacts} contacts* will see "
+        "de": "Sie geben *{title}* im Kundenportal frei: *{units:Einheit|Einheiten}*; die Dokumente sehen "
+              "*{contacts:Kontakt|Kontakte}*, davon {registered} mit Portal-Zugang.",
+        "en": "You release *{title}* to the customer portal: *{units:unit|units}*; *{contacts:contact|contacts}* will see "
               "the documents, {registered} of them with portal access.",
     },
     "release.check_warning": {
-        "de": "⚠️ Erst {checked} Briefe wurden heruntergeladen. Wir empfehlen, mindestens zwei Briefe vor der Freigabe zu prüfen.",
-        "en": "⚠️ Only {checked} letters have been downloaded. We recommend checking at least two before the release.",
+        "de": "⚠️ Erst {checked:Brief|Briefe} {checked:~wurde|wurden} heruntergeladen. Wir empfehlen, mindestens zwei Briefe vor der Freigabe zu prüfen.",
+        "en": "⚠️ Only {checked:letter|letters} {checked:~has|have} been downloaded. We recommend checking at least two before the release.",
     },
     "release.notify": {"de": "Per E-Mail benachrichtigen", "en": "Notify by email"},
     "release.notify_hint": {
@@ -135,8 +135,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "Manager approval is on: your release is sent to the managers as a request.",
     },
     "release.done": {
-        "de": "✅ *{title}* ist freigegeben: {units} Einheiten, {contacts} Kontakte, {emailed} E-Mails gesendet.",
-        "en": "✅ *{title}* is released: {units} units, {contacts} contacts, {emailed} emails sent.",
+        "de": "✅ *{title}* ist freigegeben: {units:Einheit|Einheiten}, {contacts:Kontakt|Kontakte}, {emailed:E-Mail|E-Mails} gesendet.",
+        "en": "✅ *{title}* is released: {units:unit|units}, {contacts:contact|contacts}, {emailed:email|emails} sent.",
     },
     "release.mail_failures": {
         "de": "⚠️ Nicht zugestellt: {failures}", "en": "⚠️ Not delivered: {failures}",
@@ -195,8 +195,8 @@ UI: dict[str, dict[str, str]] = {
     },
     "dispatch.summary": {"de": "*Zusammenfassung*", "en": "*Summary*"},
     "dispatch.failing": {
-        "de": "*❌ {count} Briefe erfüllen die Versandanforderungen nicht:*",
-        "en": "*❌ {count} letters fail the postal requirements:*",
+        "de": "*❌ {count:Brief|Briefe} {count:~erfüllt|erfüllen} die Versandanforderungen nicht:*",
+        "en": "*❌ {count:letter|letters} {count:~fails|fail} the postal requirements:*",
     },
     "dispatch.more_failing": {"de": "… und {count} weitere", "en": "… and {count} more"},
     "dispatch.unreached": {
@@ -208,8 +208,8 @@ UI: dict[str, dict[str, str]] = {
               "data again, or deliver another way.",
     },
     "dispatch.advised": {
-        "de": "*ℹ️ {count} Briefe weichen leicht von DIN 5008 ab, bleiben im Fenster aber lesbar (kein Adressblatt, keine Kosten):*",
-        "en": "*ℹ️ {count} letters deviate slightly from DIN 5008 but stay readable in the window (no cover sheet, no cost):*",
+        "de": "*ℹ️ {count:Brief|Briefe} {count:~weicht|weichen} leicht von DIN 5008 ab, {count:~bleibt|bleiben} im Fenster aber lesbar (kein Adressblatt, keine Kosten):*",
+        "en": "*ℹ️ {count:letter|letters} {count:~deviates|deviate} slightly from DIN 5008 but {count:~stays|stay} readable in the window (no cover sheet, no cost):*",
     },
     "dispatch.changed": {
         "de": "🔄 Der Serienbrief wurde inzwischen geändert; die Ansicht zeigt den aktuellen Stand.",
@@ -223,18 +223,18 @@ UI: dict[str, dict[str, str]] = {
     "figure.cost": {"de": "*Kosten ca.:* {cost} netto", "en": "*Cost approx.:* {cost} net"},
     "order.confirm_title": {"de": "Versand beauftragen?", "en": "Order dispatch?"},
     "order.confirm_text": {
-        "de": "{letters} Briefe werden gedruckt und versendet (ca. {cost} netto).",
-        "en": "{letters} letters will be printed and posted (approx. {cost} net).",
+        "de": "{letters:Brief|Briefe} {letters:~wird|werden} gedruckt und versendet (ca. {cost} netto).",
+        "en": "{letters:letter|letters} will be printed and posted (approx. {cost} net).",
     },
     "order.confirm": {"de": "Beauftragen", "en": "Order"},
     "order.disabled": {"de": "Versand derzeit nicht möglich:", "en": "Dispatch not possible now:"},
     "order.started": {
-        "de": "📮 Versand beauftragt: {letters} Briefe werden erstellt und übergeben …",
-        "en": "📮 Dispatch ordered: {letters} letters are being built and handed over …",
+        "de": "📮 Versand beauftragt: {letters:Brief|Briefe} {letters:~wird|werden} erstellt und übergeben …",
+        "en": "📮 Dispatch ordered: {letters:letter|letters} {letters:~is|are} being built and handed over …",
     },
     "order.done": {
-        "de": "✅ {submitted} Briefe übergeben ({already} waren schon beim Dienstleister), {failed} fehlgeschlagen.",
-        "en": "✅ {submitted} letters handed over ({already} were already with the provider), {failed} failed.",
+        "de": "✅ {submitted:Brief|Briefe} übergeben ({already} waren schon beim Dienstleister), {failed} fehlgeschlagen.",
+        "en": "✅ {submitted:letter|letters} handed over ({already} were already with the provider), {failed} failed.",
     },
     "order.requested": {
         "de": "📨 Der Versand wurde den Managern zur Genehmigung vorgelegt.",
@@ -248,16 +248,16 @@ UI: dict[str, dict[str, str]] = {
     "cancel.confirm": {"de": "Stornieren", "en": "Cancel dispatch"},
     "cancel.keep": {"de": "Nicht stornieren", "en": "Keep it"},
     "cancel.requested": {
-        "de": "Für {count} Briefe ist die Stornierung beantragt; der Dienstleister bestätigt oder lehnt sie ab, das steht dann im Verlauf.",
-        "en": "Cancellation requested for {count} letters; the provider confirms or rejects it, and the thread will say which.",
+        "de": "Für {count:Brief|Briefe} ist die Stornierung beantragt; der Dienstleister bestätigt oder lehnt sie ab, das steht dann im Verlauf.",
+        "en": "Cancellation requested for {count:letter|letters}; the provider confirms or rejects it, and the thread will say which.",
     },
     "cancel.done": {
-        "de": "↩️ Storniert: {cancelled} Briefe. Nicht mehr stornierbar: {late}.",
-        "en": "↩️ Cancelled: {cancelled} letters. Too late for: {late}.",
+        "de": "↩️ Storniert: {cancelled:Brief|Briefe}. Nicht mehr stornierbar: {late}.",
+        "en": "↩️ Cancelled: {cancelled:letter|letters}. Too late for: {late}.",
     },
     "link.sent": {
-        "de": "🔗 Download-Link für {letters} Briefe ({pages} Seiten) an {recipients} gesendet.",
-        "en": "🔗 Download link for {letters} letters ({pages} pages) sent to {recipients}.",
+        "de": "🔗 Download-Link für {letters:Brief|Briefe} ({pages:Seite|Seiten}) an {recipients} gesendet.",
+        "en": "🔗 Download link for {letters:letter|letters} ({pages:page|pages}) sent to {recipients}.",
     },
     "link.requested": {
         "de": "📨 Der Download-Link wurde den Managern zur Genehmigung vorgelegt.",
@@ -273,10 +273,10 @@ UI: dict[str, dict[str, str]] = {
         "en": "Marker: e.g. “Unit: {{unit}}” · page count: e.g. 3 · ranges: WE 01=1-3; WE 02=4-5",
     },
     "documents.done": {
-        "de": "✅ {filename}: {assigned} Einheiten zugeordnet.", "en": "✅ {filename}: {assigned} units assigned.",
+        "de": "✅ {filename}: {assigned:Einheit|Einheiten} zugeordnet.", "en": "✅ {filename}: {assigned:unit|units} assigned.",
     },
     "documents.attachment_done": {
-        "de": "✅ Anhang {filename} ({pages} Seiten) gespeichert.", "en": "✅ Attachment {filename} ({pages} pages) saved.",
+        "de": "✅ Anhang {filename} ({pages:Seite|Seiten}) gespeichert.", "en": "✅ Attachment {filename} ({pages:page|pages}) saved.",
     },
     "documents.bad_value": {
         "de": "Bitte eine Zahl (Seiten je Einheit) oder Bereiche wie „WE 01=1-3; WE 02=4-5“ angeben.",
@@ -345,7 +345,7 @@ UI: dict[str, dict[str, str]] = {
     },
     "approval.notify_yes": {"de": "Mit E-Mail an registrierte Kontakte.", "en": "With email to registered contacts."},
     "approval.notify_no": {"de": "Ohne E-Mail-Benachrichtigung.", "en": "Without email notification."},
-    "approval.order_details": {"de": "{letters} Briefe, ca. {cost} netto.", "en": "{letters} letters, approx. {cost} net."},
+    "approval.order_details": {"de": "{letters:Brief|Briefe}, ca. {cost} netto.", "en": "{letters:letter|letters}, approx. {cost} net."},
     "approval.pending": {"de": "⏳ offen", "en": "⏳ pending"},
     "approval.approved": {"de": "✅ Genehmigt von {who}", "en": "✅ Approved by {who}"},
     "approval.rejected": {"de": "⛔ Abgelehnt von {who}", "en": "⛔ Rejected by {who}"},
@@ -379,8 +379,8 @@ UI: dict[str, dict[str, str]] = {
     "preview.cover": {"de": "✉️ Bekommt ein Adressblatt.", "en": "✉️ Gets an address cover sheet."},
     "preview.none": {"de": "Es gibt keine Briefe zur Ansicht.", "en": "There are no letters to show."},
     "evidence.posted": {
-        "de": "🧾 Versendungsprotokoll „{title}“: {letters} Briefe mit Prüfsummen, Beauftragung und Ereignissen (PDF und CSV).",
-        "en": "🧾 Evidence record “{title}”: {letters} letters with checksums, orders and events (PDF and CSV).",
+        "de": "🧾 Versendungsprotokoll „{title}“: {letters:Brief|Briefe} mit Prüfsummen, Beauftragung und Ereignissen (PDF und CSV).",
+        "en": "🧾 Evidence record “{title}”: {letters:letter|letters} with checksums, orders and events (PDF and CSV).",
     },
     "evidence.sending": {
         "de": "🧾 Das Versendungsprotokoll kommt gleich in Ihre Direktnachrichten.",
@@ -388,49 +388,49 @@ UI: dict[str, dict[str, str]] = {
     },
     "event.created": {"de": "📝 Angelegt von {who}", "en": "📝 Created by {who}"},
     "event.documents_uploaded": {
-        "de": "📄 {who} hat {document_type} hochgeladen ({filename}): {units} Einheiten zugeordnet",
-        "en": "📄 {who} uploaded {document_type} ({filename}): {units} units assigned",
+        "de": "📄 {who} hat {document_type} hochgeladen ({filename}): {units:Einheit|Einheiten} zugeordnet",
+        "en": "📄 {who} uploaded {document_type} ({filename}): {units:unit|units} assigned",
     },
     "event.attachment_added": {
-        "de": "📎 {who} hat den allgemeinen Anhang {filename} ({pages} Seiten) hinzugefügt",
-        "en": "📎 {who} added the general attachment {filename} ({pages} pages)",
+        "de": "📎 {who} hat den allgemeinen Anhang {filename} ({pages:Seite|Seiten}) hinzugefügt",
+        "en": "📎 {who} added the general attachment {filename} ({pages:page|pages})",
     },
     "event.released": {
-        "de": "🌐 Im Kundenportal freigegeben von {who}: {units} Einheiten, {contacts} Kontakte",
-        "en": "🌐 Released to the portal by {who}: {units} units, {contacts} contacts",
+        "de": "🌐 Im Kundenportal freigegeben von {who}: {units:Einheit|Einheiten}, {contacts:Kontakt|Kontakte}",
+        "en": "🌐 Released to the portal by {who}: {units:unit|units}, {contacts:contact|contacts}",
     },
-    "event.notified": {"de": "✉️ {emailed} E-Mails an registrierte Kontakte", "en": "✉️ {emailed} emails to registered contacts"},
+    "event.notified": {"de": "✉️ {emailed:E-Mail|E-Mails} an registrierte Kontakte", "en": "✉️ {emailed:email|emails} to registered contacts"},
     "event.unit_withdrawn": {"de": "↩️ {who} hat die Freigabe für {unit} zurückgenommen", "en": "↩️ {who} withdrew {unit} from the portal"},
     "event.deleted": {"de": "🗑️ Gelöscht von {who}", "en": "🗑️ Deleted by {who}"},
     "event.ordered": {
-        "de": "📮 Versand beauftragt von {who}: {letters} Briefe, {sheets} Blatt",
-        "en": "📮 Dispatch ordered by {who}: {letters} letters, {sheets} sheets",
+        "de": "📮 Versand beauftragt von {who}: {letters:Brief|Briefe}, {sheets} Blatt",
+        "en": "📮 Dispatch ordered by {who}: {letters:letter|letters}, {sheets} sheets",
     },
     "event.with_provider": {
-        "de": "🖨️ Beim Dienstleister: {submitted} Briefe übergeben, {failed} fehlgeschlagen",
-        "en": "🖨️ With the provider: {submitted} letters handed over, {failed} failed",
+        "de": "🖨️ Beim Dienstleister: {submitted:Brief|Briefe} übergeben, {failed} fehlgeschlagen",
+        "en": "🖨️ With the provider: {submitted:letter|letters} handed over, {failed} failed",
     },
-    "event.failed": {"de": "❌ Versand fehlgeschlagen: {failed} Briefe", "en": "❌ Dispatch failed: {failed} letters"},
+    "event.failed": {"de": "❌ Versand fehlgeschlagen: {failed:Brief|Briefe}", "en": "❌ Dispatch failed: {failed:letter|letters}"},
     "event.shipment_failed": {"de": "❌ Brief {reference}: {reason}", "en": "❌ Letter {reference}: {reason}"},
     "event.cancelled": {
-        "de": "↩️ Storniert von {who}: {cancelled} Briefe ({not_cancellable} nicht mehr stornierbar)",
-        "en": "↩️ Cancelled by {who}: {cancelled} letters ({not_cancellable} too late)",
+        "de": "↩️ Storniert von {who}: {cancelled:Brief|Briefe} ({not_cancellable} nicht mehr stornierbar)",
+        "en": "↩️ Cancelled by {who}: {cancelled:letter|letters} ({not_cancellable} too late)",
     },
     "event.download_link": {"de": "🔗 Download-Link angefordert von {who}", "en": "🔗 Download link requested by {who}"},
     "event.approval_requested": {"de": "🙋 {who} bittet um Genehmigung: {request}", "en": "🙋 {who} asks for approval: {request}"},
     "event.approval_decided": {"de": "⚖️ {request}: {decision} von {who}", "en": "⚖️ {request}: {decision} by {who}"},
-    "event.printed": {"de": "🖨️ Gedruckt: {count} Briefe", "en": "🖨️ Printed: {count} letters"},
-    "event.posted": {"de": "✅ Versendet: {count} Briefe", "en": "✅ Posted: {count} letters"},
-    "event.provider_failed": {"de": "❌ Vom Dienstleister abgelehnt: {count} Briefe", "en": "❌ Rejected by the provider: {count} letters"},
+    "event.printed": {"de": "🖨️ Gedruckt: {count:Brief|Briefe}", "en": "🖨️ Printed: {count:letter|letters}"},
+    "event.posted": {"de": "✅ Versendet: {count:Brief|Briefe}", "en": "✅ Posted: {count:letter|letters}"},
+    "event.provider_failed": {"de": "❌ Vom Dienstleister abgelehnt: {count:Brief|Briefe}", "en": "❌ Rejected by the provider: {count:letter|letters}"},
     "order.progress": {
         "de": "📮 {done} von {total} Briefen an den Dienstleister übergeben …",
-        "en": "📮 {done} of {total} letters handed to the provider …",
+        "en": "📮 {done} of {total:letter|letters} handed to the provider …",
     },
     "button.send_now": {"de": "Sofort versenden", "en": "Send at once"},
     "option.send_on": {"de": "Versand am (leer: sofort)", "en": "Send on (empty: at once)"},
     "order.scheduled": {
-        "de": "📅 Versand beauftragt: {letters} Briefe werden am {date} an den Dienstleister übergeben.",
-        "en": "📅 Dispatch ordered: {letters} letters will be handed to the provider on {date}.",
+        "de": "📅 Versand beauftragt: {letters:Brief|Briefe} {letters:~wird|werden} am {date} an den Dienstleister übergeben.",
+        "en": "📅 Dispatch ordered: {letters:letter|letters} will be handed to the provider on {date}.",
     },
     "approval.reminder": {
         "de": "⏰ Erinnerung: {requester} wartet seit {hours} Stunden auf eine Entscheidung über {kind} von *{title}* (Nr. {id}).",
@@ -448,14 +448,14 @@ UI: dict[str, dict[str, str]] = {
         "de": "⏳ Gespeicherte Dateien sind gerade nicht lesbar – die Briefe werden automatisch erneut übergeben: {reason}",
         "en": "⏳ Stored files cannot be read right now – the letters are handed over again automatically: {reason}",
     },
-    "event.provider_cancelled": {"de": "↩️ Beim Dienstleister storniert: {count} Briefe", "en": "↩️ Cancelled at the provider: {count} letters"},
+    "event.provider_cancelled": {"de": "↩️ Beim Dienstleister storniert: {count:Brief|Briefe}", "en": "↩️ Cancelled at the provider: {count:letter|letters}"},
     "event.all_printed": {
         "de": "🖨️ Alle Briefe sind gedruckt: {printed} gedruckt, {failed} fehlgeschlagen",
         "en": "🖨️ Every letter is printed: {printed} printed, {failed} failed",
     },
     "event.all_posted": {
-        "de": "📬 Versand abgeschlossen: {posted} Briefe versendet, {failed} fehlgeschlagen",
-        "en": "📬 Dispatch complete: {posted} letters posted, {failed} failed",
+        "de": "📬 Versand abgeschlossen: {posted:Brief|Briefe} versendet, {failed} fehlgeschlagen",
+        "en": "📬 Dispatch complete: {posted:letter|letters} posted, {failed} failed",
     },
     "event.approval_expired": {
         "de": "⌛ Anfrage abgelaufen: {request} (ohne Entscheidung nach {hours} Stunden)",
@@ -468,16 +468,16 @@ UI: dict[str, dict[str, str]] = {
         "en": "❌ Letter {reference} refused by the provider: {reason}",
     },
     "event.undeliverable": {
-        "de": "📭 Unzustellbar zurückgemeldet: {count} Briefe – Details im Nachweis",
-        "en": "📭 Reported undeliverable: {count} letters – details in the evidence record",
+        "de": "📭 Unzustellbar zurückgemeldet: {count:Brief|Briefe} – Details im Nachweis",
+        "en": "📭 Reported undeliverable: {count:letter|letters} – details in the evidence record",
     },
     "event.waiting_for_credit": {
-        "de": "💶 Wartet auf Guthaben: {count} Briefe – bitte das Guthaben beim Dienstleister aufladen, dann gehen sie von selbst weiter",
-        "en": "💶 Waiting for credit: {count} letters – please top up the account with the provider, then they go on by themselves",
+        "de": "💶 Wartet auf Guthaben: {count:Brief|Briefe} – bitte das Guthaben beim Dienstleister aufladen, dann gehen sie von selbst weiter",
+        "en": "💶 Waiting for credit: {count:letter|letters} – please top up the account with the provider, then they go on by themselves",
     },
     "event.waiting_for_credit_reminder": {
-        "de": "⏰ Erinnerung: {count} Briefe warten weiter auf Guthaben beim Dienstleister",
-        "en": "⏰ Reminder: {count} letters are still waiting for credit with the provider",
+        "de": "⏰ Erinnerung: {count:Brief|Briefe} {count:~wartet|warten} weiter auf Guthaben beim Dienstleister",
+        "en": "⏰ Reminder: {count:letter|letters} {count:~is|are} still waiting for credit with the provider",
     },
     "event.shipment_waiting_for_credit_reminder": {
         "de": "⏰ Brief {reference} wartet weiter auf Guthaben ({status})",
@@ -489,8 +489,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "💶 Letter {reference} is waiting for credit ({status})",
     },
     "event.cancel_rejected": {
-        "de": "⚠️ Stornierung abgelehnt – wird doch versendet: {count} Briefe",
-        "en": "⚠️ Cancellation rejected – will be posted after all: {count} letters",
+        "de": "⚠️ Stornierung abgelehnt – wird doch versendet: {count:Brief|Briefe}",
+        "en": "⚠️ Cancellation rejected – will be posted after all: {count:letter|letters}",
     },
     "event.shipment_cancel_rejected": {
         "de": "⚠️ Brief {reference}: Stornierung abgelehnt, wird doch versendet ({status})",
@@ -526,7 +526,7 @@ UI: dict[str, dict[str, str]] = {
     "submit.create_key": {"de": "Schlüssel erzeugen", "en": "Create key"},
     "new.property": {"de": "Liegenschaft", "en": "Property"},
     "new.property_placeholder": {"de": "Name oder Nummer eingeben …", "en": "Type a name or number …"},
-    "new.property_units": {"de": "{units} Einheiten", "en": "{units} units"},
+    "new.property_units": {"de": "{units:Einheit|Einheiten}", "en": "{units:unit|units}"},
     "new.title": {"de": "Titel", "en": "Title"},
     "new.title_placeholder": {"de": "z. B. Hausgeldabrechnung 2025", "en": "e.g. Service charge statement 2025"},
     "new.types": {"de": "Dokumenttypen", "en": "Document types"},
@@ -547,8 +547,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "No property yet – an admin imports the master data in the App Home.",
     },
     "new.facts": {
-        "de": "*{title}* · {property} · {units} Einheiten · Empfänger: {recipients}",
-        "en": "*{title}* · {property} · {units} units · recipients: {recipients}",
+        "de": "*{title}* · {property} · {units:Einheit|Einheiten} · Empfänger: {recipients}",
+        "en": "*{title}* · {property} · {units:unit|units} · recipients: {recipients}",
     },
     "new.files_intro": {
         "de": "Je Dokumenttyp: *ein Sammel-PDF* (wird nach Markierung, Seitenzahl oder Bereichen aufgeteilt) oder "
@@ -568,8 +568,8 @@ UI: dict[str, dict[str, str]] = {
     },
     "new.working": {"de": "⏳ Dateien werden geladen, geprüft und aufgeteilt …", "en": "⏳ Fetching, checking and splitting the files …"},
     "new.created": {
-        "de": "✅ Serienbrief Nr. {id} *{title}* angelegt ({property}, {units} Einheiten).",
-        "en": "✅ Serial letter no. {id} *{title}* created ({property}, {units} units).",
+        "de": "✅ Serienbrief Nr. {id} *{title}* angelegt ({property}, {units:Einheit|Einheiten}).",
+        "en": "✅ Serial letter no. {id} *{title}* created ({property}, {units:unit|units}).",
     },
     "new.failed": {
         "de": "⚠️ Nichts wurde angelegt: {reason}\nKorrigieren Sie die Datei und laden Sie sie erneut hoch.",
@@ -584,7 +584,7 @@ UI: dict[str, dict[str, str]] = {
         "en": "A batch PDF, single PDFs or a ZIP with one file per unit (at most 10 files per upload).",
     },
     "documents.conflict_choose": {"de": "Wie soll es weitergehen?", "en": "How do you want to go on?"},
-    "documents.stored": {"de": "✅ {document_type}: {count} Einheiten gespeichert.", "en": "✅ {document_type}: {count} units stored."},
+    "documents.stored": {"de": "✅ {document_type}: {count:Einheit|Einheiten} gespeichert.", "en": "✅ {document_type}: {count:unit|units} stored."},
     "documents.attachments_stored": {"de": "✅ {count} Anhänge gespeichert.", "en": "✅ {count} attachments stored."},
     "rename.label": {"de": "Neuer Titel", "en": "New title"},
     "rename.done": {"de": "✏️ Umbenannt in *{title}*.", "en": "✏️ Renamed to *{title}*."},
@@ -620,8 +620,8 @@ UI: dict[str, dict[str, str]] = {
         "en": "✅ *{file}* imported: {rows} rows – new: {created}; changed: {updated}; links ended: {ended}.",
     },
     "import.counts": {
-        "de": "{properties} Liegenschaften, {units} Einheiten, {contacts} Kontakte, {links} Zuordnungen",
-        "en": "{properties} properties, {units} units, {contacts} contacts, {links} links",
+        "de": "{properties:Liegenschaft|Liegenschaften}, {units:Einheit|Einheiten}, {contacts:Kontakt|Kontakte}, {links:Zuordnung|Zuordnungen}",
+        "en": "{properties:property|properties}, {units:unit|units}, {contacts:contact|contacts}, {links:link|links}",
     },
     "import.admin_only": {"de": "Stammdaten importieren nur Admins.", "en": "Only admins import master data."},
     "home.imports": {"de": "*Letzte Importe*", "en": "*Recent imports*"},
