@@ -34,7 +34,7 @@ from domain.recipients import RecipientFilter
 from domain.services import dispatch, documents, intake, release, tracking
 from domain.split import ByMarker
 from domain.storage import LocalBackend
-from tests.factories import attachment, batch_for, estate
+from tests.factories import Estate, attachment, batch_for, estate
 
 
 def render_event(event: Event, locale: str) -> str:
@@ -165,14 +165,21 @@ def contract(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Contrac
 
 
 @pytest.fixture
-def ordered(session: Session, ports: Ports, clerk: Actor, organisation: Organisation, contract: Contract) -> int:
-    """A released serial letter, ordered to all contacts through the provider: its order's id."""
+def drafted(session: Session, ports: Ports, clerk: Actor, organisation: Organisation,
+            contract: Contract) -> tuple[Estate, SerialLetter]:
+    """The estate and a draft serial letter of an organisation that posts through the provider."""
     organisation.provider = contract.provider.key
     session.add(organisation)
     session.commit()
     ports.providers = {contract.provider.key: contract.provider}
     found = estate(session, organisation)
-    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+    return found, documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+
+
+@pytest.fixture
+def ordered(session: Session, ports: Ports, clerk: Actor, drafted: tuple[Estate, SerialLetter]) -> int:
+    """A released serial letter, ordered to all contacts through the provider: its order's id."""
+    found, serial = drafted
     intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
     intake.add_attachment(session, ports.files, clerk, serial.id, "Einladung.pdf", attachment(1))
     release.release(session, ports, clerk, serial.id, notify=False)
@@ -396,13 +403,8 @@ def modal_text(modal: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("contract", ["pingen"], indirect=True)
-def test_the_dispatch_modal_says_why_pingen_offers_no_registered_mail(session, ports, clerk, contract, organisation) -> None:
-    organisation.provider = "pingen"
-    session.add(organisation)
-    session.commit()
-    ports.providers = {"pingen": contract.provider}
-    found = estate(session, organisation)
-    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+def test_the_dispatch_modal_says_why_pingen_offers_no_registered_mail(session, ports, clerk, drafted) -> None:
+    _, serial = drafted
     summary = dispatch.dispatch_summary(session, ports, clerk, serial.id)
     for locale, words in (("de", "bietet Einschreiben nur für Absender in CH"), ("en", "registered mail only to senders in CH")):
         shown = modal_text(views.dispatch_modal(summary, serial, None, locale))
@@ -463,13 +465,8 @@ def test_letters_still_held_for_credit_are_reminded_a_day_later(session, ports, 
 
 @pytest.mark.parametrize("contract", ["pingen"], indirect=True)
 def test_the_estimate_uses_pingens_price_calculator_and_falls_back_to_the_table(session, ports, clerk, contract,
-                                                                              organisation) -> None:
-    organisation.provider = "pingen"
-    session.add(organisation)
-    session.commit()
-    ports.providers = {"pingen": contract.provider}
-    found = estate(session, organisation)
-    serial = documents.create_serial_letter(session, clerk, found.prop.id, "Abrechnung 2025", ["Hausgeldabrechnung"])
+                                                                              drafted) -> None:
+    found, serial = drafted
     intake.upload_batch(session, ports.files, clerk, serial.id, "Hausgeldabrechnung", "batch.pdf", batch_for(found), ByMarker())
     table = dispatch.dispatch_summary(session, ports, clerk, serial.id).plan
     assert table.letters and not any(letter.cost.quoted for letter in table.letters)
