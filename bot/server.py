@@ -28,8 +28,8 @@ from domain.errors import BriefwerkError
 from domain.services import links
 
 
-def _bolt_request(request: Request, body: bytes) -> BoltRequest:
-    return BoltRequest(body=body.decode("utf-8"), query=str(request.query_params), headers=dict(request.headers))
+def _bolt_request(request: Request, body: str) -> BoltRequest:
+    return BoltRequest(body=body, query=str(request.query_params), headers=dict(request.headers))
 
 
 def asgi_app(app: App, deps: SlackDeps, socket: SocketLink | None = None) -> Guard:
@@ -44,13 +44,13 @@ def asgi_app(app: App, deps: SlackDeps, socket: SocketLink | None = None) -> Gua
         body = await request.body()
         headers = request.headers
         try:
-            body.decode("utf-8")  # Slack sends UTF-8; the verifier would fail on anything else
+            text = body.decode("utf-8")  # Slack sends UTF-8; the verifier would fail on anything else
         except UnicodeDecodeError:
             return Response("malformed request body", status_code=400)
         if not _signed(verifier, body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")):
             return Response("invalid request signature", status_code=401)
         try:
-            bolt_request = _bolt_request(request, body)
+            bolt_request = _bolt_request(request, text)
         except ValueError:  # JSON or a form payload that does not parse
             return Response("malformed request body", status_code=400)
         response = await run_in_threadpool(app.dispatch, bolt_request)
@@ -59,13 +59,13 @@ def asgi_app(app: App, deps: SlackDeps, socket: SocketLink | None = None) -> Gua
     async def install(request: Request) -> Response:
         if app.oauth_flow is None:
             return Response("OAuth is not configured", status_code=404)
-        response = await run_in_threadpool(app.oauth_flow.handle_installation, _bolt_request(request, b""))
+        response = await run_in_threadpool(app.oauth_flow.handle_installation, _bolt_request(request, ""))
         return to_starlette_response(response)
 
     async def oauth_redirect(request: Request) -> Response:
         if app.oauth_flow is None:
             return Response("OAuth is not configured", status_code=404)
-        response = await run_in_threadpool(app.oauth_flow.handle_callback, _bolt_request(request, b""))
+        response = await run_in_threadpool(app.oauth_flow.handle_callback, _bolt_request(request, ""))
         return to_starlette_response(response)
 
     async def healthz(_: Request) -> Response:
